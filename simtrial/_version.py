@@ -1,0 +1,3 @@
+"""The package version, kept apart so that ``simtrial --version`` imports nothing heavy."""
+
+__version__ = "0.1.0"

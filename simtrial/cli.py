@@ -1,0 +1,100 @@
+"""The ``simtrial`` command: parse, load, call the library, print.
+
+Heavy imports (numpy, numba, scipy) happen inside the commands so that ``simtrial --version``
+and ``--help`` answer at once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+import click
+
+from simtrial._version import __version__
+
+SCENARIO_HELP = "Built-in scenario name or path of a TOML scenario file."
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="simtrial")
+def cli():
+    """Plan two-arm trials by Monte Carlo: power, sample size, sensitivity, reports."""
+
+
+@cli.command()
+@click.option("--scenario", "-s", default="msc-covid19", show_default=True, help=SCENARIO_HELP)
+@click.option("--n", "n", type=click.IntRange(min=2), required=True,
+              help="Patients randomised in total (split by the allocation).")
+@click.option("--reps", type=click.IntRange(min=1), default=None,
+              help="Simulated trials per endpoint  [default: 10000].")
+@click.option("--mcse", type=click.FloatRange(min=0, max=0.5, min_open=True), default=None,
+              help="Choose reps so that the Monte Carlo standard error is at most this.")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Threads (default: all cores); results do not depend on it.")
+@click.option("--endpoint", "endpoints", multiple=True, help="Endpoint id (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+def power(scenario, n, reps, mcse, seed, jobs, endpoints, fmt):
+    """Simulated power of each endpoint at N patients."""
+    from simtrial import display
+    from simtrial.scenario import load_scenario
+    from simtrial.simulate import power as simulate_power
+
+    if reps is not None and mcse is not None:
+        raise click.UsageError("--reps and --mcse exclude each other: give one")
+    if mcse is not None:
+        reps = math.ceil(0.25 / mcse**2)  # p (1 - p) <= 1/4 whatever the power
+    sc = load_scenario(scenario)
+    result = simulate_power(sc, n, reps=reps or 10_000, seed=seed, jobs=jobs,
+                            endpoints=list(endpoints) or None)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    elif fmt == "csv":
+        click.echo(display.power_csv(result), nl=False)
+    else:
+        click.echo(display.power_table(result, title=sc.title))
+
+
+@cli.command()
+@click.argument("name", required=False)
+def scenarios(name):
+    """List the built-in scenarios, or show one (NAME may also be a file)."""
+    from simtrial import display
+    from simtrial.scenario import builtin_names, load_scenario
+
+    if name:
+        click.echo(display.scenario_text(load_scenario(name)))
+        return
+    for builtin in builtin_names():
+        sc = load_scenario(builtin)
+        click.echo(f"{builtin}  {len(sc.endpoints)} endpoints  {sc.title}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+def validate(file):
+    """Check a scenario file; print a one-line summary or the first error."""
+    from simtrial.scenario import load_scenario
+
+    sc = load_scenario(file)
+    ids = ", ".join(ep.id for ep in sc.endpoints)
+    click.echo(f"OK: {file}: scenario {sc.name!r}, {len(sc.endpoints)} endpoints ({ids})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: one ``Error:`` line and exit status 2 for bad input."""
+    try:
+        code = cli.main(args=argv, prog_name="simtrial", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Error: aborted", err=True)
+        code = 1
+    except click.ClickException as exc:
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        code = exc.exit_code
+    except ValueError as exc:  # ScenarioError and the _iv checks: bad input
+        click.echo(f"Error: {exc}", err=True)
+        code = 2
+    sys.exit(code or 0)

@@ -1,0 +1,530 @@
+"""Scenario files: schema v1 TOML -> validated, frozen dataclasses.
+
+A scenario holds the design of one two-arm trial (allocation, alpha, sidedness) and its
+endpoints, each with an outcome distribution per arm, a test, the direction of benefit and the
+dropout. Every number may carry its provenance; provenance is kept apart from the numbers, in
+:attr:`Scenario.provenance`, keyed by the same dotted paths that ``simtrial sweep --vary`` uses
+(``trial.alpha``, ``endpoints.<id>.dropout``, ``endpoints.<id>.<arm>.<param>``).
+
+Validation happens once, here, and every error names the file, the key path and what is
+allowed, so the layers below never see an invalid scenario.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+__all__ = [
+    "ARMS",
+    "Endpoint",
+    "Provenance",
+    "Scenario",
+    "ScenarioError",
+    "Trial",
+    "builtin_names",
+    "load_scenario",
+    "parse_scenario",
+    "parse_scenario_data",
+]
+
+SCHEMA_VERSION = 1
+ARMS = ("treatment", "control")
+
+# Parameters of each (kind, distribution): name -> (check, what is allowed).
+_PROBABILITY = (lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")
+_FINITE = (math.isfinite, "a finite number")
+_POSITIVE = (lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
+DISTRIBUTIONS: dict[str, dict[str, dict[str, tuple]]] = {
+    "binary": {"bernoulli": {"p": _PROBABILITY}},
+    "continuous": {"normal": {"mean": _FINITE, "sd": _POSITIVE}},
+}
+DEFAULT_DISTRIBUTION = {"binary": "bernoulli", "continuous": "normal"}
+TESTS = {"binary": ("chisq",), "continuous": ("ttest", "welch")}
+BASES = ("reported", "derived", "assumed")
+_ID = re.compile(r"[a-z0-9_]+\Z")
+
+
+class ScenarioError(ValueError):
+    """An invalid scenario: the message names the file, the key path and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a number came from.
+
+    Attributes
+    ----------
+    basis : {"reported", "derived", "assumed"}
+        Reported in a publication, derived from reported figures, or assumed.
+    source : str
+        The publication and figure (required for reported and derived numbers).
+    quote : str
+        The reported text, where there is one.
+    reason : str
+        Why an assumed number was chosen (required for assumed numbers).
+    derivation : mapping or None
+        For derived numbers: ``{"method": name, **inputs}`` for :func:`simtrial.evidence.derive`.
+    note : str
+        Anything a reader should know on top, for example that a reported figure is used at
+        another visit than the one it was measured at.
+    """
+
+    basis: str
+    source: str = ""
+    quote: str = ""
+    reason: str = ""
+    derivation: MappingProxyType | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the non-empty fields as a plain dict."""
+        out: dict[str, Any] = {"basis": self.basis}
+        for key in ("source", "quote", "reason", "note"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.derivation is not None:
+            out["derivation"] = dict(self.derivation)
+        return out
+
+
+@dataclass(frozen=True)
+class Trial:
+    """Design-level settings shared by all endpoints."""
+
+    allocation: tuple[float, float] = (1.0, 1.0)
+    alpha: float = 0.05
+    alternative: str = "two-sided"
+    arms: tuple[str, str] = ARMS
+
+    def split(self, n: int) -> tuple[int, int]:
+        """Split ``n`` randomised patients into (treatment, control) by the allocation.
+
+        ``n_treatment = floor(n * a_t / (a_t + a_c) + 0.5)`` (DESIGN 1.3).
+
+        Examples
+        --------
+        >>> Trial(allocation=(65, 35)).split(400)
+        (260, 140)
+        >>> Trial(allocation=(2, 1)).split(100)
+        (67, 33)
+        """
+        a_t, a_c = self.allocation
+        n_treatment = math.floor(n * a_t / (a_t + a_c) + 0.5)
+        return n_treatment, n - n_treatment
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint: outcome distribution per arm, test, direction of benefit, dropout."""
+
+    id: str
+    kind: str
+    distribution: str
+    test: str
+    better: str
+    treatment: MappingProxyType
+    control: MappingProxyType
+    dropout: tuple[float, float] = (0.0, 0.0)
+    label: str = ""
+    unit: str = ""
+
+    @property
+    def benefit_sign(self) -> int:
+        """+1 when higher values are better, -1 when lower values are."""
+        return 1 if self.better == "higher" else -1
+
+    @property
+    def location(self) -> str:
+        """The parameter the effect is a difference in (``p`` or ``mean``)."""
+        return "p" if self.kind == "binary" else "mean"
+
+    @property
+    def difference(self) -> float:
+        """True treatment minus control difference in :attr:`location`."""
+        return self.treatment[self.location] - self.control[self.location]
+
+    def describe(self) -> str:
+        """One-line effect, treatment vs control, on the endpoint's natural scale.
+
+        Examples
+        --------
+        >>> sc = load_scenario("msc-covid19")
+        >>> sc.endpoint("sf36_gh").describe()
+        'mean 62.86 vs 50 (+12.86; d = 0.52)'
+        """
+        t, c = self.treatment[self.location], self.control[self.location]
+        text = f"{self.location} {t:.4g} vs {c:.4g} ({self.difference:+.4g}"
+        if self.kind == "continuous":
+            sd = math.sqrt((self.treatment["sd"] ** 2 + self.control["sd"] ** 2) / 2)
+            text += f"; d = {self.difference / sd:.2f}"
+        return text + ")"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario; build it with :func:`load_scenario` or :func:`parse_scenario`."""
+
+    name: str
+    trial: Trial
+    endpoints: tuple[Endpoint, ...]
+    title: str = ""
+    description: str = ""
+    provenance: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    source: str = "<string>"
+    raw: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), repr=False,
+                                  compare=False)
+
+    def with_values(self, values: dict[str, Any]) -> Scenario:
+        """A copy with some numbers replaced, validated again like a file.
+
+        Parameters
+        ----------
+        values : dict
+            Dotted key -> new value. Keys: ``trial.alpha``, ``trial.allocation`` (a pair),
+            ``endpoints.<id>.dropout`` (both arms), ``endpoints.<id>.dropout.<arm>``,
+            ``endpoints.<id>.<arm>.<param>`` with arm ``treatment`` or ``control``.
+            A replaced number loses its provenance: it is now the caller's.
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        ScenarioError
+            For an unknown key or a value the schema does not allow.
+
+        Examples
+        --------
+        >>> sc = load_scenario("msc-covid19")
+        >>> sc2 = sc.with_values({"endpoints.walk_lln.control.p": 0.35, "trial.alpha": 0.025})
+        >>> sc2.endpoint("walk_lln").control["p"], sc2.trial.alpha
+        (0.35, 0.025)
+        >>> "endpoints.walk_lln.control.p" in sc2.provenance
+        False
+        """
+        data = copy.deepcopy(_thaw(self.raw))
+        for key, value in values.items():
+            _assign(data, key, value, self)
+        detail = ", ".join(f"{k} = {v!r}" for k, v in values.items())
+        return replace(parse_scenario_data(data, f"{self.source} (with {detail})"),
+                       source=self.source)
+
+    def endpoint(self, endpoint_id: str) -> Endpoint:
+        """Return the endpoint called ``endpoint_id``, or raise a ScenarioError listing ids."""
+        for ep in self.endpoints:
+            if ep.id == endpoint_id:
+                return ep
+        ids = ", ".join(ep.id for ep in self.endpoints)
+        raise ScenarioError(f"unknown endpoint {endpoint_id!r} in scenario {self.name!r} "
+                            f"(endpoints: {ids})")
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios that ship with simtrial.
+
+    Examples
+    --------
+    >>> "msc-covid19" in builtin_names()
+    True
+    """
+    return sorted(p.name[:-5] for p in resources.files("simtrial.scenarios").iterdir()
+                  if p.name.endswith(".toml"))
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load a built-in scenario by name, or a scenario file by path.
+
+    Parameters
+    ----------
+    name_or_path : str or path
+        A built-in name (see :func:`builtin_names`) or the path of a TOML file.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        When the file is missing, is not valid TOML, or breaks the schema.
+
+    Examples
+    --------
+    >>> sc = load_scenario("msc-covid19")
+    >>> sc.trial.split(400)
+    (260, 140)
+    """
+    text_name = str(name_or_path)
+    path = Path(text_name)
+    if not path.is_file() and text_name in builtin_names():
+        resource = resources.files("simtrial.scenarios") / f"{text_name}.toml"
+        return parse_scenario(resource.read_text(encoding="utf-8"), source=text_name)
+    if not path.is_file():
+        hint = "no such file" if not path.exists() else "not a regular file"
+        raise ScenarioError(f"{text_name}: {hint}, and not a built-in scenario "
+                            f"(built-ins: {', '.join(builtin_names())})")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{text_name}: cannot be read ({exc})") from None
+    return parse_scenario(text, source=text_name)
+
+
+def parse_scenario(text: str, source: str = "<string>") -> Scenario:
+    """Parse and validate the TOML text of a scenario.
+
+    Examples
+    --------
+    >>> sc = parse_scenario('''
+    ... schema_version = 1
+    ... name = "tiny"
+    ... [[endpoints]]
+    ... id = "y"
+    ... kind = "continuous"
+    ... test = "ttest"
+    ... better = "higher"
+    ... control = { mean = 0.0, sd = 1.0 }
+    ... treatment = { mean = 0.5, sd = 1.0 }
+    ... ''')
+    >>> sc.endpoints[0].treatment["mean"], sc.trial.alpha
+    (0.5, 0.05)
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: not valid TOML ({exc})") from None
+    return parse_scenario_data(data, source)
+
+
+def parse_scenario_data(data: dict, source: str = "<data>") -> Scenario:
+    """Validate a scenario given as the dict that TOML parsing yields."""
+    scenario = _Reader(source).scenario(data)
+    return replace(scenario, raw=_freeze(data))
+
+
+def _assign(data: dict, key: str, value: Any, scenario: Scenario) -> None:
+    """Set the number at dotted ``key`` in raw scenario data (see Scenario.with_values)."""
+    parts = key.split(".")
+    if parts[:1] == ["trial"] and len(parts) == 2 and parts[1] in ("alpha", "allocation"):
+        data.setdefault("trial", {})[parts[1]] = value
+        return
+    if parts[:1] == ["endpoints"] and len(parts) in (3, 4):
+        ids = [ep.id for ep in scenario.endpoints]
+        if parts[1] not in ids:
+            raise ScenarioError(f"{scenario.source}: {key}: unknown endpoint {parts[1]!r} "
+                                f"(endpoints: {', '.join(ids)})")
+        table = data["endpoints"][ids.index(parts[1])]
+        ep = scenario.endpoint(parts[1])
+        if parts[2] == "dropout" and len(parts) == 3:
+            table["dropout"] = value
+            return
+        if parts[2] == "dropout" and parts[3] in ARMS:
+            dropout = table.get("dropout", 0.0)
+            if not isinstance(dropout, dict) or "value" in dropout:
+                table["dropout"] = dict(zip(ARMS, ep.dropout, strict=True))
+            table["dropout"][parts[3]] = value
+            return
+        if parts[2] in ARMS and len(parts) == 4 and parts[3] in ep.treatment:
+            table[parts[2]][parts[3]] = value
+            return
+    raise ScenarioError(
+        f"{scenario.source}: {key}: not a number of the scenario (allowed: trial.alpha, "
+        "trial.allocation, endpoints.<id>.dropout, endpoints.<id>.dropout.<arm>, "
+        "endpoints.<id>.<arm>.<param> with arm treatment or control)")
+
+
+def _freeze(data: Any) -> Any:
+    if isinstance(data, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in data.items()})
+    if isinstance(data, list):
+        return tuple(_freeze(v) for v in data)
+    return data
+
+
+def _thaw(data: Any) -> Any:
+    if isinstance(data, MappingProxyType | dict):
+        return {k: _thaw(v) for k, v in data.items()}
+    if isinstance(data, tuple):
+        return [_thaw(v) for v in data]
+    return data
+
+
+class _Reader:
+    """Walks the parsed TOML, validating as it goes and collecting provenance."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.provenance: dict[str, Provenance] = {}
+
+    def fail(self, path: str, message: str) -> ScenarioError:
+        return ScenarioError(f"{self.source}: {path}: {message}")
+
+    def keys(self, table: Any, path: str, allowed: tuple[str, ...], required=()) -> dict:
+        if not isinstance(table, dict):
+            raise self.fail(path, f"must be a table, got {_kind(table)}")
+        for key in table:
+            if key not in allowed:
+                raise self.fail(_join(path, key), f"unknown key (allowed: {', '.join(allowed)})")
+        for key in required:
+            if key not in table:
+                raise self.fail(_join(path, key), "is required")
+        return table
+
+    def string(self, table: dict, key: str, path: str, default=None, choices=None) -> str:
+        value = table.get(key, default)
+        where = _join(path, key)
+        if value is None:
+            raise self.fail(where, "is required")
+        if not isinstance(value, str):
+            raise self.fail(where, f"must be a string, got {_kind(value)}")
+        if choices is not None and value not in choices:
+            raise self.fail(where, f"{value!r} is not allowed (allowed: {', '.join(choices)})")
+        return value
+
+    def number(self, table: dict, key: str, path: str, check, allowed: str,
+               provenance_key: str | None = None, default=None):
+        """Read a number, or a table ``{value = ..., basis = ..., ...}`` carrying provenance."""
+        where = _join(path, key)
+        raw = table.get(key, default)
+        if raw is None:
+            raise self.fail(where, "is required")
+        if isinstance(raw, dict):
+            raw = self.with_provenance(raw, where, provenance_key or where)
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise self.fail(where, f"must be {allowed}, got {_kind(raw)}")
+        value = float(raw)
+        if not check(value):
+            raise self.fail(where, f"{raw!r} is out of range (allowed: {allowed})")
+        return value
+
+    def with_provenance(self, table: dict, where: str, key: str):
+        allowed = ("value", "basis", "source", "quote", "reason", "derivation", "note")
+        self.keys(table, where, allowed, required=("value", "basis"))
+        basis = self.string(table, "basis", where, choices=BASES)
+        texts = {k: self.string(table, k, where, default="") for k in
+                 ("source", "quote", "reason", "note")}
+        if basis in ("reported", "derived") and not texts["source"]:
+            raise self.fail(_join(where, "source"), f"is required for a {basis} number")
+        if basis == "assumed" and not texts["reason"]:
+            raise self.fail(_join(where, "reason"), "is required for an assumed number")
+        derivation = table.get("derivation")
+        if derivation is not None:
+            if not isinstance(derivation, dict) or not isinstance(derivation.get("method"), str):
+                raise self.fail(_join(where, "derivation"),
+                                "must be a table with a string `method` and its inputs")
+            derivation = MappingProxyType(dict(derivation))
+        elif basis == "derived":
+            raise self.fail(_join(where, "derivation"), "is required for a derived number")
+        self.provenance[key] = Provenance(basis=basis, derivation=derivation, **texts)
+        return table["value"]
+
+    def scenario(self, data: dict) -> Scenario:
+        allowed = ("schema_version", "name", "title", "description", "trial", "endpoints")
+        self.keys(data, "<top>", allowed, required=("schema_version", "name", "endpoints"))
+        version = data["schema_version"]
+        if version != SCHEMA_VERSION or isinstance(version, bool):
+            raise self.fail("schema_version", f"{version!r} is not supported (allowed: 1)")
+        name = self.string(data, "name", "")
+        trial = self.trial(data.get("trial", {}))
+        raw_endpoints = data["endpoints"]
+        if not isinstance(raw_endpoints, list) or not raw_endpoints:
+            raise self.fail("endpoints", "must be a non-empty array of tables ([[endpoints]])")
+        endpoints = tuple(self.endpoint(raw, f"endpoints[{i}]")
+                          for i, raw in enumerate(raw_endpoints))
+        seen: set[str] = set()
+        for i, ep in enumerate(endpoints):
+            if ep.id in seen:
+                raise self.fail(f"endpoints[{i}].id",
+                                f"duplicate id {ep.id!r} (ids must be unique)")
+            seen.add(ep.id)
+        return Scenario(name=name, trial=trial, endpoints=endpoints,
+                        title=self.string(data, "title", "", default=""),
+                        description=self.string(data, "description", "", default=""),
+                        provenance=MappingProxyType(self.provenance), source=self.source)
+
+    def trial(self, table: Any) -> Trial:
+        path = "trial"
+        self.keys(table, path, ("allocation", "alpha", "alternative", "arms"))
+        alpha = self.number(table, "alpha", path, lambda v: 0 < v <= 0.5, "a number in (0, 0.5]",
+                            default=0.05)
+        alternative = self.string(table, "alternative", path, default="two-sided",
+                                  choices=("two-sided", "one-sided"))
+        allocation = self.allocation(table.get("allocation", [1, 1]))
+        arms = table.get("arms", list(ARMS))
+        if (not isinstance(arms, list) or len(arms) != 2
+                or not all(isinstance(a, str) and a for a in arms) or arms[0] == arms[1]):
+            raise self.fail("trial.arms", "must be two different non-empty names "
+                            "[treatment, control]")
+        return Trial(allocation=allocation, alpha=alpha, alternative=alternative,
+                     arms=(arms[0], arms[1]))
+
+    def allocation(self, raw: Any) -> tuple[float, float]:
+        where = "trial.allocation"
+        if isinstance(raw, dict):
+            raw = self.with_provenance(raw, where, where)
+        allowed = "two positive numbers [treatment, control]"
+        if not isinstance(raw, list) or len(raw) != 2:
+            raise self.fail(where, f"must be {allowed}, got {raw!r}")
+        for i, part in enumerate(raw):
+            if isinstance(part, bool) or not isinstance(part, int | float) \
+                    or not (math.isfinite(part) and part > 0):
+                raise self.fail(f"{where}[{i}]", f"{part!r} is not allowed (allowed: {allowed})")
+        return float(raw[0]), float(raw[1])
+
+    def endpoint(self, table: Any, path: str) -> Endpoint:
+        allowed = ("id", "label", "unit", "kind", "distribution", "test", "better", "dropout",
+                   "control", "treatment")
+        self.keys(table, path, allowed, required=("id", "kind", "test", "better", "control",
+                                                  "treatment"))
+        ep_id = self.string(table, "id", path)
+        if not _ID.match(ep_id):
+            raise self.fail(f"{path}.id", f"{ep_id!r} is not allowed (allowed: [a-z0-9_]+)")
+        kind = self.string(table, "kind", path, choices=tuple(DISTRIBUTIONS))
+        distribution = self.string(table, "distribution", path,
+                                   default=DEFAULT_DISTRIBUTION[kind],
+                                   choices=tuple(DISTRIBUTIONS[kind]))
+        test = self.string(table, "test", path, choices=TESTS[kind])
+        better = self.string(table, "better", path, choices=("lower", "higher"))
+        key = f"endpoints.{ep_id}"
+        params = DISTRIBUTIONS[kind][distribution]
+        arms = {}
+        for arm in ARMS:
+            arm_table = self.keys(table[arm], f"{path}.{arm}", tuple(params), required=params)
+            arms[arm] = MappingProxyType({
+                name: self.number(arm_table, name, f"{path}.{arm}", check, allowed,
+                                  provenance_key=f"{key}.{arm}.{name}")
+                for name, (check, allowed) in params.items()})
+        return Endpoint(id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
+                        treatment=arms["treatment"], control=arms["control"],
+                        dropout=self.dropout(table, path, key),
+                        label=self.string(table, "label", path, default=ep_id),
+                        unit=self.string(table, "unit", path, default=""))
+
+    def dropout(self, table: dict, path: str, key: str) -> tuple[float, float]:
+        check, allowed = lambda v: 0 <= v < 1, "a number in [0, 1)"
+        raw = table.get("dropout", 0.0)
+        if isinstance(raw, dict) and "value" not in raw:  # per arm
+            self.keys(raw, f"{path}.dropout", ARMS, required=ARMS)
+            return tuple(self.number(raw, arm, f"{path}.dropout", check, allowed,
+                                     provenance_key=f"{key}.dropout.{arm}") for arm in ARMS)
+        value = self.number(table, "dropout", path, check, allowed,
+                            provenance_key=f"{key}.dropout", default=0.0)
+        return value, value
+
+
+def _join(path: str, key: str) -> str:
+    return key if path in ("", "<top>") else f"{path}.{key}"
+
+
+def _kind(value: Any) -> str:
+    return {bool: "a boolean", str: "a string", list: "an array", dict: "a table"}.get(
+        type(value), type(value).__name__)
