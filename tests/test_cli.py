@@ -1,0 +1,140 @@
+"""The command line: outputs, JSON/CSV contracts (DESIGN 1.4) and one-line errors."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from simtrial.cli import main
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return info.value.code, out, err
+
+
+def test_power_table_for_the_builtin_scenario(capsys):
+    code, out, err = run(capsys, "power", "--n", "400", "--reps", "2000")
+    assert code == 0 and err == ""
+    assert "n = 400 randomised: 260 UC-MSC + 140 placebo (allocation 65:35)" in out
+    for column in ("endpoint", "test", "effect", "power", "MCSE", "95% CI", "analytic"):
+        assert column in out
+    assert "6-MWD below LLN, month 24 [walk_lln]" in out
+
+
+def test_power_json_fields(capsys):
+    code, out, _ = run(capsys, "power", "--n", "400", "--reps", "1000", "--format", "json",
+                       "--endpoint", "walk_m", "--endpoint", "walk_lln")
+    data = json.loads(out)
+    assert code == 0
+    assert {"scenario", "n_total", "n_per_arm", "allocation", "alpha", "reps", "seed",
+            "version", "endpoints"} <= set(data)
+    assert data["n_per_arm"] == {"treatment": 260, "control": 140}
+    assert [e["id"] for e in data["endpoints"]] == ["walk_m", "walk_lln"]
+    for e in data["endpoints"]:
+        assert {"id", "kind", "test", "power", "mcse", "ci", "analytic_power"} <= set(e)
+        assert e["ci"][0] <= e["power"] <= e["ci"][1]
+
+
+def test_power_csv_has_one_row_per_endpoint(capsys):
+    code, out, _ = run(capsys, "power", "--n", "200", "--reps", "500", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == 6
+    assert {r["n_treatment"] for r in rows} == {"130"}
+
+
+def test_json_output_is_identical_for_any_jobs(capsys):
+    outputs = [run(capsys, "power", "--n", "300", "--reps", "3000", "--seed", "9", "--jobs", j,
+                   "--format", "json")[1] for j in ("1", "2")]
+    assert outputs[0] == outputs[1]
+
+
+def test_mcse_flag_picks_enough_reps(capsys):
+    code, out, _ = run(capsys, "power", "--n", "100", "--mcse", "0.01", "--format", "json",
+                       "--endpoint", "walk_m")
+    data = json.loads(out)
+    assert data["reps"] == 2500  # ceil(0.25 / 0.01^2): MCSE <= 0.01 whatever the power
+    assert data["endpoints"][0]["mcse"] <= 0.01
+
+
+def test_scenarios_list_show_and_validate(capsys, tmp_path):
+    assert run(capsys, "scenarios")[1].startswith("msc-covid19  6 endpoints")
+    shown = run(capsys, "scenarios", "msc-covid19")[1]
+    assert "endpoints.sf36_gh.control.sd: derived:" in shown
+    f = tmp_path / "ok.toml"
+    f.write_text(_MINIMAL)
+    code, out, _ = run(capsys, "validate", str(f))
+    assert code == 0 and out.startswith(f"OK: {f}: scenario 't', 1 endpoints (y)")
+
+
+_MINIMAL = """schema_version = 1
+name = "t"
+[[endpoints]]
+id = "y"
+kind = "continuous"
+test = "ttest"
+better = "higher"
+control = { mean = 0.0, sd = 1.0 }
+treatment = { mean = 0.5, sd = 1.0 }
+"""
+
+
+@pytest.mark.parametrize(("args", "file_text", "message"), [
+    (["power", "--n", "0"], None, "Invalid value for '--n': 0 is not in the range x>=2"),
+    (["power", "--n", "abc"], None, "Invalid value for '--n': 'abc'"),
+    (["power", "--n", "400", "--reps", "x"], None, "Invalid value for '--reps'"),
+    (["power"], None, "Missing option '--n'"),
+    (["power", "--n", "400", "--endpoint", "nope"], None,
+     "unknown endpoint 'nope' in scenario 'msc-covid19' (endpoints: walk_lln"),
+    (["power", "--n", "400", "--reps", "10", "--mcse", "0.01"], None, "exclude each other"),
+    (["power", "--n", "400", "--scenario", "{f}"], "name = [", "not valid TOML"),
+    (["validate", "{f}"], _MINIMAL.replace("test =", "colour = 1\ntest ="),
+     "endpoints[0].colour: unknown key"),
+    (["validate", "{f}"], _MINIMAL.replace("sd = 1.0 }\ntreat", "sd = -1.0 }\ntreat"),
+     "endpoints[0].control.sd: -1.0 is out of range"),
+    (["validate", "{f}"], _MINIMAL + _MINIMAL[_MINIMAL.index("[[endpoints]]"):],
+     "endpoints[1].id: duplicate id 'y'"),
+    (["validate", "{f}"], _MINIMAL.replace('"ttest"', '"chisq"'),
+     "endpoints[0].test: 'chisq' is not allowed (allowed: ttest, welch"),
+    (["validate", "missing.toml"], None, "missing.toml: no such file"),
+    (["power", "--n", "400", "--scenario", "nonexistent"], None,
+     "nonexistent: no such file, and not a built-in scenario"),
+    (["nosuchcommand"], None, "No such command 'nosuchcommand'"),
+])
+def test_bad_input_is_one_error_line_with_exit_2(capsys, tmp_path, args, file_text, message):
+    f = tmp_path / "bad.toml"
+    if file_text is not None:
+        f.write_text(file_text)
+    code, out, err = run(capsys, *(a.format(f=f) for a in args))
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("Error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_console_script_end_to_end_without_traceback(tmp_path):
+    ok = subprocess.run(["simtrial", "power", "--n", "400", "--reps", "500"],
+                        capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert "260 UC-MSC + 140 placebo" in ok.stdout
+    bad = subprocess.run(["simtrial", "power", "--n", "-3"], capture_output=True, text=True,
+                         check=False)
+    assert bad.returncode == 2 and bad.stderr.startswith("Error: ") and bad.stdout == ""
+
+
+def test_version_and_help_import_nothing_heavy():
+    # `simtrial --version` must answer at once: the CLI module may not import numpy or numba.
+    code = ("import sys, simtrial.cli; heavy = {'numpy', 'numba', 'scipy'} & set(sys.modules);"
+            "print(sorted(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+    version = subprocess.run(["simtrial", "--version"], capture_output=True, text=True,
+                             check=True).stdout
+    assert version.startswith("simtrial, version ")
