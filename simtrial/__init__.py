@@ -24,6 +24,8 @@ _API = {
     "power": "simtrial.simulate",
     "PowerResult": "simtrial.results",
     "EndpointPower": "simtrial.results",
+    "sweep": "simtrial.sweeps",
+    "SweepResult": "simtrial.sweeps",
 }
 
 __all__ = ["__version__", *_API]

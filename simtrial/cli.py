@@ -84,6 +84,64 @@ def validate(file):
     click.echo(f"OK: {file}: scenario {sc.name!r}, {len(sc.endpoints)} endpoints ({ids})")
 
 
+@cli.command()
+@click.option("--scenario", "-s", default="msc-covid19", show_default=True, help=SCENARIO_HELP)
+@click.option("--n", "n_text", required=True,
+              help="Total sample sizes: a list 300,400,500 or an inclusive range 200:800:50.")
+@click.option("--vary", "vary_texts", multiple=True, metavar="KEY=V1,V2,...",
+              help="Scenario value to vary (repeatable; the grid is the product with --n): "
+                   "trial.alpha, trial.allocation=65:35,1:1, endpoints.<id>.dropout[.<arm>], "
+                   "endpoints.<id>.<arm>.<param>.")
+@click.option("--reps", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Simulated trials per grid cell.")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Cells simulated at once (default: all cores); results do not depend on it.")
+@click.option("--endpoint", "endpoints", multiple=True, help="Endpoint id (repeatable).")
+@click.option("--backend", type=click.Choice(["loky", "dask"]), default="loky",
+              show_default=True, help="joblib's loky process pool, or a Dask cluster.")
+@click.option("--scheduler", metavar="ADDR",
+              help="Running Dask scheduler (tcp://host:8786); default: a local cluster.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False), required=True,
+              help="Output file: CSV, or JSON lines if it ends in .jsonl.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted sweep in --out.")
+@click.option("--force", is_flag=True, help="Overwrite an existing --out.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@click.option("--plot", type=click.Path(dir_okay=False),
+              help="Also draw power curves to this PNG (needs matplotlib).")
+@click.option("--target-power", "targets", multiple=True, default=(0.8, 0.9), show_default=True,
+              type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+              help="Target power line on the plot (repeatable).")
+def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, scheduler, out,
+          resume, force, quiet, plot, targets):
+    """Power of each endpoint over a grid of sample sizes and scenario values."""
+    from simtrial import sweeps
+    from simtrial.scenario import load_scenario
+
+    vary = dict(sweeps.parse_vary(text) for text in vary_texts)
+    if len(vary) != len(vary_texts):
+        raise click.UsageError("--vary: each KEY may be given once")
+    try:
+        if plot:
+            from simtrial import plots
+
+            plots.require_matplotlib()
+        sweeps.require_backend(backend)
+    except ImportError as exc:
+        raise click.UsageError(str(exc)) from None
+    progress = None if quiet or not sys.stderr.isatty() else sweeps.TerminalProgress()
+    result = sweeps.sweep(load_scenario(scenario), sweeps.parse_n_values(n_text), vary=vary,
+                          reps=reps, seed=seed, endpoints=list(endpoints) or None, jobs=jobs,
+                          backend=backend, scheduler=scheduler, out=out, resume=resume,
+                          force=force, progress=progress)
+    if plot:
+        plots.save_power_curves(result, plot, targets=targets)
+    if not quiet:
+        cells = len(result.rows) // len(result.endpoints)
+        click.echo(f"{out}: {len(result.rows)} rows ({cells} cells x {len(result.endpoints)} "
+                   f"endpoints)" + (f"; plot: {plot}" if plot else ""), err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: one ``Error:`` line and exit status 2 for bad input."""
     try:

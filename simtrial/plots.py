@@ -1,0 +1,131 @@
+"""Power curves: simulated power against n with the Monte Carlo band, for sweeps and reports.
+
+Figures are built with :class:`matplotlib.figure.Figure` (no pyplot, no GUI backend), so they
+can be drawn in any thread or process. matplotlib is an optional extra
+(``pip install 'simtrial-planner[plot]'``); :func:`require_matplotlib` says so clearly.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+__all__ = ["power_curve_figure", "require_matplotlib", "save_power_curves"]
+
+X_LABEL = "Patients randomised, n (total, both arms)"
+Y_LABEL = "Power (probability of rejecting H0)"
+
+
+def require_matplotlib() -> None:
+    """Raise ImportError, saying what to install, if matplotlib is missing.
+
+    Examples
+    --------
+    >>> require_matplotlib()
+    """
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ImportError("plots need matplotlib: pip install 'simtrial-planner[plot]'")
+
+
+def power_curve_figure(rows: Iterable[dict], *, series: Sequence[str] = (),
+                       labels: dict[str, str] | None = None,
+                       targets: Sequence[float] = (0.8, 0.9), title: str = ""):
+    """A figure of power against n: one panel per endpoint, one line per series.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Rows with ``n_total``, ``endpoint``, ``power``, ``ci_low`` and ``ci_high`` (such as
+        :attr:`simtrial.SweepResult.rows`), plus the ``series`` columns.
+    series : sequence of str
+        Columns whose values tell the lines apart (the varied keys of a sweep).
+    labels : dict, optional
+        Endpoint id -> panel title (default: the id).
+    targets : sequence of float
+        Target powers drawn as dashed horizontal lines.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> rows = [{"n_total": n, "endpoint": "y", "power": p, "ci_low": p - 0.02,
+    ...          "ci_high": p + 0.02} for n, p in [(100, 0.5), (200, 0.8), (300, 0.93)]]
+    >>> fig = power_curve_figure(rows, targets=[0.8])
+    >>> [ax.get_xlabel() for ax in fig.axes]
+    ['Patients randomised, n (total, both arms)']
+    """
+    require_matplotlib()
+    from matplotlib.figure import Figure
+
+    rows = list(rows)
+    endpoints = list(dict.fromkeys(row["endpoint"] for row in rows))
+    keys = list(dict.fromkeys(tuple(row[c] for c in series) for row in rows))
+    columns = min(3, len(endpoints))
+    lines = math.ceil(len(endpoints) / columns)
+    figure = Figure(figsize=(4.6 * columns, 3.6 * lines + 0.9), layout="constrained", dpi=100)
+    axes = figure.subplots(lines, columns, sharey=True, squeeze=False).ravel()
+    colours = [f"C{i % 10}" for i in range(len(keys))]
+    for number, (ax, endpoint) in enumerate(zip(axes, endpoints, strict=False)):
+        for key, colour in zip(keys, colours, strict=True):
+            line = sorted((r["n_total"], r["power"], r["ci_low"], r["ci_high"]) for r in rows
+                          if r["endpoint"] == endpoint and tuple(r[c] for c in series) == key)
+            n, power, low, high = zip(*line, strict=True)
+            label = ", ".join(_value_text(v) for v in key) or "simulated power"
+            ax.fill_between(n, low, high, color=colour, alpha=0.18, linewidth=0)
+            ax.plot(n, power, "o-", color=colour, markersize=3.5, linewidth=1.6, label=label)
+        for target in targets:
+            ax.axhline(target, color="0.35", linestyle="--", linewidth=1)
+            ax.annotate(f"target {target:.0%}", (1, target), xycoords=("axes fraction", "data"),
+                        xytext=(-3, 2), textcoords="offset points", ha="right", va="bottom",
+                        fontsize=8, color="0.25")
+        ax.set_title((labels or {}).get(endpoint, endpoint), fontsize=10)
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+        ax.set_xlabel(X_LABEL, fontsize=9)
+        if number % columns == 0:
+            ax.set_ylabel(Y_LABEL, fontsize=9)
+    for ax in axes[len(endpoints):]:
+        ax.set_visible(False)
+    handles, names = axes[0].get_legend_handles_labels()
+    band = _band_handle()
+    figure.legend([*handles, band], [*names, "95% Monte Carlo interval (shaded)"],
+                  loc="outside lower center", ncols=min(4, len(handles) + 1), fontsize=9,
+                  title=", ".join(series) or None, title_fontsize=9, frameon=False)
+    if title:
+        figure.suptitle(title, fontsize=11)
+    return figure
+
+
+def save_power_curves(result, path: str | Path, *, targets: Sequence[float] = (0.8, 0.9),
+                      title: str | None = None) -> Path:
+    """Draw the power curves of a :class:`simtrial.SweepResult` to a PNG (or PDF, SVG) file.
+
+    Lines are told apart by the varied keys; panels are titled with the endpoint labels.
+    """
+    series = [key for key, _ in result.vary]
+    if title is None:
+        title = (f"Scenario {result.scenario}: simulated power "
+                 f"({result.reps} trials per point, seed {result.seed})")
+    figure = power_curve_figure(result.rows, series=series,
+                                labels=dict(zip(result.endpoints, result.endpoint_labels,
+                                                strict=True)),
+                                targets=targets, title=title)
+    path = Path(path)
+    figure.savefig(path, dpi=200)
+    return path
+
+
+def _value_text(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _band_handle():
+    from matplotlib.patches import Patch
+
+    return Patch(facecolor="0.5", alpha=0.3)

@@ -1,0 +1,586 @@
+"""Sensitivity sweeps: simulated power over a grid of sample sizes and scenario values.
+
+A sweep is the cartesian product of the ``--vary`` values (outer, in the order given) and the
+sample sizes (inner). Each grid cell is an independent :func:`simtrial.power` call on the cell's
+scenario (:meth:`Scenario.with_values`) with the same reps and seed, so a cell's numbers equal
+those of ``simtrial power`` on that scenario, whichever process or machine computes it.
+
+Cells run in parallel on joblib's loky process pool, or on a Dask cluster; each worker
+simulates with one thread, so workers x threads never exceeds the cores asked for. When an
+output file is given, each finished cell is appended, flushed and fsynced as it completes, so
+a killed sweep loses no finished cell; ``resume=True`` computes only the missing cells. The
+file is rewritten in grid order once every cell is done, so its bytes do not depend on the
+order in which cells finished, on the number of jobs or on the backend. A sidecar
+``FILE.meta.json`` holds the sweep's fingerprint (scenario data, grid, reps, seed, endpoints,
+version) and resuming a different sweep is refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.util
+import io
+import itertools
+import json
+import numbers
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from simtrial import rng
+from simtrial._version import __version__
+from simtrial.scenario import Scenario, load_scenario, parse_scenario_data
+
+__all__ = ["SweepResult", "TerminalProgress", "parse_n_values", "parse_vary", "require_backend",
+           "sweep"]
+
+BACKENDS = ("loky", "dask")
+ALLOCATION_KEY = "trial.allocation"
+_INT_COLUMNS = ("cell", "n_total", "n_treatment", "n_control", "rejections", "reps", "seed")
+_FLOAT_COLUMNS = ("power", "mcse", "ci_low", "ci_high", "analytic_power")
+_HEAD = ("cell", "n_total", "n_treatment", "n_control")
+_TAIL = ("endpoint", "power", "mcse", "ci_low", "ci_high", "analytic_power", "rejections",
+         "reps", "seed")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Power of every endpoint at every cell of a sweep grid, one row per (cell, endpoint).
+
+    ``rows`` are dicts keyed by :attr:`columns`: ``cell`` (grid index), ``n_total``,
+    ``n_treatment``, ``n_control``, one column per varied key (named exactly as the key; an
+    allocation reads ``"65:35"``), ``endpoint``, ``power``, ``mcse``, ``ci_low``, ``ci_high``
+    (Wilson 95%), ``analytic_power`` (None without a closed form), ``rejections``, ``reps``
+    and ``seed``.
+    """
+
+    scenario: str
+    n_values: tuple[int, ...]
+    vary: tuple[tuple[str, tuple], ...]
+    endpoints: tuple[str, ...]
+    endpoint_labels: tuple[str, ...]
+    reps: int
+    seed: int
+    version: str
+    columns: tuple[str, ...]
+    rows: tuple[dict, ...]
+
+    def to_frame(self):
+        """The rows as a pandas DataFrame (pandas is optional and not installed with simtrial).
+
+        Raises
+        ------
+        ImportError
+            When pandas is not installed.
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("SweepResult.to_frame needs pandas, which simtrial does not "
+                              "install: pip install pandas") from None
+        return pd.DataFrame(list(self.rows), columns=list(self.columns))
+
+
+def parse_n_values(text: str) -> tuple[int, ...]:
+    """Sample sizes from ``"300,400,500"`` or an inclusive range ``"start:stop:step"``.
+
+    Examples
+    --------
+    >>> parse_n_values("300,400,500")
+    (300, 400, 500)
+    >>> parse_n_values("200:400:50")
+    (200, 250, 300, 350, 400)
+    """
+    allowed = "a list like 300,400,500 or an inclusive range start:stop:step like 200:800:50"
+    try:
+        if ":" in text:
+            start, stop, step = (int(part) for part in text.split(":"))
+            if step < 1 or stop < start:
+                raise ValueError
+            values = tuple(range(start, stop + 1, step))
+        else:
+            values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"`n` {text!r} is not allowed (allowed: {allowed})") from None
+    return values
+
+
+def parse_vary(text: str) -> tuple[str, tuple]:
+    """A ``KEY=V1,V2,...`` option: the dotted scenario key and its values.
+
+    Numbers become floats; ``trial.allocation`` takes ratios ``a:b``.
+
+    Examples
+    --------
+    >>> parse_vary("endpoints.walk_lln.control.p=0.25,0.3")
+    ('endpoints.walk_lln.control.p', (0.25, 0.3))
+    >>> parse_vary("trial.allocation=65:35,2:1")
+    ('trial.allocation', ((65.0, 35.0), (2.0, 1.0)))
+    """
+    key, sep, values = text.partition("=")
+    key = key.strip()
+    if not sep or not key or not values.strip():
+        raise ValueError(f"`vary` {text!r} is not allowed (allowed: KEY=V1,V2,... such as "
+                         "endpoints.walk_lln.control.p=0.25,0.30 or trial.allocation=65:35,1:1)")
+    parts = [part.strip() for part in values.split(",")]
+    try:
+        if key == ALLOCATION_KEY:
+            pairs = [part.split(":") for part in parts]
+            if any(len(pair) != 2 for pair in pairs):
+                raise ValueError
+            return key, tuple((float(a), float(b)) for a, b in pairs)
+        return key, tuple(float(part) for part in parts)
+    except ValueError:
+        what = "ratios a:b such as 65:35" if key == ALLOCATION_KEY else "numbers"
+        raise ValueError(f"`vary` {text!r}: values must be {what}") from None
+
+
+def sweep(scenario: Scenario | str, n: Sequence[int], *, vary: dict | None = None,
+          reps: int = 10_000, seed: int = rng.DEFAULT_SEED,
+          endpoints: Sequence[str] | None = None, jobs: int | None = None,
+          backend: str = "loky", scheduler: str | None = None, out: str | Path | None = None,
+          resume: bool = False, force: bool = False,
+          progress: Callable[[int, int], None] | None = None) -> SweepResult:
+    """Simulated power of every endpoint over a grid of sample sizes and scenario values.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A scenario, or a built-in name or file path for :func:`~simtrial.load_scenario`.
+    n : sequence of int
+        Total sample sizes (see :func:`parse_n_values` for the command-line forms).
+    vary : dict, optional
+        Dotted scenario key (as in :meth:`Scenario.with_values`) -> sequence of values; for
+        ``trial.allocation`` each value is a pair. Every combination is checked before any
+        simulation starts.
+    reps, seed : int
+        Simulated trials per cell and the seed, the same for every cell.
+    endpoints : sequence of str, optional
+        Ids of the endpoints to simulate (default: all).
+    jobs : int, optional
+        Cells simulated at once (default: all cores); with ``backend="dask"`` and no
+        ``scheduler``, the workers of the local cluster. Does not change the result.
+    backend : {"loky", "dask"}
+        joblib's loky process pool, or a ``dask.distributed`` cluster.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``backend="dask"`` only); without it a local
+        cluster on 127.0.0.1 is started and closed.
+    out : str or path, optional
+        CSV file (JSON lines if it ends in ``.jsonl``) that receives each cell as it finishes.
+    resume : bool
+        Continue an interrupted sweep in ``out``: only the missing cells are computed.
+    force : bool
+        Overwrite an existing ``out`` (otherwise an existing file is an error).
+    progress : callable, optional
+        Called as ``progress(cells_done, cells_total)`` in the calling process, once at the
+        start and after every cell.
+
+    Returns
+    -------
+    SweepResult
+        Rows in grid order; the same for any ``jobs``, backend, or interruption and resume.
+
+    Examples
+    --------
+    >>> res = sweep("msc-covid19", [200, 400], vary={"trial.alpha": [0.05, 0.025]},
+    ...             reps=1000, endpoints=["sf36_gh"], jobs=1)
+    >>> [(r["trial.alpha"], r["n_total"]) for r in res.rows]
+    [(0.05, 200), (0.05, 400), (0.025, 200), (0.025, 400)]
+    >>> all(abs(r["power"] - r["analytic_power"]) < 4 * r["mcse"] for r in res.rows)
+    True
+    """
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario)
+    grid = _Grid.build(scenario, n, vary or {}, endpoints)
+    jobs = _sweep_iv(reps, seed, jobs, backend, scheduler, resume, force)
+    output = _Output.open(out, grid, reps, seed, resume, force) if out is not None else None
+    cells: dict[int, list[dict]] = dict(output.done) if output else {}
+    total = len(grid.cells)
+    if progress:
+        progress(len(cells), total)
+    todo = [i for i in range(total) if i not in cells]
+    for index, stats in _execute(grid, todo, reps, seed, jobs, backend, scheduler):
+        cells[index] = grid.rows(index, stats, reps, seed)
+        if output:
+            output.append(cells[index])
+        if progress:
+            progress(len(cells), total)
+    if output:
+        output.finish(cells)
+    return SweepResult(
+        scenario=scenario.name, n_values=grid.n_values, vary=grid.vary,
+        endpoints=grid.endpoint_ids,
+        endpoint_labels=tuple(scenario.endpoint(e).label for e in grid.endpoint_ids),
+        reps=reps, seed=seed, version=__version__,
+        columns=grid.columns, rows=tuple(row for i in range(total) for row in cells[i]))
+
+
+class TerminalProgress:
+    r"""A one-line progress bar (cells done, elapsed, remaining) for ``sweep(progress=...)``.
+
+    Examples
+    --------
+    >>> bar = TerminalProgress(io.StringIO(), clock=iter([0.0, 30.0]).__next__)
+    >>> bar(0, 4); bar(1, 4)
+    >>> bar.stream.getvalue().split("\r")[-1]
+    '[######                  ] 1/4 cells  elapsed 0:30  remaining 1:30'
+    """
+
+    WIDTH = 24
+
+    def __init__(self, stream=None, clock: Callable[[], float] = time.monotonic):
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock = clock
+        self.start: tuple[float, int] | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        """Redraw the bar; the first call sets the start (resumed cells do not count)."""
+        now = self.clock()
+        if self.start is None:
+            self.start = (now, done)
+        began, first = self.start
+        elapsed, computed = now - began, done - first
+        remaining = _clock_text(elapsed / computed * (total - done)) if computed else "?"
+        filled = self.WIDTH * done // max(total, 1)
+        bar = "#" * filled + " " * (self.WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {done}/{total} cells  elapsed {_clock_text(elapsed)}  "
+                          f"remaining {remaining}")
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _clock_text(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The cells of a sweep, each with its validated scenario as plain (picklable) data."""
+
+    scenario: Scenario
+    n_values: tuple[int, ...]
+    vary: tuple[tuple[str, tuple], ...]
+    endpoint_ids: tuple[str, ...]
+    cells: tuple[tuple[int, tuple], ...]  # (n, values of the varied keys)
+    cell_data: MappingProxyType  # values of the varied keys -> plain scenario data
+
+    @classmethod
+    def build(cls, scenario: Scenario, n, vary: dict, endpoints) -> _Grid:
+        n_values = tuple(n) if not isinstance(n, numbers.Integral) else (n,)
+        if not n_values or any(isinstance(v, bool) or not isinstance(v, numbers.Integral)
+                               or v < 2 for v in n_values):
+            raise ValueError(f"`n` must be integers >= 2, got {n!r}")
+        n_values = tuple(int(v) for v in n_values)
+        if len(set(n_values)) != len(n_values):
+            raise ValueError(f"`n` has repeated values: {n!r}")
+        pairs = []
+        for key, values in vary.items():
+            values = tuple(_number(key, v) for v in values)
+            if not values or len(set(values)) != len(values):
+                raise ValueError(f"`vary` {key}: give distinct values, got {values!r}")
+            pairs.append((key, values))
+        if endpoints is not None:
+            ids = tuple(scenario.endpoint(e).id for e in endpoints)
+        else:
+            ids = tuple(e.id for e in scenario.endpoints)
+        combos = list(itertools.product(*(values for _, values in pairs)))
+        cell_data = {}
+        for combo in combos:  # every cell's scenario is validated before any work starts
+            changed = {key: list(v) if key == ALLOCATION_KEY else v
+                       for (key, _), v in zip(pairs, combo, strict=True)}
+            cell_data[combo] = _plain(scenario.with_values(changed).raw)
+        cells = tuple((size, combo) for combo in combos for size in n_values)
+        return cls(scenario, n_values, tuple(pairs), ids, cells, MappingProxyType(cell_data))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*_HEAD, *(key for key, _ in self.vary), *_TAIL)
+
+    def fingerprint(self, reps: int, seed: int) -> dict:
+        data = json.dumps(_plain(self.scenario.raw), sort_keys=True).encode()
+        return {"simtrial_sweep": 1, "version": __version__, "scenario": self.scenario.name,
+                "scenario_sha256": hashlib.sha256(data).hexdigest(), "n": list(self.n_values),
+                "vary": {key: [list(v) if isinstance(v, tuple) else v for v in values]
+                         for key, values in self.vary},
+                "endpoints": list(self.endpoint_ids), "reps": reps, "seed": seed}
+
+    def rows(self, index: int, stats: list[tuple], reps: int, seed: int) -> list[dict]:
+        """The output rows of a cell from the per-endpoint numbers :func:`_simulate_cell` gives."""
+        size, combo = self.cells[index]
+        labels = {key: _value_label(key, v) for (key, _), v in zip(self.vary, combo, strict=True)}
+        rows = []
+        for n_t, n_c, ep_id, power, mcse, low, high, analytic, rejections in stats:
+            rows.append({"cell": index, "n_total": size, "n_treatment": n_t, "n_control": n_c,
+                         **labels, "endpoint": ep_id, "power": power, "mcse": mcse,
+                         "ci_low": low, "ci_high": high, "analytic_power": analytic,
+                         "rejections": rejections, "reps": reps, "seed": seed})
+        return rows
+
+    def task(self, index: int, reps: int, seed: int, threads: int) -> tuple:
+        size, combo = self.cells[index]
+        return (self.cell_data[combo], self.scenario.source, size, reps, seed,
+                self.endpoint_ids, threads)
+
+
+def _number(key: str, value):
+    """A varied value as floats (a pair for the allocation), as the output file holds it."""
+    try:
+        return tuple(map(float, value)) if key == ALLOCATION_KEY else float(value)
+    except (TypeError, ValueError):
+        what = "pairs of numbers" if key == ALLOCATION_KEY else "numbers"
+        raise ValueError(f"`vary` {key}: values must be {what}, got {value!r}") from None
+
+
+def _value_label(key: str, value):
+    return f"{value[0]:g}:{value[1]:g}" if key == ALLOCATION_KEY else value
+
+
+def _plain(data: Any) -> Any:
+    """Frozen scenario data -> plain dicts and lists (picklable, JSON-able)."""
+    if isinstance(data, MappingProxyType | dict):
+        return {key: _plain(value) for key, value in data.items()}
+    if isinstance(data, tuple | list):
+        return [_plain(value) for value in data]
+    return data
+
+
+def _simulate_cell(data: dict, source: str, n: int, reps: int, seed: int,
+                   endpoints: tuple[str, ...], threads: int) -> list[tuple]:
+    """Run in a worker: simulate one cell; plain tuples back, one per endpoint."""
+    from simtrial.simulate import power
+
+    scenario = parse_scenario_data(data, source)
+    result = power(scenario, n, reps=reps, seed=seed, endpoints=list(endpoints), jobs=threads)
+    n_t, n_c = result.n_per_arm["treatment"], result.n_per_arm["control"]
+    return [(n_t, n_c, e.id, float(e.power), float(e.mcse), float(e.ci[0]), float(e.ci[1]),
+             None if e.analytic_power is None else float(e.analytic_power), int(e.rejections))
+            for e in result.endpoints]
+
+
+def _execute(grid: _Grid, todo: list[int], reps: int, seed: int, jobs: int, backend: str,
+             scheduler: str | None) -> Iterator[tuple[int, list[tuple]]]:
+    """Yield (cell index, per-endpoint numbers) as cells finish, in any order."""
+    if not todo:
+        return
+    if backend == "dask":
+        with _dask_client(scheduler, jobs) as client:
+            yield from _run_on(client.get_executor(pure=False), grid, todo, reps, seed, 1)
+        return
+    workers = min(jobs, len(todo))
+    threads = max(1, jobs // workers)  # workers x threads <= jobs
+    if workers == 1:
+        for index in todo:
+            yield index, _simulate_cell(*grid.task(index, reps, seed, threads))
+        return
+    from joblib.externals.loky import get_reusable_executor
+
+    yield from _run_on(get_reusable_executor(max_workers=workers), grid, todo, reps, seed,
+                       threads)
+
+
+def _run_on(executor, grid: _Grid, todo: list[int], reps: int, seed: int, threads: int):
+    futures = {executor.submit(_simulate_cell, *grid.task(i, reps, seed, threads)): i
+               for i in todo}
+    try:
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:  # an error or an interrupted caller: do not leave queued cells running
+        for future in futures:
+            future.cancel()
+
+
+def require_backend(backend: str) -> None:
+    """Raise ImportError, saying what to install, if ``backend`` is not installed.
+
+    Examples
+    --------
+    >>> require_backend("loky")
+    """
+    if backend == "dask" and importlib.util.find_spec("distributed") is None:
+        raise ImportError("backend 'dask' needs dask.distributed: "
+                          "pip install 'simtrial-planner[dask]'")
+
+
+def _dask_client(scheduler: str | None, jobs: int):
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler)
+    import logging
+
+    cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None,
+                           silence_logs=logging.ERROR)
+    return _ClusterClient(cluster, Client(cluster))
+
+
+class _ClusterClient:
+    """A client that also closes the local cluster it was started on."""
+
+    def __init__(self, cluster, client):
+        self.cluster, self.client = cluster, client
+
+    def __enter__(self):
+        return self.client
+
+    def __exit__(self, *exc):
+        self.client.close()
+        self.cluster.close()
+
+
+class _Output:
+    """The sweep's output file: append each finished cell durably, resume, final rewrite."""
+
+    def __init__(self, path: Path, grid: _Grid, done: dict[int, list[dict]]):
+        self.path, self.grid, self.done = path, grid, done
+        self.jsonl = path.suffix == ".jsonl"
+
+    @classmethod
+    def open(cls, out, grid: _Grid, reps: int, seed: int, resume: bool, force: bool) -> _Output:
+        path = Path(out)
+        meta_path = _meta_path(path)
+        fingerprint = grid.fingerprint(reps, seed)
+        output = cls(path, grid, {})
+        if path.is_dir():
+            raise ValueError(f"`out` {path} is a directory; give a file name")
+        if path.exists() and resume:
+            output.done = output._read_finished(meta_path, fingerprint)
+        elif path.exists() and not force:
+            raise ValueError(f"`out` {path} already exists: continue it with --resume "
+                             "(resume=True) or overwrite it with --force (force=True)")
+        else:
+            _atomic_write(meta_path, json.dumps(fingerprint, indent=1) + "\n")
+        output._rewrite(output.done)  # the header and only complete cells
+        return output
+
+    def append(self, rows: list[dict]) -> None:
+        """Append one cell's rows in one write, and make them durable before returning."""
+        with open(self.path, "a", encoding="utf-8", newline="") as stream:
+            stream.write("".join(self._line(row) for row in rows))
+            stream.flush()
+            os.fsync(stream.fileno())
+
+    def finish(self, cells: dict[int, list[dict]]) -> None:
+        """Rewrite the finished file in grid order, so its bytes depend on nothing else."""
+        self._rewrite(cells)
+
+    def _rewrite(self, cells: dict[int, list[dict]]) -> None:
+        text = "".join(self._line(row) for i in sorted(cells) for row in cells[i])
+        _atomic_write(self.path, self._header() + text)
+
+    def _header(self) -> str:
+        return "" if self.jsonl else _csv_line(self.grid.columns)
+
+    def _line(self, row: dict) -> str:
+        if self.jsonl:
+            return json.dumps(row) + "\n"
+        return _csv_line(["" if v is None else v for v in row.values()])
+
+    def _read_finished(self, meta_path: Path, fingerprint: dict) -> dict[int, list[dict]]:
+        try:
+            stored = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise ValueError(f"`out` {self.path}: cannot resume, {meta_path.name} is missing or "
+                             "unreadable (use --force to start over)") from None
+        differ = [key for key in fingerprint if stored.get(key) != fingerprint[key]]
+        if differ:
+            raise ValueError(f"`out` {self.path} was written by a different sweep (it differs "
+                             f"in: {', '.join(differ)}); resume needs the same scenario, grid, "
+                             "endpoints, reps, seed and simtrial version, or use --force to "
+                             "start over")
+        text = self.path.read_text(encoding="utf-8")
+        lines = text[:text.rfind("\n") + 1].splitlines(keepends=True)  # drop a torn last line
+        if not self.jsonl:
+            if lines[:1] != [self._header()]:
+                raise ValueError(f"`out` {self.path}: the CSV header is not this sweep's "
+                                 "(use --force to start over)")
+            lines = lines[1:]
+        found: dict[int, list[dict]] = {}
+        for number, line in enumerate(lines, start=2 - self.jsonl):
+            row = self._parse(line)
+            if row is None or self._line(row) != line:
+                raise ValueError(f"`out` {self.path}, line {number}: not a row of this sweep "
+                                 "(use --force to start over)")
+            found.setdefault(row["cell"], []).append(row)
+        size = len(self.grid.endpoint_ids)
+        return {i: rows for i, rows in found.items() if len(rows) == size}
+
+    def _parse(self, line: str) -> dict | None:
+        """A row back from its line, or None if it is not one of this grid's rows."""
+        columns = self.grid.columns
+        try:
+            if self.jsonl:
+                row = json.loads(line)
+            else:
+                row = dict(zip(columns, next(csv.reader([line])), strict=True))
+                for key in columns:
+                    row[key] = _typed(key, row[key])
+        except (ValueError, StopIteration):
+            return None
+        if not isinstance(row, dict) or list(row) != list(columns) \
+                or not 0 <= row["cell"] < len(self.grid.cells):
+            return None
+        return row
+
+
+def _typed(column: str, text: str):
+    if column in _INT_COLUMNS:
+        return int(text)
+    if column in _FLOAT_COLUMNS or (column.count(".") and column != ALLOCATION_KEY):
+        return None if text == "" else float(text)
+    return text
+
+
+def _csv_line(values) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue()
+
+
+def _meta_path(path: Path) -> Path:
+    return path.with_name(path.name + ".meta.json")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` by ``text`` so that a crash leaves either the old or the new file."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "w", encoding="utf-8", newline="") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _sweep_iv(reps, seed, jobs, backend, scheduler, resume, force) -> int:
+    for name, value, low in (("reps", reps, 1), ("seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ValueError(f"`jobs` must be a positive integer or None, got {jobs!r}")
+    if backend not in BACKENDS:
+        raise ValueError(f"`backend` {backend!r} is not allowed (allowed: {', '.join(BACKENDS)})")
+    if scheduler and backend != "dask":
+        raise ValueError("`scheduler` needs backend 'dask'")
+    if resume and force:
+        raise ValueError("`resume` and `force` exclude each other: give one")
+    require_backend(backend)
+    if jobs is None:
+        from joblib import cpu_count
+
+        jobs = cpu_count()
+    return jobs
