@@ -1,0 +1,115 @@
+"""Kernels against closed-form distributions, fast twins against patient-level twins.
+
+The fast kernels draw sufficient statistics from their exact distributions (binomial counts;
+normal mean and chi-square sum of squares); their patient-level twins draw every patient. Both
+are checked against the closed forms with goodness-of-fit tests at a fixed seed (a correct
+kernel fails a check at level 1e-4 with probability 1e-4), and against each other on power
+within 4 Monte Carlo SE of the difference.
+"""
+
+import json
+import math
+import os
+import subprocess
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from simtrial.kernels.binary import bernoulli_counts, binomial_counts
+from simtrial.kernels.continuous import normal_chi2_moments, normal_moments
+from simtrial.simulate import power
+from simtrial.stattests import chisq, ttest, welch
+
+REPS = 20_000
+LEVEL = 1e-4
+
+
+def fill(kernel, columns, dtype, *args, reps=REPS, seed=20261125):
+    out = np.empty((reps, columns), dtype)
+    kernel(np.random.default_rng(seed), *args, out)
+    return out
+
+
+def gof_pvalue(observed_keys, probabilities):
+    """Chi-square goodness of fit of observed outcomes to {key: probability}, small cells pooled."""
+    keys = [k for k, v in probabilities.items() if v > 0]
+    expected = np.array([probabilities[k] for k in keys]) * len(observed_keys)
+    counts = dict.fromkeys(keys, 0)
+    for key in map(tuple, observed_keys):
+        counts[key] += 1  # a KeyError here is an impossible outcome
+    observed = np.array([counts[k] for k in keys], float)
+    small = expected < 5
+    if small.any():
+        observed = np.append(observed[~small], observed[small].sum())
+        expected = np.append(expected[~small], expected[small].sum())
+    return stats.chisquare(observed, expected).pvalue
+
+
+@pytest.mark.parametrize("kernel", [binomial_counts, bernoulli_counts])
+def test_binary_counts_follow_the_binomial_model(kernel):
+    # Closed form: assessed ~ Binomial(n, 1 - drop), events | assessed ~ Binomial(assessed, p).
+    n_t, n_c, p_t, p_c, drop_t, drop_c = 12, 7, 0.3, 0.55, 0.2, 0.0
+    out = fill(kernel, 4, np.int64, n_t, n_c, p_t, p_c, drop_t, drop_c)
+    for (n, p, drop), cols in (((n_t, p_t, drop_t), [0, 1]), ((n_c, p_c, drop_c), [2, 3])):
+        pmf = {(m, x): stats.binom.pmf(m, n, 1 - drop) * stats.binom.pmf(x, m, p)
+               for m in range(n + 1) for x in range(m + 1)}
+        assert gof_pvalue(out[:, cols], pmf) > LEVEL
+
+
+@pytest.mark.parametrize("kernel", [normal_chi2_moments, normal_moments])
+def test_normal_moments_follow_their_exact_distribution(kernel):
+    # Closed form: m ~ Binomial(n, 1 - drop); given m, mean ~ N(mu, sd^2/m) and
+    # ss / sd^2 ~ chi2(m - 1), independent. Checked through the probability integral transform.
+    n, mu, sd, drop = 9, 50.0, 25.0, 0.3
+    out = fill(kernel, 6, np.float64, n, 4, mu, sd, 0.0, 1.0, drop, 0.0)
+    m, mean, ss = out[:, 0], out[:, 1], out[:, 2]
+    assert gof_pvalue(m[:, None].astype(int), {(k,): stats.binom.pmf(k, n, 1 - drop)
+                                               for k in range(n + 1)}) > LEVEL
+    some, two = m >= 1, m >= 2
+    z = (mean[some] - mu) * np.sqrt(m[some]) / sd
+    assert stats.kstest(z, "norm").pvalue > LEVEL
+    u = stats.chi2.cdf(ss[two] / sd**2, m[two] - 1)
+    assert stats.kstest(u, "uniform").pvalue > LEVEL
+    # independence of mean and ss: their correlation is within 4 SE of 0
+    assert abs(np.corrcoef(stats.norm.cdf(z[m[some] >= 2]), u)[0, 1]) < 4 / math.sqrt(two.sum())
+    assert (out[:, 3] == 4).all() and (out[:, 5] >= 0).all()
+
+
+@pytest.mark.parametrize("kernel", [normal_chi2_moments, normal_moments])
+def test_normal_moments_of_empty_and_single_patient_arms(kernel):
+    out = fill(kernel, 6, np.float64, 5, 1, 3.0, 2.0, 3.0, 2.0, 1.0, 0.0, reps=50)
+    assert (out[:, :3] == 0).all()  # everybody dropped out
+    assert (out[:, 3] == 1).all() and (out[:, 5] == 0).all() and (out[:, 4] != 0).all()
+
+
+@pytest.mark.parametrize(("fast", "patient_level", "test", "args"), [
+    (binomial_counts, bernoulli_counts, chisq, (260, 140, 0.18, 0.30, 0.1, 0.15)),
+    (normal_chi2_moments, normal_moments, ttest, (260, 140, 60.0, 25.0, 53.0, 25.0, 0.1, 0.2)),
+    (normal_chi2_moments, normal_moments, welch, (60, 30, 1.0, 2.0, 0.0, 1.0, 0.2, 0.0)),
+])
+def test_fast_and_patient_level_twins_give_the_same_power(fast, patient_level, test, args):
+    columns, dtype = (4, np.int64) if test is chisq else (6, np.float64)
+    powers = [np.mean(test(fill(kernel, columns, dtype, *args, seed=seed), "two-sided", 1) <= 0.05)
+              for kernel, seed in ((fast, 1), (patient_level, 2))]
+    p = (powers[0] + powers[1]) / 2
+    assert 0.2 < p < 0.9  # an informative setting
+    assert abs(powers[0] - powers[1]) <= 4 * math.sqrt(2 * p * (1 - p) / REPS), powers
+
+
+def test_runs_without_a_writable_numba_cache(tmp_path):
+    # NUMBA_CACHE_DIR below a regular file cannot be created (even by root), and the locator
+    # list limited to that directory stands for a read-only package and home: numba then
+    # refuses cache=True, and simtrial must compile in memory with a one-line notice.
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(blocker / "cache"),
+               NUMBA_CACHE_LOCATOR_CLASSES="UserProvidedCacheLocator")
+    args = ["power", "--n", "100", "--reps", "1000", "--endpoint", "walk_lln", "--format", "json"]
+    run = subprocess.run(["simtrial", *args], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("simtrial: notice: no writable numba cache")
+    ours = power("msc-covid19", 100, reps=1000, endpoints=["walk_lln"]).endpoints[0].power
+    assert json.loads(run.stdout)["endpoints"][0]["power"] == ours
