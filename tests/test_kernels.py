@@ -58,10 +58,11 @@ def test_binary_counts_follow_the_binomial_model(kernel):
 
 
 @pytest.mark.parametrize("kernel", [normal_chi2_moments, normal_moments])
-def test_normal_moments_follow_their_exact_distribution(kernel):
+@pytest.mark.parametrize(("mu", "sd"), [(50.0, 25.0), (1e9, 0.5)])  # a large mean: no cancellation
+def test_normal_moments_follow_their_exact_distribution(kernel, mu, sd):
     # Closed form: m ~ Binomial(n, 1 - drop); given m, mean ~ N(mu, sd^2/m) and
     # ss / sd^2 ~ chi2(m - 1), independent. Checked through the probability integral transform.
-    n, mu, sd, drop = 9, 50.0, 25.0, 0.3
+    n, drop = 9, 0.3
     out = fill(kernel, 6, np.float64, n, 4, mu, sd, 0.0, 1.0, drop, 0.0)
     m, mean, ss = out[:, 0], out[:, 1], out[:, 2]
     assert gof_pvalue(m[:, None].astype(int), {(k,): stats.binom.pmf(k, n, 1 - drop)
