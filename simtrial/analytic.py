@@ -133,7 +133,9 @@ def endpoint_power(endpoint, n_t: int, n_c: int, alpha: float, alternative: str)
     t, c, sign = endpoint.treatment, endpoint.control, endpoint.benefit_sign
     if endpoint.test == "chisq":
         return power_two_proportions(t["p"], c["p"], m_t, m_c, alpha, alternative, sign)
-    if endpoint.distribution != "normal":
+    if endpoint.distribution == "lognormal":  # the t tests of titres run on the log scale
+        t, c = ({"mean": math.log(a["gmean"]), "sd": math.log(a["gsd"])} for a in (t, c))
+    elif endpoint.distribution != "normal" or endpoint.test not in ("ttest", "welch"):
         return None
     delta = sign * (t["mean"] - c["mean"])
     if endpoint.test == "welch":

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-__all__ = ["power_csv", "power_table", "scenario_text", "table"]
+__all__ = ["detectable_table", "power_csv", "power_table", "sample_size_table", "scenario_text",
+           "table"]
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -44,16 +45,36 @@ def power_table(result, title: str = "") -> str:
     rows = [[f"{e.label} [{e.id}]", e.test, e.effect,
              f"{e.expected_assessed['treatment']:.0f} + {e.expected_assessed['control']:.0f}",
              f"{e.power:.4f}", f"{e.mcse:.4f}", f"{e.ci[0]:.4f} to {e.ci[1]:.4f}",
-             "-" if e.analytic_power is None else f"{e.analytic_power:.4f}"]
+             "-" if e.analytic_power is None else f"{e.analytic_power:.4f}",
+             "-" if e.exact_power is None else f"{e.exact_power:.4f}"]
             for e in result.endpoints]
     header = ["endpoint", "test", f"effect ({t} vs {c})", "assessed", "power", "MCSE",
-              "95% CI", "analytic"]
+              "95% CI", "analytic", "exact"]
     sides = "either direction" if result.alternative == "two-sided" else "direction of benefit"
     notes = ["", f"power: share of simulated trials whose test rejects H0 ({sides}); "
              "MCSE: Monte Carlo standard error; CI: Wilson 95% interval;",
              "assessed: expected patients assessed per arm after dropout; "
-             "analytic: textbook closed form at the expected assessed numbers."]
+             "analytic: textbook closed form at the expected assessed numbers; "
+             "exact: power of the binary test by enumerating every 2x2 table.",
+             *_safety_lines(result)]
     return "\n".join(head) + "\n" + table(header, rows) + "\n" + "\n".join(notes)
+
+
+def _safety_lines(result) -> list[str]:
+    """Per safety endpoint: chance of seeing an event, and the bound a clean record gives."""
+    lines = []
+    for e in result.endpoints:
+        if e.safety is None:
+            continue
+        level = f"{e.safety['level']:.0%}"
+        for arm, name in zip(("treatment", "control"), result.arms, strict=True):
+            bound = e.safety["zero_event_upper_bound"][arm]
+            lines.append(
+                f"safety [{e.id}] {name}: P(at least one event) = "
+                f"{e.safety['p_any_event'][arm]:.4f}; with 0 events in "
+                f"{e.safety['assessed'][arm]} assessed, the {level} upper bound is "
+                + ("-" if bound is None else f"{bound:.4f}"))
+    return [""] + lines if lines else []
 
 
 def power_csv(result) -> str:
@@ -62,13 +83,14 @@ def power_csv(result) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["scenario", "n_total", "n_treatment", "n_control", "alpha", "alternative",
                      "reps", "seed", "endpoint", "label", "test", "effect", "power", "mcse",
-                     "ci_low", "ci_high", "analytic_power"])
+                     "ci_low", "ci_high", "analytic_power", "exact_power"])
     for e in result.endpoints:
         writer.writerow([result.scenario, result.n_total, result.n_per_arm["treatment"],
                          result.n_per_arm["control"], result.alpha, result.alternative,
                          result.reps, result.seed, e.id, e.label, e.test, e.effect, e.power,
                          e.mcse, e.ci[0], e.ci[1],
-                         "" if e.analytic_power is None else e.analytic_power])
+                         "" if e.analytic_power is None else e.analytic_power,
+                         "" if e.exact_power is None else e.exact_power])
     return buf.getvalue()
 
 
@@ -91,3 +113,61 @@ def scenario_text(scenario) -> str:
             text = prov.source or prov.reason
             lines.append(f"  {key}: {prov.basis}: {text}")
     return "\n".join(lines)
+
+
+def sample_size_table(result) -> str:
+    """The default output of ``simtrial samplesize``."""
+    t, c = result.arms
+    lines = [f"Sample size: {result.label} [{result.endpoint}]; test {result.test}; "
+             f"{result.effect}, {t} vs {c}",
+             f"target power {result.target_power:g}; scenario {result.scenario}",
+             *_design_lines(result)]
+    below = result.n_minus_step
+    drop_t, drop_c = result.dropout
+    assessed = result.expected_assessed
+    rows = [["power at n", f"{result.power:.4f} (MCSE {result.mcse:.4f}; 95% CI "
+                           f"{result.ci[0]:.4f} to {result.ci[1]:.4f})"]]
+    if below is not None:
+        rows.append([f"power at n - 1 = {below['n_total']}",
+                     f"{below['power']:.4f} (MCSE {below['mcse']:.4f})"])
+    rows += [["closed-form n", "-" if result.analytic_n is None else str(result.analytic_n)],
+             ["dropout", f"{drop_t:.1%} {t}, {drop_c:.1%} {c}: expected assessed "
+                         f"{assessed['treatment']:.0f} + {assessed['control']:.0f}"],
+             ["naive inflation", "-" if result.naive_inflation_n is None
+              else f"{result.naive_inflation_n} (closed-form n without dropout / "
+                   "(1 - mean dropout))"],
+             ["search", f"{result.method}; {len(result.trace)} simulated points"]]
+    trace = [[p["stage"], str(p["n_total"]), f"{p['power']:.4f}", f"{p['mcse']:.4f}",
+              str(p["reps"])] for p in result.trace]
+    notes = ["n: smallest total n at which the line through probit(simulated power) against "
+             "sqrt(n) of the search points reaches the target;",
+             "power at n and n - 1: `simtrial power` with the same reps and seed, an independent "
+             "estimate within Monte Carlo error of the target."]
+    return "\n".join([*lines, table(["", ""], rows), "", "trace",
+                      table(["stage", "n", "power", "MCSE", "reps"], trace), "", *notes])
+
+
+def detectable_table(result) -> str:
+    """The default output of ``simtrial detectable``."""
+    t, c = result.arms
+    n = result.n_per_arm
+    unit = f" {result.unit}" if result.unit else ""
+    d = "" if result.standardized is None else f" (d = {result.standardized:.2f})"
+    lines = [f"Detectable effect: {result.label} [{result.endpoint}]; test {result.test}; "
+             f"{result.better} is better",
+             f"n = {result.n_total} randomised: {n['treatment']} {t} + {n['control']} {c}; "
+             f"alpha = {result.alpha:g} {result.alternative}; target power "
+             f"{result.target_power:g}",
+             f"{result.reps} simulated trials per effect; seed {result.seed}; "
+             f"simtrial {result.version}", "",
+             f"With {result.n_total} patients the trial detects a difference in "
+             f"{result.location} of {result.effect:.4g}{unit}{d}: {result.location} "
+             f"{result.treatment_value:.4g} ({t}) vs {result.control_value:.4g} ({c}),",
+             f"with power {result.power:.4f} (MCSE {result.mcse:.4f}; 95% CI "
+             f"{result.ci[0]:.4f} to {result.ci[1]:.4f}).",
+             "closed form: " + ("-" if result.analytic_effect is None
+                                else f"{result.analytic_effect:.4g}{unit}"), "", "trace"]
+    trace = [[f"{p['effect']:.6g}", f"{p['treatment_value']:.6g}", f"{p['power']:.4f}",
+              f"{p['mcse']:.4f}"] for p in result.trace]
+    return "\n".join([*lines, table(["effect", f"{result.location} ({t})", "power", "MCSE"],
+                                    trace)])

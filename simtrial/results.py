@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-__all__ = ["EndpointPower", "PowerResult", "binomial_summary"]
+__all__ = ["DetectableEffectResult", "EndpointPower", "PowerResult", "SampleSizeResult",
+           "binomial_summary"]
 
 
 def binomial_summary(successes: int, reps: int, level: float = 0.95):
@@ -51,6 +52,8 @@ class EndpointPower:
     """Simulated power of one endpoint's test.
 
     ``pvalues`` holds the p-value of every replicate (not part of :meth:`to_dict`).
+    ``exact_power`` is the power of a binary test by enumeration (:mod:`simtrial.exact`), None
+    for other tests; ``safety`` the summary of a safety endpoint (:mod:`simtrial.safety`).
     """
 
     id: str
@@ -67,6 +70,8 @@ class EndpointPower:
     rejections: int
     expected_assessed: dict[str, float]
     pvalues: np.ndarray = field(repr=False, compare=False)
+    exact_power: float | None = None
+    safety: dict | None = None
 
     def to_dict(self) -> dict:
         """Plain-JSON fields (DESIGN 1.4), without the per-replicate p-values."""
@@ -74,8 +79,9 @@ class EndpointPower:
             "id": self.id, "label": self.label, "kind": self.kind,
             "distribution": self.distribution, "test": self.test, "better": self.better,
             "effect": self.effect, "power": self.power, "mcse": self.mcse, "ci": list(self.ci),
-            "analytic_power": self.analytic_power, "rejections": self.rejections,
-            "expected_assessed": dict(self.expected_assessed),
+            "analytic_power": self.analytic_power, "exact_power": self.exact_power,
+            "rejections": self.rejections, "expected_assessed": dict(self.expected_assessed),
+            "safety": self.safety,
         }
 
 
@@ -107,4 +113,111 @@ class PowerResult:
             "allocation": list(self.allocation), "alpha": self.alpha,
             "alternative": self.alternative, "reps": self.reps, "seed": self.seed,
             "version": self.version, "endpoints": [e.to_dict() for e in self.endpoints],
+        }
+
+
+@dataclass(frozen=True)
+class SampleSizeResult:
+    """Smallest total n whose simulated power reaches a target, with the search's trace.
+
+    ``power``, ``mcse`` and ``ci`` are those of :func:`simtrial.simulate.power` at ``n_total``
+    with the same reps and seed; ``n_minus_step`` holds the same at ``n_total - 1``.
+    ``trace`` lists every simulated point (``stage``: pilot, search or final).
+    """
+
+    scenario: str
+    endpoint: str
+    label: str
+    test: str
+    effect: str
+    target_power: float
+    n_total: int
+    n_per_arm: dict[str, int]
+    arms: tuple[str, str]
+    allocation: tuple[float, float]
+    alpha: float
+    alternative: str
+    power: float
+    mcse: float
+    ci: tuple[float, float]
+    n_minus_step: dict | None
+    analytic_n: int | None
+    dropout: tuple[float, float]
+    expected_assessed: dict[str, float]
+    naive_inflation_n: int | None
+    method: str
+    reps: int
+    seed: int
+    version: str
+    trace: tuple[dict, ...]
+
+    def to_dict(self) -> dict:
+        """Plain-JSON fields (DESIGN 1.4)."""
+        return {
+            "scenario": self.scenario, "endpoint": self.endpoint, "label": self.label,
+            "test": self.test, "effect": self.effect, "target_power": self.target_power,
+            "n_total": self.n_total, "n_per_arm": dict(self.n_per_arm),
+            "arms": {"treatment": self.arms[0], "control": self.arms[1]},
+            "allocation": list(self.allocation), "alpha": self.alpha,
+            "alternative": self.alternative, "power": self.power, "mcse": self.mcse,
+            "ci": list(self.ci), "n_minus_step": self.n_minus_step, "analytic_n": self.analytic_n,
+            "dropout": {"treatment": self.dropout[0], "control": self.dropout[1]},
+            "expected_assessed": dict(self.expected_assessed),
+            "naive_inflation_n": self.naive_inflation_n, "method": self.method,
+            "reps": self.reps, "seed": self.seed, "version": self.version,
+            "trace": [dict(point) for point in self.trace],
+        }
+
+
+@dataclass(frozen=True)
+class DetectableEffectResult:
+    """Smallest effect whose simulated power at n reaches a target, with the search's trace.
+
+    ``effect`` is treatment minus control in ``location`` (mean or proportion), in the
+    direction of benefit (so always positive); ``treatment_value`` is the treatment arm's
+    parameter at that effect. ``power``, ``mcse`` and ``ci`` are the simulated power there.
+    ``trace`` lists every effect simulated (all with the same seed).
+    """
+
+    scenario: str
+    endpoint: str
+    label: str
+    test: str
+    kind: str
+    location: str
+    unit: str
+    better: str
+    target_power: float
+    n_total: int
+    n_per_arm: dict[str, int]
+    arms: tuple[str, str]
+    alpha: float
+    alternative: str
+    effect: float
+    treatment_value: float
+    control_value: float
+    standardized: float | None
+    power: float
+    mcse: float
+    ci: tuple[float, float]
+    analytic_effect: float | None
+    reps: int
+    seed: int
+    version: str
+    trace: tuple[dict, ...]
+
+    def to_dict(self) -> dict:
+        """Plain-JSON fields."""
+        return {
+            "scenario": self.scenario, "endpoint": self.endpoint, "label": self.label,
+            "test": self.test, "kind": self.kind, "location": self.location, "unit": self.unit,
+            "better": self.better, "target_power": self.target_power, "n_total": self.n_total,
+            "n_per_arm": dict(self.n_per_arm),
+            "arms": {"treatment": self.arms[0], "control": self.arms[1]},
+            "alpha": self.alpha, "alternative": self.alternative, "effect": self.effect,
+            "treatment_value": self.treatment_value, "control_value": self.control_value,
+            "standardized": self.standardized, "power": self.power, "mcse": self.mcse,
+            "ci": list(self.ci), "analytic_effect": self.analytic_effect, "reps": self.reps,
+            "seed": self.seed, "version": self.version,
+            "trace": [dict(point) for point in self.trace],
         }

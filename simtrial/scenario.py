@@ -42,12 +42,28 @@ ARMS = ("treatment", "control")
 _PROBABILITY = (lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")
 _FINITE = (math.isfinite, "a finite number")
 _POSITIVE = (lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
+_ABOVE_ONE = (lambda v: math.isfinite(v) and v > 1, "a finite number > 1")
+#: An array of category probabilities (read by _Reader.probabilities, not as a number).
+_PROBABILITIES = (None, "an array of at least 2 numbers in [0, 1] summing to 1")
 DISTRIBUTIONS: dict[str, dict[str, dict[str, tuple]]] = {
     "binary": {"bernoulli": {"p": _PROBABILITY}},
-    "continuous": {"normal": {"mean": _FINITE, "sd": _POSITIVE}},
+    "continuous": {"normal": {"mean": _FINITE, "sd": _POSITIVE},
+                   "lognormal": {"gmean": _POSITIVE, "gsd": _ABOVE_ONE}},
+    "score": {"discretised_normal": {"mean": _FINITE, "sd": _POSITIVE, "median": _FINITE,
+                                     "q1": _FINITE, "q3": _FINITE}},
+    "ordinal": {"categorical": {"probs": _PROBABILITIES}},
+    "safety": {"bernoulli": {"p": _PROBABILITY}},
 }
-DEFAULT_DISTRIBUTION = {"binary": "bernoulli", "continuous": "normal"}
-TESTS = {"binary": ("chisq",), "continuous": ("ttest", "welch")}
+#: Distributions whose arms give one of several sets of parameters (see scenarios/README.md).
+PARAMETER_SETS = {"discretised_normal": (("mean", "sd"), ("median", "q1", "q3"))}
+DEFAULT_DISTRIBUTION = {"binary": "bernoulli", "continuous": "normal",
+                        "score": "discretised_normal", "ordinal": "categorical",
+                        "safety": "bernoulli"}
+TESTS = {"binary": ("chisq", "fisher"), "continuous": ("ttest", "welch", "mannwhitney"),
+         "score": ("mannwhitney",), "ordinal": ("mannwhitney",), "safety": ("fisher", "chisq")}
+#: The parameter an effect is a difference in, per distribution (ordinal: mean category 1..K).
+LOCATIONS = {"bernoulli": "p", "normal": "mean", "lognormal": "gmean",
+             "categorical": "mean category"}
 BASES = ("reported", "derived", "assumed")
 _ID = re.compile(r"[a-z0-9_]+\Z")
 
@@ -135,6 +151,7 @@ class Endpoint:
     dropout: tuple[float, float] = (0.0, 0.0)
     label: str = ""
     unit: str = ""
+    scale: tuple[float, float, float] | None = None
 
     @property
     def benefit_sign(self) -> int:
@@ -143,13 +160,22 @@ class Endpoint:
 
     @property
     def location(self) -> str:
-        """The parameter the effect is a difference in (``p`` or ``mean``)."""
-        return "p" if self.kind == "binary" else "mean"
+        """The parameter the effect is a difference in (``p``, ``mean``, ``gmean``, ...)."""
+        if self.distribution == "discretised_normal":
+            return "mean" if "mean" in self.treatment else "median"
+        return LOCATIONS[self.distribution]
+
+    def location_of(self, arm: str) -> float:
+        """The value of :attr:`location` in ``arm`` (``treatment`` or ``control``)."""
+        params = getattr(self, arm)
+        if self.kind == "ordinal":
+            return sum((k + 1) * p for k, p in enumerate(params["probs"]))
+        return params[self.location]
 
     @property
     def difference(self) -> float:
         """True treatment minus control difference in :attr:`location`."""
-        return self.treatment[self.location] - self.control[self.location]
+        return self.location_of("treatment") - self.location_of("control")
 
     def describe(self) -> str:
         """One-line effect, treatment vs control, on the endpoint's natural scale.
@@ -157,14 +183,19 @@ class Endpoint:
         Examples
         --------
         >>> sc = load_scenario("msc-covid19")
-        >>> sc.endpoint("sf36_gh").describe()
-        'mean 62.86 vs 50 (+12.86; d = 0.52)'
+        >>> sc.endpoint("walk_m").describe()
+        'mean 477 vs 450 (+27; d = 0.39)'
         """
-        t, c = self.treatment[self.location], self.control[self.location]
+        t, c = self.location_of("treatment"), self.location_of("control")
         text = f"{self.location} {t:.4g} vs {c:.4g} ({self.difference:+.4g}"
-        if self.kind == "continuous":
+        if self.distribution == "normal":
             sd = math.sqrt((self.treatment["sd"] ** 2 + self.control["sd"] ** 2) / 2)
             text += f"; d = {self.difference / sd:.2f}"
+        elif self.distribution == "lognormal":
+            text = f"{self.location} {t:.4g} vs {c:.4g} (ratio {t / c:.3g}"
+        elif self.kind == "score":
+            low, high, step = self.scale
+            text += f"; scale {low:g} to {high:g} by {step:g}"
         return text + ")"
 
 
@@ -482,7 +513,7 @@ class _Reader:
 
     def endpoint(self, table: Any, path: str) -> Endpoint:
         allowed = ("id", "label", "unit", "kind", "distribution", "test", "better", "dropout",
-                   "control", "treatment")
+                   "scale", "control", "treatment")
         self.keys(table, path, allowed, required=("id", "kind", "test", "better", "control",
                                                   "treatment"))
         ep_id = self.string(table, "id", path)
@@ -496,18 +527,66 @@ class _Reader:
         better = self.string(table, "better", path, choices=("lower", "higher"))
         key = f"endpoints.{ep_id}"
         params = DISTRIBUTIONS[kind][distribution]
+        scale = self.scale(table, path, key, kind)
         arms = {}
         for arm in ARMS:
-            arm_table = self.keys(table[arm], f"{path}.{arm}", tuple(params), required=params)
+            names = _parameter_set(distribution, params, table[arm])
+            arm_table = self.keys(table[arm], f"{path}.{arm}", names, required=names)
             arms[arm] = MappingProxyType({
-                name: self.number(arm_table, name, f"{path}.{arm}", check, allowed,
-                                  provenance_key=f"{key}.{arm}.{name}")
-                for name, (check, allowed) in params.items()})
+                name: (self.probabilities if params[name] is _PROBABILITIES else self.number)(
+                    arm_table, name, f"{path}.{arm}", *params[name],
+                    provenance_key=f"{key}.{arm}.{name}")
+                for name in names})
+            if scale is not None:
+                self.check_score(scale, arms[arm], f"{path}.{arm}")
         return Endpoint(id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
                         treatment=arms["treatment"], control=arms["control"],
                         dropout=self.dropout(table, path, key),
                         label=self.string(table, "label", path, default=ep_id),
-                        unit=self.string(table, "unit", path, default=""))
+                        unit=self.string(table, "unit", path, default=""), scale=scale)
+
+    def scale(self, table: dict, path: str, key: str, kind: str):
+        """``(min, max, step)`` of a score's grid; required for kind score, refused otherwise."""
+        where = f"{path}.scale"
+        if kind != "score":
+            if "scale" in table:
+                raise self.fail(where, "is only allowed for kind = \"score\"")
+            return None
+        raw = self.keys(table.get("scale"), where, ("min", "max", "step"),
+                        required=("min", "max", "step"))
+        low, high, step = (self.number(raw, name, where, *_FINITE,
+                                       provenance_key=f"{key}.scale.{name}")
+                           for name in ("min", "max", "step"))
+        from simtrial.distributions import score_levels
+
+        try:
+            score_levels(low, high, step)
+        except ValueError as exc:
+            raise self.fail(where, str(exc)) from None
+        return low, high, step
+
+    def check_score(self, scale, params, where: str) -> None:
+        """Fit the score's latent normal now, so that impossible summaries fail at load."""
+        from simtrial.distributions import fit_score
+
+        try:
+            fit_score(*scale, dict(params))
+        except ValueError as exc:
+            raise self.fail(where, str(exc)) from None
+
+    def probabilities(self, table: dict, key: str, path: str, check, allowed: str,
+                      provenance_key: str) -> tuple[float, ...]:
+        """Read an array of category probabilities (optionally with provenance)."""
+        where = _join(path, key)
+        raw = table[key]
+        if isinstance(raw, dict):
+            raw = self.with_provenance(raw, where, provenance_key)
+        if (not isinstance(raw, list) or len(raw) < 2
+                or not all(isinstance(v, int | float) and not isinstance(v, bool)
+                           and 0 <= v <= 1 for v in raw)
+                or abs(sum(raw) - 1) > 1e-6):
+            raise self.fail(where, f"{raw!r} is not allowed (allowed: {allowed})")
+        return tuple(float(v) for v in raw)
 
     def dropout(self, table: dict, path: str, key: str) -> tuple[float, float]:
         check, allowed = lambda v: 0 <= v < 1, "a number in [0, 1)"
@@ -519,6 +598,13 @@ class _Reader:
         value = self.number(table, "dropout", path, check, allowed,
                             provenance_key=f"{key}.dropout", default=0.0)
         return value, value
+
+
+def _parameter_set(distribution: str, params: dict, arm_table: Any) -> tuple[str, ...]:
+    """The parameter names an arm must give: the set whose names it uses (or the first set)."""
+    sets = PARAMETER_SETS.get(distribution, (tuple(params),))
+    given = set(arm_table) if isinstance(arm_table, dict) else set()
+    return next((names for names in sets if given & set(names)), sets[0])
 
 
 def _join(path: str, key: str) -> str:

@@ -12,13 +12,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from simtrial import analytic, rng
+from simtrial import analytic, exact, rng, safety
 from simtrial._version import __version__
-from simtrial.kernels.binary import bernoulli_counts
-from simtrial.kernels.continuous import normal_moments
+from simtrial.distributions import level_probabilities
+from simtrial.kernels.binary import binomial_counts
+from simtrial.kernels.continuous import normal_chi2_moments
+from simtrial.kernels.ranks import grid_rank_stats, normal_rank_stats
 from simtrial.results import EndpointPower, PowerResult, binomial_summary
 from simtrial.scenario import Endpoint, Scenario, load_scenario
-from simtrial.stattests import TESTS
+from simtrial.stattests import STATISTICS, TESTS
 
 __all__ = ["power", "simulate_pvalues"]
 
@@ -48,10 +50,10 @@ def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = r
 
     Examples
     --------
-    >>> res = power("msc-covid19", 400, reps=2000, endpoints=["sf36_gh"])
+    >>> res = power("msc-covid19", 400, reps=2000, endpoints=["walk_m"])
     >>> res.n_per_arm
     {'treatment': 260, 'control': 140}
-    >>> ep = res.endpoint("sf36_gh")
+    >>> ep = res.endpoint("walk_m")
     >>> abs(ep.power - ep.analytic_power) < 4 * ep.mcse
     True
     """
@@ -69,7 +71,8 @@ def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = r
             id=ep.id, label=ep.label, kind=ep.kind, distribution=ep.distribution, test=ep.test,
             better=ep.better, effect=ep.describe(), power=estimate, mcse=mcse, ci=ci,
             analytic_power=analytic.endpoint_power(ep, n_t, n_c, trial.alpha, trial.alternative),
-            rejections=rejections,
+            exact_power=exact.endpoint_exact_power(ep, n_t, n_c, trial.alpha, trial.alternative),
+            safety=safety.endpoint_safety(ep, n_t, n_c), rejections=rejections,
             expected_assessed={"treatment": n_t * (1 - ep.dropout[0]),
                                "control": n_c * (1 - ep.dropout[1])},
             pvalues=p))
@@ -91,14 +94,20 @@ def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int,
     >>> p.shape, bool(((0 <= p) & (p <= 1)).all())
     ((1500,), True)
     """
-    stats = [np.empty((reps, _STAT_COLUMNS[ep.distribution][0]), _STAT_COLUMNS[ep.distribution][1])
-             for ep in endpoints]
-    tasks = [(ep, out, i, part) for ep, out in zip(endpoints, stats, strict=True)
+    stats = [np.empty((reps, _STAT_COLUMNS[STATISTICS[ep.test]][0]),
+                      _STAT_COLUMNS[STATISTICS[ep.test]][1]) for ep in endpoints]
+    pvalues = [np.empty(reps) for _ in endpoints]
+    tasks = [(ep, out, p, i, part)
+             for ep, out, p in zip(endpoints, stats, pvalues, strict=True)
              for i, part in enumerate(rng.chunk_slices(reps))]
 
     def run(task):
-        ep, out, i, part = task
-        _SIMULATORS[ep.distribution](rng.chunk_generator(seed, ep.id, i), ep, n_t, n_c, out[part])
+        # The tests act replicate by replicate, so each chunk's p-values are computed in its
+        # thread (scipy's ufuncs release the GIL as the kernels do): both cores share that work.
+        ep, out, p, i, part = task
+        simulator = _SIMULATORS[ep.distribution, STATISTICS[ep.test]]
+        simulator(rng.chunk_generator(seed, ep.id, i), ep, n_t, n_c, out[part])
+        p[part] = TESTS[ep.test](out[part], alternative, ep.benefit_sign)
 
     workers = min(jobs or os.cpu_count() or 1, len(tasks))
     if workers <= 1:
@@ -107,22 +116,56 @@ def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int,
     else:
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(run, tasks))
-    return [TESTS[ep.test](out, alternative, ep.benefit_sign)
-            for ep, out in zip(endpoints, stats, strict=True)]
+    return pvalues
 
 
 def _bernoulli(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
-    bernoulli_counts(generator, n_t, n_c, ep.treatment["p"], ep.control["p"], *ep.dropout, out)
+    binomial_counts(generator, n_t, n_c, ep.treatment["p"], ep.control["p"], *ep.dropout, out)
 
 
 def _normal(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
     t, c = ep.treatment, ep.control
-    normal_moments(generator, n_t, n_c, t["mean"], t["sd"], c["mean"], c["sd"], *ep.dropout, out)
+    normal_chi2_moments(generator, n_t, n_c, t["mean"], t["sd"], c["mean"], c["sd"], *ep.dropout,
+                        out)
 
 
-# distribution -> kernel call, and the shape and type of the statistics it fills per replicate
-_SIMULATORS = {"bernoulli": _bernoulli, "normal": _normal}
-_STAT_COLUMNS = {"bernoulli": (4, np.int64), "normal": (6, np.float64)}
+def _lognormal(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
+    # t tests of titres run on the log scale: log Y ~ N(log gmean, log gsd).
+    t, c = ep.treatment, ep.control
+    normal_chi2_moments(generator, n_t, n_c, np.log(t["gmean"]), np.log(t["gsd"]),
+                        np.log(c["gmean"]), np.log(c["gsd"]), *ep.dropout, out)
+
+
+def _normal_ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
+    t, c = ep.treatment, ep.control
+    normal_rank_stats(generator, n_t, n_c, t["mean"], t["sd"], c["mean"], c["sd"], *ep.dropout,
+                      out)
+
+
+def _lognormal_ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
+    # Ranks do not change under exp(): rank the log values.
+    t, c = ep.treatment, ep.control
+    normal_rank_stats(generator, n_t, n_c, np.log(t["gmean"]), np.log(t["gsd"]),
+                      np.log(c["gmean"]), np.log(c["gsd"]), *ep.dropout, out)
+
+
+def _grid_ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
+    grid_rank_stats(generator, n_t, n_c, level_probabilities(ep, "treatment"),
+                    level_probabilities(ep, "control"), *ep.dropout, out)
+
+
+# (distribution, statistics the test needs) -> kernel call
+_SIMULATORS = {
+    ("bernoulli", "counts"): _bernoulli,
+    ("normal", "moments"): _normal,
+    ("normal", "ranks"): _normal_ranks,
+    ("lognormal", "moments"): _lognormal,
+    ("lognormal", "ranks"): _lognormal_ranks,
+    ("discretised_normal", "ranks"): _grid_ranks,
+    ("categorical", "ranks"): _grid_ranks,
+}
+# statistics -> columns and type of what the kernels fill per replicate
+_STAT_COLUMNS = {"counts": (4, np.int64), "moments": (6, np.float64), "ranks": (4, np.float64)}
 
 
 def _power_iv(scenario: Scenario, n, reps, seed, endpoints, jobs) -> list[Endpoint]:

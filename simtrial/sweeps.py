@@ -190,7 +190,7 @@ def sweep(scenario: Scenario | str, n: Sequence[int], *, vary: dict | None = Non
     Examples
     --------
     >>> res = sweep("msc-covid19", [200, 400], vary={"trial.alpha": [0.05, 0.025]},
-    ...             reps=1000, endpoints=["sf36_gh"], jobs=1)
+    ...             reps=1000, endpoints=["walk_m"], jobs=1)
     >>> [(r["trial.alpha"], r["n_total"]) for r in res.rows]
     [(0.05, 200), (0.05, 400), (0.025, 200), (0.025, 400)]
     >>> all(abs(r["power"] - r["analytic_power"]) < 4 * r["mcse"] for r in res.rows)

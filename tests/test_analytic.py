@@ -60,8 +60,8 @@ def test_welch_approximation_equals_t_power_for_equal_groups_and_variances():
 
 def test_endpoint_power_uses_expected_assessed_numbers():
     sc = load_scenario("msc-covid19")
-    ep = sc.endpoint("sf36_gh")
+    ep = sc.endpoint("walk_m")
     m_t, m_c = 260 * (1 - ep.dropout[0]), 140 * (1 - ep.dropout[1])
     assert endpoint_power(ep, 260, 140, 0.05, "two-sided") == pytest.approx(
-        power_ttest(12.86, 24.87, m_t, m_c, 0.05))
+        power_ttest(27.0, 69.36, m_t, m_c, 0.05))
     assert endpoint_power(ep, 1, 1, 0.05, "two-sided") is None
