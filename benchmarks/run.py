@@ -1,103 +1,464 @@
-"""Throughput of simtrial's kernels against a scipy vectorised baseline, in one process.
+"""simtrial's throughput side by side with scipy, the draw-only floor and R rpact, in one run.
 
-Run: ``python benchmarks/run.py [--n 400] [--reps 20000]``. For each test kernel it prints
-simulated trials per second for simtrial (1 and 2 threads) and for the same work written the
-way a user would with numpy + scipy (all replicates drawn as one (reps, n) array, the test
-applied along axis 1), and the ratio. Timings are the best of a few repeats, after a warm-up
-call so that numba compilation is not counted. The binary endpoint has 10% per-patient dropout
-in both implementations; the normal endpoints have none (scipy's NaN handling would make the
-baseline unfairly slow).
+Run: ``python benchmarks/run.py [--n 100 400 1600] [--quick] [--no-write]``. It prints and
+writes to ``benchmarks/RESULTS.md`` (below the marker line; the notes above it are kept):
+
+1. per test and n: trials per second of ``simtrial.power`` on 1 and 2 threads; the same work
+   written the way a user would with numpy + scipy (replicates as rows of (reps, n) arrays,
+   the test along axis 1, in blocks of 2000 replicates, one thread); the **floor**, a numba
+   loop that makes exactly the kernel's random draws (same generator per chunk of 1000, same
+   count of draws) and nothing else; and the ratios;
+2. the kernels alone on one thread against their floor, including the patient-level twins;
+3. the t test and chi-square against R rpact's simulation throughput recorded in
+   ``tests/reference/r_reference.json`` (with the R call), on rpact's design;
+4. command-line latency: ``simtrial --version``, ``simtrial power --n 400`` with a warm and a
+   cold numba cache, against ``python -c "import numpy, scipy.stats, numba"``;
+5. a sample-size search against one power run at the n it finds.
+
+Each rate is the best of three timings of a run long enough to take at least 0.25 s, after a
+warm-up call (compilation is not counted). Binary endpoints have 10% dropout in every
+implementation; continuous and score endpoints have none.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
+import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
-from functools import partial
+from dataclasses import dataclass
+from pathlib import Path
 
+import numba
 import numpy as np
 import scipy
 from scipy import stats
 
+import simtrial
+from simtrial import rng as streams
+from simtrial.distributions import level_probabilities
+from simtrial.kernels._jit import kernel
+from simtrial.kernels.binary import bernoulli_counts
+from simtrial.kernels.continuous import normal_moments
 from simtrial.scenario import parse_scenario
-from simtrial.simulate import power
+from simtrial.simulate import _SIMULATORS, power
+from simtrial.stattests import STATISTICS
 
-SCENARIO = """
-schema_version = 1
+HERE = Path(__file__).parent
+MARKER = "<!-- Everything below is written by benchmarks/run.py. -->"
+R_REFERENCE = HERE.parent / "tests" / "reference" / "r_reference.json"
+BLOCK = 2000  # replicates per scipy call
+
+ENDPOINTS = {
+    "binary": """kind = "binary"
+better = "lower"
+dropout = 0.1
+control = { p = 0.30 }
+treatment = { p = 0.18 }""",
+    "normal": """kind = "continuous"
+better = "higher"
+control = { mean = 50.0, sd = 25.0 }
+treatment = { mean = 60.0, sd = 25.0 }""",
+    "score": """kind = "score"
+better = "higher"
+scale = { min = 0, max = 100, step = 5 }
+control = { mean = 50.0, sd = 25.0 }
+treatment = { mean = 60.0, sd = 25.0 }""",
+}
+
+
+def scenario(endpoint: str, test: str, trial: str = ""):
+    """A one-endpoint scenario (id ``e``) at 65:35."""
+    return parse_scenario(f"""schema_version = 1
 name = "bench"
 [trial]
 allocation = [65, 35]
+{trial}
 [[endpoints]]
-id = "binary"
-kind = "binary"
-test = "chisq"
-better = "lower"
-dropout = 0.1
-control = {{ p = 0.30 }}
-treatment = {{ p = 0.18 }}
-[[endpoints]]
-id = "normal"
-kind = "continuous"
+id = "e"
 test = "{test}"
-better = "higher"
-control = {{ mean = 50.0, sd = 25.0 }}
-treatment = {{ mean = 60.0, sd = 25.0 }}
-"""
+{ENDPOINTS[endpoint]}
+""")
 
 
-def best_time(function, repeats=3):
-    function()  # warm-up: compilation and caches
-    times = []
-    for _ in range(repeats):
+def rate(run, reps_start=2000, min_seconds=0.25, repeats=3):
+    """Trials per second of ``run(reps)``: best of ``repeats`` at a reps taking min_seconds."""
+    run(reps_start)  # warm-up: compilation and caches
+    reps = reps_start
+    while True:
         start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        run(reps)
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            break
+        reps *= 2
+    best = elapsed
+    for _ in range(repeats - 1):
+        start = time.perf_counter()
+        run(reps)
+        best = min(best, time.perf_counter() - start)
+    return reps / best
 
 
-def scipy_chisq(rng, n_t, n_c, reps):
-    """Per-patient dropout (10%) and events as (reps, n) arrays; Pearson chi-square."""
-    assessed_t, assessed_c = rng.random((reps, n_t)) >= 0.1, rng.random((reps, n_c)) >= 0.1
-    m_t, m_c = assessed_t.sum(1), assessed_c.sum(1)
-    x_t = (assessed_t & (rng.random((reps, n_t)) < 0.18)).sum(1)
-    x_c = (assessed_c & (rng.random((reps, n_c)) < 0.30)).sum(1)
+# ---- floors: only the random draws the kernels make, same generators, same counts ----------
+
+@kernel
+def floor_counts(rng, n_t, n_c, p_t, p_c, drop, reps):
+    """binomial_counts' draws: assessed and events per arm."""
+    total = 0
+    for _ in range(reps):
+        m_t = rng.binomial(n_t, 1.0 - drop)
+        m_c = rng.binomial(n_c, 1.0 - drop)
+        total += rng.binomial(m_t, p_t) + rng.binomial(m_c, p_c)
+    return total
+
+
+@kernel
+def floor_moments(rng, n_t, n_c, reps):
+    """normal_chi2_moments' draws without dropout: a normal and a chi-square per arm."""
+    total = 0.0
+    for _ in range(reps):
+        total += rng.normal(0.0, 1.0) + rng.chisquare(n_t - 1)
+        total += rng.normal(0.0, 1.0) + rng.chisquare(n_c - 1)
+    return total
+
+
+@kernel
+def floor_normals(rng, n_t, n_c, reps):
+    """One normal per patient (normal_moments and normal_rank_stats without dropout)."""
+    total = 0.0
+    for _ in range(reps):
+        for _ in range(n_t + n_c):
+            total += rng.normal(0.0, 1.0)
+    return total
+
+
+@kernel
+def floor_bernoulli(rng, n_t, n_c, drop, reps):
+    """bernoulli_counts' draws: a dropout uniform per patient, an outcome one if assessed."""
+    total = 0.0
+    for _ in range(reps):
+        for _ in range(n_t + n_c):
+            if rng.random() >= drop:
+                total += rng.random()
+    return total
+
+
+@kernel
+def floor_levels(rng, n_t, n_c, cond_t, cond_c, reps):
+    """grid_rank_stats' draws: one binomial per level (conditional probabilities given)."""
+    total = 0
+    for _ in range(reps):
+        for n, cond in ((n_t, cond_t), (n_c, cond_c)):
+            left = n
+            for k in range(cond.shape[0] - 1):
+                if left == 0:
+                    break
+                x = rng.binomial(left, cond[k])
+                left -= x
+                total += x
+    return total
+
+
+def conditional(probs):
+    """P(level k | not below k): what the multinomial-by-binomials draws use."""
+    mass = np.cumsum(probs[::-1])[::-1]
+    return np.minimum(1.0, probs / np.where(mass > 0, mass, 1.0))
+
+
+def chunked(draw, reps, stream="e"):
+    """Run ``draw(generator, reps_in_chunk)`` over the chunks and generators simulate uses."""
+    for i, part in enumerate(streams.chunk_slices(reps)):
+        draw(streams.chunk_generator(1, stream, i), part.stop - part.start)
+
+
+# ---- scipy baselines: the same trials as a user would vectorise them ---------------------
+
+def blocks(function, reps):
+    generator = np.random.default_rng(1)
+    for start in range(0, reps, BLOCK):
+        function(generator, min(BLOCK, reps - start))
+
+
+def scipy_counts(generator, n_t, n_c, reps):
+    assessed_t = generator.random((reps, n_t)) >= 0.1
+    assessed_c = generator.random((reps, n_c)) >= 0.1
+    x_t = (assessed_t & (generator.random((reps, n_t)) < 0.18)).sum(1)
+    x_c = (assessed_c & (generator.random((reps, n_c)) < 0.30)).sum(1)
+    return assessed_t.sum(1), x_t, assessed_c.sum(1), x_c
+
+
+def scipy_chisq(generator, n_t, n_c, reps):
+    m_t, x_t, m_c, x_c = scipy_counts(generator, n_t, n_c, reps)
     pooled = (x_t + x_c) / (m_t + m_c)
     z = (x_t / m_t - x_c / m_c) / np.sqrt(pooled * (1 - pooled) * (1 / m_t + 1 / m_c))
     return stats.chi2.sf(z**2, 1)
 
 
-def scipy_ttest(rng, n_t, n_c, reps, equal_var):
-    """Normal data (no dropout) as (reps, n) arrays; scipy.stats.ttest_ind along axis 1."""
-    y_t = rng.normal(60.0, 25.0, (reps, n_t))
-    y_c = rng.normal(50.0, 25.0, (reps, n_c))
+def scipy_fisher(generator, n_t, n_c, reps):
+    # scipy has no vectorised Fisher test: one fisher_exact call per simulated table.
+    m_t, x_t, m_c, x_c = scipy_counts(generator, n_t, n_c, reps)
+    return [stats.fisher_exact([[x_t[r], m_t[r] - x_t[r]], [x_c[r], m_c[r] - x_c[r]]]).pvalue
+            for r in range(reps)]
+
+
+def scipy_ttest(generator, n_t, n_c, reps, equal_var=True):
+    y_t = generator.normal(60.0, 25.0, (reps, n_t))
+    y_c = generator.normal(50.0, 25.0, (reps, n_c))
     return stats.ttest_ind(y_t, y_c, axis=1, equal_var=equal_var).pvalue
+
+
+def scipy_welch(generator, n_t, n_c, reps):
+    return scipy_ttest(generator, n_t, n_c, reps, equal_var=False)
+
+
+def scipy_mannwhitney(generator, n_t, n_c, reps):
+    y_t = generator.normal(60.0, 25.0, (reps, n_t))
+    y_c = generator.normal(50.0, 25.0, (reps, n_c))
+    return stats.mannwhitneyu(y_t, y_c, axis=1, method="asymptotic").pvalue
+
+
+def scipy_score(levels, probs_t, probs_c):
+    def run(generator, n_t, n_c, reps):
+        y_t = generator.choice(levels, size=(reps, n_t), p=probs_t)
+        y_c = generator.choice(levels, size=(reps, n_c), p=probs_c)
+        return stats.mannwhitneyu(y_t, y_c, axis=1, method="asymptotic").pvalue
+    return run
+
+
+# ---- the rows -----------------------------------------------------------------------------
+
+@dataclass
+class Case:
+    name: str
+    endpoint: str
+    test: str
+    scipy: object  # function(generator, n_t, n_c, reps)
+    floor: object  # function(generator, n_t, n_c, reps) making the kernel's draws
+
+
+def cases():
+    sc = scenario("score", "mannwhitney").endpoints[0]
+    p_t, p_c = level_probabilities(sc, "treatment"), level_probabilities(sc, "control")
+    levels = np.arange(0, 101, 5.0)
+
+    def counts_floor(g, n_t, n_c, reps):
+        return floor_counts(g, n_t, n_c, 0.18, 0.30, 0.1, reps)
+
+    return [
+        Case("chisq", "binary", "chisq", scipy_chisq, counts_floor),
+        Case("fisher", "binary", "fisher", scipy_fisher, counts_floor),
+        Case("ttest", "normal", "ttest", scipy_ttest, floor_moments),
+        Case("welch", "normal", "welch", scipy_welch, floor_moments),
+        Case("mw-cont", "normal", "mannwhitney", scipy_mannwhitney, floor_normals),
+        Case("mw-score", "score", "mannwhitney", scipy_score(levels, p_t, p_c),
+             lambda g, n_t, n_c, reps: floor_levels(g, n_t, n_c, conditional(p_t),
+                                                    conditional(p_c), reps)),
+    ]
+
+
+def split(n):
+    return scenario("binary", "chisq").trial.split(n)
+
+
+def measure_case(case: Case, n: int, quick: bool):
+    sc = scenario(case.endpoint, case.test)
+    n_t, n_c = split(n)
+    ours = [rate(lambda reps, j=j: power(sc, n, reps=reps, jobs=j)) for j in (1, 2)]
+    ep = sc.endpoints[0]
+    simulate_chunk = _SIMULATORS[ep.distribution, STATISTICS[ep.test]]
+    columns = {"counts": (4, np.int64), "moments": (6, np.float64), "ranks": (4, np.float64)}
+    out = np.empty((streams.CHUNK, *columns[STATISTICS[ep.test]][:1]),
+                   columns[STATISTICS[ep.test]][1])
+    kernel_rate = rate(lambda reps: chunked(
+        lambda g, k: simulate_chunk(g, ep, n_t, n_c, out[:k]), reps))
+    floor = rate(lambda reps: chunked(lambda g, k: case.floor(g, n_t, n_c, k), reps))
+    slow = case.name == "fisher" or n >= 1600
+    base = rate(lambda reps: blocks(lambda g, k: case.scipy(g, n_t, n_c, k), reps),
+                reps_start=500 if slow or quick else BLOCK, min_seconds=0.1 if quick else 0.25,
+                repeats=1 if slow or quick else 2)
+    return {"test": case.name, "n": n, "simtrial_1": ours[0], "simtrial_2": ours[1],
+            "scipy": base, "kernel_1": kernel_rate, "floor_1": floor}
+
+
+def measure_patient_level(n: int):
+    """The patient-level twins (kept for correlated/covariate models) against their floors."""
+    n_t, n_c = split(n)
+    out_counts = np.empty((streams.CHUNK, 4), np.int64)
+    out_moments = np.empty((streams.CHUNK, 6))
+    rows = []
+    for name, run, floor in (
+        ("bernoulli_counts", lambda g, k: bernoulli_counts(g, n_t, n_c, 0.18, 0.30, 0.1, 0.1,
+                                                           out_counts[:k]),
+         lambda g, k: floor_bernoulli(g, n_t, n_c, 0.1, k)),
+        ("normal_moments", lambda g, k: normal_moments(g, n_t, n_c, 60.0, 25.0, 50.0, 25.0,
+                                                       0.0, 0.0, out_moments[:k]),
+         lambda g, k: floor_normals(g, n_t, n_c, k)),
+    ):
+        rows.append({"kernel": name, "n": n,
+                     "kernel_1": rate(lambda reps, run=run: chunked(run, reps)),
+                     "floor_1": rate(lambda reps, floor=floor: chunked(floor, reps))})
+    return rows
+
+
+def measure_rpact():
+    """simtrial (2 threads) on rpact's recorded designs against rpact's recorded throughput."""
+    ref = {v["id"]: v for v in json.loads(R_REFERENCE.read_text())["values"]}
+    one_sided = 'alpha = 0.025\nalternative = "one-sided"'
+    rows = []
+    for test, endpoint, key in (("ttest", "normal", "means"), ("chisq", "binary", "rates")):
+        sc = scenario(endpoint, test, one_sided)
+        if endpoint == "binary":  # rpact's rates design has no dropout
+            sc = sc.with_values({"endpoints.e.dropout": 0.0})
+        ours = rate(lambda reps, sc=sc: power(sc, 400, reps=reps, jobs=2))
+        result = power(sc, 400, reps=100_000, jobs=2).endpoints[0]
+        rows.append({"test": test, "simtrial_2": ours,
+                     "rpact": ref[f"rpact_sim_{key}_trials_per_sec"]["value"],
+                     "simtrial_power": result.power, "simtrial_mcse": result.mcse,
+                     "rpact_power": ref[f"rpact_sim_{key}_power"]["value"],
+                     "call": ref[f"rpact_sim_{key}_trials_per_sec"]["call"]})
+    return rows
+
+
+def wall(command, env=None, repeats=3):
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(command, env=env, check=True, capture_output=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def measure_cli():
+    imports = wall([sys.executable, "-c", "import numpy, scipy.stats, numba"])
+    rows = {"bare imports": imports, "simtrial --version": wall(["simtrial", "--version"])}
+    rows["simtrial power --n 400 (warm cache)"] = wall(["simtrial", "power", "--n", "400"])
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        rows["simtrial power --n 400 (cold cache)"] = wall(["simtrial", "power", "--n", "400"],
+                                                           env=env, repeats=1)
+    return imports, rows
+
+
+def measure_search():
+    try:
+        from simtrial.search import sample_size
+    except ImportError:
+        return None
+    target = 0.8
+    def run_search():
+        return sample_size("msc-covid19", "walk_lln", target, reps=10_000)
+    run_search()
+    start = time.perf_counter()
+    found = run_search()
+    search = time.perf_counter() - start
+    start = time.perf_counter()
+    power("msc-covid19", found.n_total, reps=10_000, endpoints=["walk_lln"])
+    one = time.perf_counter() - start
+    return {"endpoint": "walk_lln", "target": target, "n": found.n_total, "search_s": search,
+            "power_s": one}
+
+
+# ---- output --------------------------------------------------------------------------------
+
+def k(value):
+    """Thousands of trials per second."""
+    return f"{value / 1e3:,.1f}k"
+
+
+def x(ratio):
+    return f"{ratio:.1f}x"
+
+
+def table(header, rows):
+    widths = [max([len(str(h))] + [len(str(r[i])) for r in rows]) for i, h in enumerate(header)]
+
+    def line(cells):
+        return "| " + " | ".join(f"{c!s:>{w}}" for c, w in zip(cells, widths, strict=True)) + " |"
+
+    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+                      *(line(r) for r in rows)])
+
+
+def machine():
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").open()
+                if line.startswith("model name")), platform.processor())
+    return (f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores "
+            f"(nproc), {cpu}; Python {platform.python_version()}, numpy {np.__version__}, "
+            f"scipy {scipy.__version__}, numba {numba.__version__}, simtrial "
+            f"{simtrial.__version__}")
+
+
+def load():
+    return Path("/proc/loadavg").read_text().split()[0]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=400)
-    parser.add_argument("--reps", type=int, default=20_000)
+    parser.add_argument("--n", type=int, nargs="+", default=[100, 400, 1600])
+    parser.add_argument("--tests", nargs="+", default=None, help="subset of the test rows")
+    parser.add_argument("--quick", action="store_true", help="shorter scipy timings")
+    parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
     args = parser.parse_args()
-    n, reps = args.n, args.reps
-    n_t, n_c = round(n * 0.65), n - round(n * 0.65)
-    print(f"# simtrial kernels vs scipy vectorised, n = {n} ({n_t}:{n_c}), {reps} trials; "
-          f"numpy {np.__version__}, scipy {scipy.__version__}, {platform.processor() or 'cpu'}")
-    print(f"{'test':8} {'simtrial 1 thr':>15} {'simtrial 2 thr':>15} {'scipy':>12} "
-          f"{'ratio 1':>8} {'ratio 2':>8}   (trials/s)")
-    rng = np.random.default_rng(1)
-    cases = {
-        "chisq": ("ttest", "binary", lambda: scipy_chisq(rng, n_t, n_c, reps)),
-        "ttest": ("ttest", "normal", lambda: scipy_ttest(rng, n_t, n_c, reps, True)),
-        "welch": ("welch", "normal", lambda: scipy_ttest(rng, n_t, n_c, reps, False)),
-    }
-    for name, (test, endpoint, baseline) in cases.items():
-        sc = parse_scenario(SCENARIO.format(test=test))
-        ours = [reps / best_time(partial(power, sc, n, reps=reps, endpoints=[endpoint], jobs=j))
-                for j in (1, 2)]
-        base = reps / best_time(baseline, repeats=1)
-        print(f"{name:8} {ours[0]:15,.0f} {ours[1]:15,.0f} {base:12,.0f} "
-              f"{ours[0] / base:8.1f} {ours[1] / base:8.1f}")
+    load_before = load()
+    sections = [f"Measured {machine()}. Load average (1 min) {load_before} at the start."]
+
+    rows = [measure_case(case, n, args.quick) for case in cases()
+            if args.tests is None or case.name in args.tests for n in args.n]
+    sections.append("## Trials per second, simtrial against scipy and the floor\n\n"
+                    "simtrial 1/2: `power(..., jobs=1|2)` end to end; scipy: vectorised, one "
+                    "thread; kernel 1: simtrial's kernel alone, one thread; floor 1: its random "
+                    "draws alone, one thread.\n\n" + table(
+        ["test", "n", "simtrial 1", "simtrial 2", "scipy", "2 vs scipy", "kernel 1", "floor 1",
+         "floor / kernel"],
+        [[r["test"], r["n"], k(r["simtrial_1"]), k(r["simtrial_2"]), k(r["scipy"]),
+          x(r["simtrial_2"] / r["scipy"]), k(r["kernel_1"]), k(r["floor_1"]),
+          x(r["floor_1"] / r["kernel_1"])] for r in rows]))
+    print(sections[-1], "\n", flush=True)
+
+    twins = [row for n in args.n for row in measure_patient_level(n)]
+    sections.append("## Patient-level twins against their floor (one thread)\n\n" + table(
+        ["kernel", "n", "kernel 1", "floor 1", "floor / kernel"],
+        [[r["kernel"], r["n"], k(r["kernel_1"]), k(r["floor_1"]),
+          x(r["floor_1"] / r["kernel_1"])] for r in twins]))
+    print(sections[-1], "\n", flush=True)
+
+    rpact = measure_rpact()
+    sections.append("## Against R rpact (n = 400, 65:35, one-sided alpha 0.025)\n\n"
+                    "rpact's throughput and power are those recorded in "
+                    "tests/reference/r_reference.json (one R process, this machine), with the "
+                    "calls below; simtrial on 2 threads.\n\n" + table(
+        ["test", "simtrial 2", "rpact", "ratio", "simtrial power (MCSE)", "rpact power"],
+        [[r["test"], k(r["simtrial_2"]), k(r["rpact"]), x(r["simtrial_2"] / r["rpact"]),
+          f"{r['simtrial_power']:.4f} ({r['simtrial_mcse']:.4f})", f"{r['rpact_power']:.4f}"]
+         for r in rpact]) + "\n\n" + "\n".join(f"- `{r['call']}`" for r in rpact))
+    print(sections[-1], "\n", flush=True)
+
+    imports, cli = measure_cli()
+    sections.append("## Command-line latency (best of 3 wall-clock runs; cold: 1 run)\n\n"
+                    + table(["command", "seconds", "vs bare imports"],
+                            [[c, f"{s:.2f}", x(s / imports)] for c, s in cli.items()]))
+    print(sections[-1], "\n", flush=True)
+
+    search = measure_search()
+    if search is not None:
+        sections.append("## Sample-size search against one power run (10,000 reps)\n\n" + table(
+            ["endpoint", "target", "n found", "search s", "power s", "ratio"],
+            [[search["endpoint"], search["target"], search["n"], f"{search['search_s']:.2f}",
+              f"{search['power_s']:.2f}", x(search["search_s"] / search["power_s"])]]))
+        print(sections[-1], "\n", flush=True)
+
+    sections.append(f"Load average (1 min) {load()} at the end.")
+    if not args.no_write:
+        results = HERE / "RESULTS.md"
+        notes = results.read_text().split(MARKER)[0] if results.exists() else "# Benchmarks\n\n"
+        results.write_text(notes.rstrip() + "\n\n" + MARKER + "\n\n" + "\n\n".join(sections)
+                           + "\n")
 
 
 if __name__ == "__main__":
