@@ -13,7 +13,7 @@ import numpy as np
 
 from simtrial.kernels._jit import kernel
 
-__all__ = ["grid_rank_stats", "normal_rank_stats", "rank_stats_from_counts"]
+__all__ = ["grid_rank_stats", "level_counts", "normal_rank_stats", "rank_stats_from_counts"]
 
 
 @kernel
@@ -21,16 +21,18 @@ def grid_rank_stats(rng, n_t, n_c, probs_t, probs_c, drop_t, drop_c, out):
     """Fill ``out`` (float64, shape (reps, 4)) for outcomes on a grid of ordered levels.
 
     ``probs_t`` and ``probs_c`` are the probabilities of the levels, lowest first. Per arm, the
-    number assessed is Binomial(n, 1 - drop) and the counts per level are multinomial, drawn as
-    successive conditional binomials: the same distribution as drawing every randomised patient's
-    dropout and level one by one, at a cost linear in the number of levels.
+    number assessed is Binomial(n, 1 - drop) (the same distribution as drawing each randomised
+    patient's dropout) and each assessed patient's level is drawn by inversion of the cumulative
+    probabilities, sped up by a guide table (Devroye 1986, section III.2.4).
     """
     levels = probs_t.shape[0]
     counts_t = np.empty(levels, np.int64)
     counts_c = np.empty(levels, np.int64)
+    cdf_t, guide_t = _guide_table(probs_t)
+    cdf_c, guide_c = _guide_table(probs_c)
     for r in range(out.shape[0]):
-        m_t = _multinomial(rng, n_t, drop_t, probs_t, counts_t)
-        m_c = _multinomial(rng, n_c, drop_c, probs_c, counts_c)
+        m_t = level_counts(rng, n_t, drop_t, cdf_t, guide_t, counts_t)
+        m_c = level_counts(rng, n_c, drop_c, cdf_c, guide_c, counts_c)
         u_t, tie_term = rank_stats_from_counts(counts_t, counts_c)
         out[r, 0], out[r, 1], out[r, 2], out[r, 3] = m_t, m_c, u_t, tie_term
 
@@ -43,29 +45,66 @@ def normal_rank_stats(rng, n_t, n_c, mean_t, sd_t, mean_c, sd_c, drop_t, drop_c,
     :func:`simtrial.kernels.continuous.normal_moments`); ties are handled although they have
     probability zero. Log-normal outcomes use this kernel on the log scale (ranks do not change
     under a monotone transformation).
+
+    The values are sorted in linear expected time: a counting sort into ``m`` buckets of equal
+    width spanning the bulk of both arms' distributions (mean -/+ 4 sd), then an insertion sort
+    of the nearly sorted result. The buckets only make the sort fast; it is exact for any values.
     """
-    values = np.empty(n_t + n_c)
-    in_t = np.empty(n_t + n_c, np.bool_)
+    n = n_t + n_c
+    values = np.empty(n)
+    in_t = np.empty(n, np.bool_)
+    keys = np.empty(n)
+    key_in_t = np.empty(n, np.bool_)
+    bucket = np.empty(n, np.int64)
+    starts = np.empty(n + 1, np.int64)
+    low = min(mean_t - 4.0 * sd_t, mean_c - 4.0 * sd_c)
+    width = max(mean_t + 4.0 * sd_t, mean_c + 4.0 * sd_c) - low
     for r in range(out.shape[0]):
         m_t = _draw_normal(rng, n_t, mean_t, sd_t, drop_t, values, in_t, 0, True)
         m = _draw_normal(rng, n_c, mean_c, sd_c, drop_c, values, in_t, m_t, False)
-        order = np.argsort(values[:m], kind="mergesort")
+        _bucket_sort(values, in_t, m, low, m / width, bucket, starts, keys, key_in_t)
         rank_sum = 0.0
         tie_term = 0.0
         start = 0
         while start < m:
             stop = start + 1
-            while stop < m and values[order[stop]] == values[order[start]]:
+            while stop < m and keys[stop] == keys[start]:
                 stop += 1
             ties = stop - start
             average = start + (ties + 1) / 2
             for j in range(start, stop):
-                if in_t[order[j]]:
+                if key_in_t[j]:
                     rank_sum += average
             tie_term += ties**3 - ties
             start = stop
         out[r, 0], out[r, 1] = m_t, m - m_t
         out[r, 2], out[r, 3] = rank_sum - m_t * (m_t + 1) / 2, tie_term
+
+
+@kernel
+def _bucket_sort(values, in_t, m, low, scale, bucket, starts, keys, key_in_t):
+    """Sort ``values[:m]`` (with their arm flags) into ``keys[:m]``, ``key_in_t[:m]``."""
+    starts[: m + 1] = 0
+    for i in range(m):
+        bucket[i] = int(min(max((values[i] - low) * scale, 0.0), m - 1.0))
+        starts[bucket[i] + 1] += 1
+    for b in range(m):
+        starts[b + 1] += starts[b]
+    for i in range(m):
+        k = starts[bucket[i]]
+        keys[k] = values[i]
+        key_in_t[k] = in_t[i]
+        starts[bucket[i]] = k + 1
+    for i in range(1, m):
+        value = keys[i]
+        flag = key_in_t[i]
+        j = i - 1
+        while j >= 0 and keys[j] > value:
+            keys[j + 1] = keys[j]
+            key_in_t[j + 1] = key_in_t[j]
+            j -= 1
+        keys[j + 1] = value
+        key_in_t[j + 1] = flag
 
 
 @kernel
@@ -91,21 +130,46 @@ def rank_stats_from_counts(counts_t, counts_c):
 
 
 @kernel
-def _multinomial(rng, n, drop, probs, counts):
-    """Counts per level of the assessed among ``n``; returns the number assessed."""
+def level_counts(rng, n, drop, cdf, guide, counts):
+    """Fill ``counts`` per level for the assessed among ``n``; return the number assessed.
+
+    ``cdf`` and ``guide`` come from :func:`_guide_table`: the level of a uniform ``u`` is the
+    first ``k`` with ``u < cdf[k]``, searched from ``guide[int(u * len(guide))]``.
+    """
     assessed = n if drop == 0.0 else rng.binomial(n, 1.0 - drop)
-    left = assessed
-    mass = 1.0
-    for k in range(probs.shape[0]):
-        if left == 0:
-            counts[k] = 0
-        elif k == probs.shape[0] - 1 or mass <= probs[k]:
-            counts[k] = left  # the last level with mass takes everyone left
-        else:
-            counts[k] = rng.binomial(left, max(0.0, probs[k] / mass))
-        left -= counts[k]
-        mass -= probs[k]
+    counts[:] = 0
+    size = guide.shape[0]
+    for _ in range(assessed):
+        u = rng.random()
+        k = guide[int(u * size)]
+        while u >= cdf[k]:
+            k += 1
+        counts[k] += 1
     return assessed
+
+
+@kernel
+def _guide_table(probs):
+    """Cumulative probabilities (the last set to exactly 1) and a guide table of 4 per level.
+
+    ``guide[j]`` is the first level whose cumulative probability exceeds ``j / len(guide)``,
+    so the search for a uniform in ``[j, j + 1) / len(guide)`` starts there.
+    """
+    levels = probs.shape[0]
+    cdf = np.cumsum(probs) / probs.sum()
+    cdf[levels - 1] = 1.0
+    for k in range(levels - 1, 0, -1):  # trailing empty levels: never drawn
+        if probs[k] > 0.0:
+            break
+        cdf[k - 1] = 1.0
+    size = 4 * levels
+    guide = np.empty(size, np.int64)
+    k = 0
+    for j in range(size):
+        while cdf[k] <= j / size:
+            k += 1
+        guide[j] = k
+    return cdf, guide
 
 
 @kernel
