@@ -162,7 +162,8 @@ class Endpoint:
     def location(self) -> str:
         """The parameter the effect is a difference in (``p``, ``mean``, ``gmean``, ...)."""
         if self.distribution == "discretised_normal":
-            return "mean" if "mean" in self.treatment else "median"
+            both_median = "median" in self.treatment and "median" in self.control
+            return "median" if both_median else "mean"
         return LOCATIONS[self.distribution]
 
     def location_of(self, arm: str) -> float:
@@ -170,6 +171,10 @@ class Endpoint:
         params = getattr(self, arm)
         if self.kind == "ordinal":
             return sum((k + 1) * p for k, p in enumerate(params["probs"]))
+        if self.location not in params:  # a score given by quartiles, compared by its mean
+            from simtrial.distributions import level_probabilities, score_levels, score_summary
+
+            return score_summary(score_levels(*self.scale), level_probabilities(self, arm))[0]
         return params[self.location]
 
     @property

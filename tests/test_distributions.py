@@ -248,3 +248,11 @@ def test_lognormal_gsd_must_exceed_one_and_score_allows_only_the_rank_test():
                                             r"mannwhitney\)"):
         endpoint("score", "ttest", "{ mean = 50.0, sd = 20.0 }", "{ mean = 50.0, sd = 20.0 }",
                  SCALE)
+
+
+def test_readme_complete_example_loads_and_runs():
+    text = (Path(__file__).parents[1] / "scenarios" / "README.md").read_text()
+    example = text.split("## A complete example")[1].split("```toml")[1].split("```")[0]
+    sc = parse_scenario(example, source="scenarios/README.md")
+    assert [e.kind for e in sc.endpoints] == ["binary", "score"]
+    assert power(sc, 200, reps=300).endpoint("gh_score").power > 0
