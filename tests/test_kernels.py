@@ -130,7 +130,7 @@ def test_bucket_sort_is_a_sort_whatever_the_buckets(values):
     m = len(values)
     in_t = np.arange(m) % 3 == 0
     keys, key_in_t = np.empty(m), np.empty(m, np.bool_)
-    _bucket_sort(values, in_t, m, -1.0, m / 2.0, np.empty(m, np.int64), np.empty(m + 1, np.int64),
+    _bucket_sort(values, in_t, m, m, -1.0, 2.0, np.empty(m, np.int64), np.empty(m + 1, np.int64),
                  keys, key_in_t)
     order = np.argsort(values, kind="stable")
     assert np.array_equal(keys, values[order])

@@ -9,6 +9,8 @@ For outcomes on a finite grid of levels (bounded scores, ordinal scales) ranks a
 counting, in time linear in the number of levels, instead of sorting patients.
 """
 
+import math
+
 import numpy as np
 
 from simtrial.kernels._jit import kernel
@@ -46,8 +48,9 @@ def normal_rank_stats(rng, n_t, n_c, mean_t, sd_t, mean_c, sd_c, drop_t, drop_c,
     probability zero. Log-normal outcomes use this kernel on the log scale (ranks do not change
     under a monotone transformation).
 
-    The values are sorted in linear expected time: a counting sort into ``m`` buckets of equal
-    width spanning the bulk of both arms' distributions (mean -/+ 4 sd), then an insertion sort
+    The values are sorted in linear expected time: a counting sort into buckets of equal width
+    spanning the bulk of both arms' distributions (mean -/+ 4 sd), ``m`` buckets times the ratio
+    of the sds (at most 16) so that the narrower arm's values spread too, then an insertion sort
     of the nearly sorted result. The buckets only make the sort fast; it is exact for any values.
     """
     n = n_t + n_c
@@ -56,13 +59,14 @@ def normal_rank_stats(rng, n_t, n_c, mean_t, sd_t, mean_c, sd_c, drop_t, drop_c,
     keys = np.empty(n)
     key_in_t = np.empty(n, np.bool_)
     bucket = np.empty(n, np.int64)
-    starts = np.empty(n + 1, np.int64)
+    per_value = min(16, math.ceil(max(sd_t, sd_c) / min(sd_t, sd_c)))
+    starts = np.empty(per_value * n + 1, np.int64)
     low = min(mean_t - 4.0 * sd_t, mean_c - 4.0 * sd_c)
     width = max(mean_t + 4.0 * sd_t, mean_c + 4.0 * sd_c) - low
     for r in range(out.shape[0]):
         m_t = _draw_normal(rng, n_t, mean_t, sd_t, drop_t, values, in_t, 0, True)
         m = _draw_normal(rng, n_c, mean_c, sd_c, drop_c, values, in_t, m_t, False)
-        _bucket_sort(values, in_t, m, low, m / width, bucket, starts, keys, key_in_t)
+        _bucket_sort(values, in_t, m, per_value * m, low, width, bucket, starts, keys, key_in_t)
         rank_sum = 0.0
         tie_term = 0.0
         start = 0
@@ -82,13 +86,17 @@ def normal_rank_stats(rng, n_t, n_c, mean_t, sd_t, mean_c, sd_c, drop_t, drop_c,
 
 
 @kernel
-def _bucket_sort(values, in_t, m, low, scale, bucket, starts, keys, key_in_t):
-    """Sort ``values[:m]`` (with their arm flags) into ``keys[:m]``, ``key_in_t[:m]``."""
-    starts[: m + 1] = 0
+def _bucket_sort(values, in_t, m, buckets, low, width, bucket, starts, keys, key_in_t):
+    """Sort ``values[:m]`` (with their arm flags) into ``keys[:m]``, ``key_in_t[:m]``.
+
+    ``buckets`` of equal width split ``[low, low + width)``; values outside go to the end ones.
+    """
+    scale = buckets / width
+    starts[: buckets + 1] = 0
     for i in range(m):
-        bucket[i] = int(min(max((values[i] - low) * scale, 0.0), m - 1.0))
+        bucket[i] = int(min(max((values[i] - low) * scale, 0.0), buckets - 1.0))
         starts[bucket[i] + 1] += 1
-    for b in range(m):
+    for b in range(buckets):
         starts[b + 1] += starts[b]
     for i in range(m):
         k = starts[bucket[i]]
