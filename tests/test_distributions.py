@@ -35,7 +35,7 @@ EXAMPLES = sorted((Path(__file__).parents[1] / "scenarios" / "examples").glob("*
 REPS = 4000
 
 
-def endpoint(kind, test, control, treatment, extra="", distribution=""):
+def endpoint(kind, test, control, treatment, extra="", distribution="", alternative="two-sided"):
     dist = f'distribution = "{distribution}"\n' if distribution else ""
     return parse_scenario(scenario_text(f"""
         [[endpoints]]
@@ -47,7 +47,7 @@ def endpoint(kind, test, control, treatment, extra="", distribution=""):
         {extra}
         control = {control}
         treatment = {treatment}
-    """, trial="allocation = [65, 35]\n"))
+    """, trial=f"allocation = [65, 35]\nalternative = \"{alternative}\"\n"))
 
 
 SCALE = "scale = { min = 0, max = 100, step = 25 }"
@@ -64,10 +64,11 @@ NULL_CASES = {
 }
 
 
+@pytest.mark.parametrize("alternative", ["two-sided", "one-sided"])
 @pytest.mark.parametrize("case", list(NULL_CASES))
-def test_type_i_error_within_3_mcse(case):
+def test_type_i_error_within_3_mcse(case, alternative):
     kind, test, arm, dist = NULL_CASES[case]
-    sc = endpoint(kind, test, arm, arm, SCALE if kind == "score" else "", dist)
+    sc = endpoint(kind, test, arm, arm, SCALE if kind == "score" else "", dist, alternative)
     res = power(sc, 200, reps=REPS, seed=2024).endpoints[0]
     mcse = math.sqrt(0.05 * 0.95 / REPS)
     assert abs(res.power - 0.05) < 3 * mcse, res.power

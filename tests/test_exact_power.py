@@ -8,6 +8,7 @@ the simulated type I error must lie within 3 MCSE of the exact size, which for F
 at most alpha.
 """
 
+import json
 import math
 
 import numpy as np
@@ -16,6 +17,7 @@ from conftest import scenario_text
 from exact import MASS_CUTOFF, chisq_power_exact
 from scipy import stats
 
+from simtrial.cli import main
 from simtrial.display import power_csv, power_table
 from simtrial.exact import binary_exact_power
 from simtrial.scenario import parse_scenario
@@ -111,11 +113,16 @@ def test_simulated_power_within_4_mcse_of_exact(test, p_t, p_c, n, dropout):
     assert abs(res.power - res.exact_power) < 4 * mcse, (res.power, res.exact_power)
 
 
-@pytest.mark.parametrize("kind", ["binary", "safety"])
+@pytest.mark.parametrize("test, kind, alternative", [
+    ("fisher", "binary", "two-sided"), ("fisher", "safety", "two-sided"),
+    ("fisher", "binary", "one-sided"), ("chisq", "safety", "two-sided"),
+])
 @pytest.mark.parametrize("p, n, dropout", [(0.3, 120, (0.2, 0.1)), (0.02, 400, (0.0, 0.0))])
-def test_fisher_type_i_error_is_the_exact_size(kind, p, n, dropout):
-    res = power(binary("fisher", p, p, dropout, kind), n, reps=REPS, seed=3).endpoints[0]
-    assert res.exact_power <= 0.05  # Fisher's test is conservative
+def test_type_i_error_is_the_exact_size(test, kind, alternative, p, n, dropout):
+    sc = binary(test, p, p, dropout, kind, alternative)
+    res = power(sc, n, reps=REPS, seed=3).endpoints[0]
+    if test == "fisher":
+        assert res.exact_power <= 0.05  # Fisher's test is conservative
     mcse = math.sqrt(res.exact_power * (1 - res.exact_power) / REPS)
     assert abs(res.power - res.exact_power) < 3 * mcse + 1 / REPS, (res.power, res.exact_power)
 
@@ -128,6 +135,17 @@ def test_exact_power_in_dict_table_and_csv_and_null_elsewhere():
     assert power_csv(res).splitlines()[0].endswith("analytic_power,exact_power")
     walk = power("msc-covid19", 100, reps=200, endpoints=["walk_m"])
     assert walk.to_dict()["endpoints"][0]["exact_power"] is None
+
+
+def test_cli_json_has_exact_power_and_safety(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["power", "--n", "200", "--reps", "500", "--endpoint", "msc_ae", "--format", "json"])
+    assert info.value.code == 0
+    (ep,) = json.loads(capsys.readouterr().out)["endpoints"]
+    assert ep["test"] == "fisher" and ep["kind"] == "safety"
+    assert ep["exact_power"] == pytest.approx(
+        binary_exact_power("fisher", 130, 70, 0.04504, 0.01, 0.05, sign=-1))
+    assert set(ep["safety"]) == {"level", "p_any_event", "assessed", "zero_event_upper_bound"}
 
 
 def test_textbook_formula_differs_from_exact_for_small_binary_trials():
