@@ -123,30 +123,24 @@ def _bernoulli(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> 
     binomial_counts(generator, n_t, n_c, ep.treatment["p"], ep.control["p"], *ep.dropout, out)
 
 
+def _normal_parameters(ep: Endpoint) -> tuple[float, float, float, float]:
+    """(mean_t, sd_t, mean_c, sd_c) of a normal outcome, or of the log of a log-normal one.
+
+    t tests of titres run on the log scale (log Y ~ N(log gmean, log gsd)), and ranks do not
+    change under exp(), so log-normal endpoints are simulated on the log scale.
+    """
+    if ep.distribution == "lognormal":
+        return tuple(float(np.log(arm[name])) for arm in (ep.treatment, ep.control)
+                     for name in ("gmean", "gsd"))
+    return ep.treatment["mean"], ep.treatment["sd"], ep.control["mean"], ep.control["sd"]
+
+
 def _normal(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
-    t, c = ep.treatment, ep.control
-    normal_chi2_moments(generator, n_t, n_c, t["mean"], t["sd"], c["mean"], c["sd"], *ep.dropout,
-                        out)
-
-
-def _lognormal(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
-    # t tests of titres run on the log scale: log Y ~ N(log gmean, log gsd).
-    t, c = ep.treatment, ep.control
-    normal_chi2_moments(generator, n_t, n_c, np.log(t["gmean"]), np.log(t["gsd"]),
-                        np.log(c["gmean"]), np.log(c["gsd"]), *ep.dropout, out)
+    normal_chi2_moments(generator, n_t, n_c, *_normal_parameters(ep), *ep.dropout, out)
 
 
 def _normal_ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
-    t, c = ep.treatment, ep.control
-    normal_rank_stats(generator, n_t, n_c, t["mean"], t["sd"], c["mean"], c["sd"], *ep.dropout,
-                      out)
-
-
-def _lognormal_ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
-    # Ranks do not change under exp(): rank the log values.
-    t, c = ep.treatment, ep.control
-    normal_rank_stats(generator, n_t, n_c, np.log(t["gmean"]), np.log(t["gsd"]),
-                      np.log(c["gmean"]), np.log(c["gsd"]), *ep.dropout, out)
+    normal_rank_stats(generator, n_t, n_c, *_normal_parameters(ep), *ep.dropout, out)
 
 
 def _grid_ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
@@ -159,8 +153,8 @@ _SIMULATORS = {
     ("bernoulli", "counts"): _bernoulli,
     ("normal", "moments"): _normal,
     ("normal", "ranks"): _normal_ranks,
-    ("lognormal", "moments"): _lognormal,
-    ("lognormal", "ranks"): _lognormal_ranks,
+    ("lognormal", "moments"): _normal,
+    ("lognormal", "ranks"): _normal_ranks,
     ("discretised_normal", "ranks"): _grid_ranks,
     ("categorical", "ranks"): _grid_ranks,
 }
