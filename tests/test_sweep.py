@@ -212,7 +212,7 @@ def test_jsonl_output_resumes_to_the_same_bytes(capsys, tmp_path):
 
 @pytest.mark.slow
 def test_sigkill_mid_sweep_then_resume_gives_the_uninterrupted_bytes(tmp_path):
-    args = ["--n", "100:400:20", "--vary", "trial.alpha=0.05,0.025", "--reps", "10000",
+    args = ["--n", "100:400:20", "--vary", "trial.alpha=0.05,0.025", "--reps", "100000",
             "--seed", "2"]
     full, killed = tmp_path / "full.csv", tmp_path / "killed.csv"
     command = [sys.executable, "-c", "from simtrial.cli import main; main()", "sweep", *args]
