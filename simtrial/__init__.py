@@ -24,6 +24,11 @@ _API = {
     "power": "simtrial.simulate",
     "PowerResult": "simtrial.results",
     "EndpointPower": "simtrial.results",
+    "sample_size": "simtrial.search",
+    "detectable_effect": "simtrial.search",
+    "TargetNotReached": "simtrial.search",
+    "SampleSizeResult": "simtrial.results",
+    "DetectableEffectResult": "simtrial.results",
     "sweep": "simtrial.sweeps",
     "SweepResult": "simtrial.sweeps",
 }

@@ -142,6 +142,69 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
                    f"endpoints)" + (f"; plot: {plot}" if plot else ""), err=True)
 
 
+@cli.command()
+@click.option("--scenario", "-s", default="msc-covid19", show_default=True, help=SCENARIO_HELP)
+@click.option("--endpoint", required=True, help="Id of the endpoint that must reach --power.")
+@click.option("--power", "target", required=True,
+              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Target power, in (0, 1).")
+@click.option("--reps", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Simulated trials per point of the power curve and for the answer.")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--max-n", type=click.IntRange(min=4), default=100_000, show_default=True,
+              help="Largest total n searched.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Threads (default: all cores); results do not depend on it.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def samplesize(scenario, endpoint, target, reps, seed, max_n, jobs, fmt):
+    """Smallest total N whose simulated power reaches --power."""
+    from simtrial import display
+    from simtrial.scenario import load_scenario
+    from simtrial.search import sample_size
+
+    sc = load_scenario(scenario)
+    _echo_search(lambda: sample_size(sc, endpoint, target, reps=reps, seed=seed, max_n=max_n,
+                                     jobs=jobs), fmt, display.sample_size_table)
+
+
+@cli.command()
+@click.option("--scenario", "-s", default="msc-covid19", show_default=True, help=SCENARIO_HELP)
+@click.option("--endpoint", required=True, help="Id of the endpoint.")
+@click.option("--n", "n", type=click.IntRange(min=4), required=True,
+              help="Patients randomised in total (split by the allocation).")
+@click.option("--power", "target", required=True,
+              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Target power, in (0, 1).")
+@click.option("--reps", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Simulated trials per effect evaluated.")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Threads (default: all cores); results do not depend on it.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def detectable(scenario, endpoint, n, target, reps, seed, jobs, fmt):
+    """Smallest treatment effect detectable with --power at N patients."""
+    from simtrial import display
+    from simtrial.scenario import load_scenario
+    from simtrial.search import detectable_effect
+
+    sc = load_scenario(scenario)
+    _echo_search(lambda: detectable_effect(sc, endpoint, n, target, reps=reps, seed=seed,
+                                           jobs=jobs), fmt, display.detectable_table)
+
+
+def _echo_search(search, fmt: str, as_table) -> None:
+    """Run a search and print its result; a target it cannot reach is an error (exit 1)."""
+    from simtrial.search import TargetNotReached
+
+    try:
+        result = search()
+    except TargetNotReached as exc:  # a failed computation: exit status 1 (DESIGN 1.4)
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(result.to_dict(), indent=2) if fmt == "json" else as_table(result))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: one ``Error:`` line and exit status 2 for bad input."""
     try:

@@ -1,0 +1,551 @@
+"""Sample size and detectable effect on simulated power.
+
+:func:`sample_size` finds the smallest total n whose simulated power reaches a target;
+:func:`detectable_effect` finds the smallest treatment effect that reaches it at a given n.
+
+Both read the answer off a simulated power curve with common random numbers, so that the curve
+is smooth and a few points of it locate the crossing:
+
+* **n**: where the endpoint's data have a nested-sample kernel (:data:`PREFIX_SIMULATORS`,
+  :mod:`simtrial.kernels.prefix`), the trials at the candidate n of one pass are nested samples
+  of the same simulated patients. Other endpoints (rank tests) fall back to one
+  :func:`simtrial.simulate.power` run per candidate n with the same seed.
+* **effect**: a patient's draws do not depend on the treatment arm's location (a normal mean is
+  ``mean + sd z``, a binomial count inverts the same uniforms), so the same seed gives common
+  random numbers across effect sizes.
+
+Each candidate costs one test per replicate, as much as a whole ``power()`` run (the kernels
+draw sufficient statistics, not patients), so the searches evaluate two candidates around a
+starting value (the closed form where there is one), fit a straight line to the power on the
+probit scale against sqrt(n) (or the effect), where the power of a z test is exactly linear,
+and solve it for the target; they move and repeat only if the answer is outside the points.
+The answer is then simulated with :func:`simtrial.simulate.power` (for n, also one patient
+below), so that the reported power and its MCSE are exactly what ``simtrial power`` prints with
+the same reps and seed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from types import MappingProxyType
+
+import numpy as np
+from scipy import special
+
+from simtrial import analytic, rng
+from simtrial._version import __version__
+from simtrial.kernels.prefix import binomial_prefix_counts, normal_prefix_moments
+from simtrial.results import DetectableEffectResult, SampleSizeResult
+from simtrial.scenario import Endpoint, Scenario, Trial, load_scenario
+from simtrial.simulate import power, simulate_pvalues
+from simtrial.stattests import STATISTICS, TESTS
+
+__all__ = ["PREFIX_SIMULATORS", "TargetNotReached", "analytic_sample_size", "detectable_effect",
+           "sample_size"]
+
+#: Largest total n searched unless the caller says otherwise.
+DEFAULT_MAX_N = 100_000
+#: The candidates of a pass: the centre times these factors.
+SPREAD = (0.96, 1.04)
+#: Passes before the search gives up (each moves the centre to the last fitted answer).
+MAX_PASSES = 12
+#: Replicates of the pilot that locates n when there is no closed form to start from.
+PILOT_REPS = 1000
+#: Smallest relative step up of a detectable effect whose own simulation missed the target.
+EFFECT_RTOL = 1e-3
+
+
+class TargetNotReached(RuntimeError):
+    """The target power is not reached within the bounds searched (a failed computation)."""
+
+
+def _binomial(generator, ep: Endpoint, sizes_t, sizes_c, out) -> None:
+    binomial_prefix_counts(generator, sizes_t, sizes_c, ep.treatment["p"], ep.control["p"],
+                           *ep.dropout, out)
+
+
+def _normal(generator, ep: Endpoint, sizes_t, sizes_c, out) -> None:
+    t, c = ep.treatment, ep.control
+    normal_prefix_moments(generator, sizes_t, sizes_c, t["mean"], t["sd"], c["mean"], c["sd"],
+                          *ep.dropout, out)
+
+
+def _lognormal(generator, ep: Endpoint, sizes_t, sizes_c, out) -> None:
+    # t tests of titres run on the log scale: log Y ~ N(log gmean, log gsd).
+    t, c = ep.treatment, ep.control
+    normal_prefix_moments(generator, sizes_t, sizes_c, math.log(t["gmean"]),
+                          math.log(t["gsd"]), math.log(c["gmean"]), math.log(c["gsd"]),
+                          *ep.dropout, out)
+
+
+#: (distribution, statistics the test needs) -> (simulate, columns, dtype), where
+#: ``simulate(generator, endpoint, sizes_t, sizes_c, out)`` fills ``out[k, r]`` (shape
+#: (K, reps, columns)) with the statistics of the first ``sizes_t[k]`` treatment and
+#: ``sizes_c[k]`` control patients of replicate r, as :mod:`simtrial.simulate`'s kernels fill
+#: them for one size. An endpoint without an entry is searched with one simulation per n.
+PREFIX_SIMULATORS: dict[tuple[str, str], tuple[Callable, int, type]] = {
+    ("bernoulli", "counts"): (_binomial, 4, np.int64),
+    ("normal", "moments"): (_normal, 6, np.float64),
+    ("lognormal", "moments"): (_lognormal, 6, np.float64),
+}
+
+
+def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
+                reps: int = 10_000, seed: int = rng.DEFAULT_SEED, max_n: int = DEFAULT_MAX_N,
+                jobs: int | None = None) -> SampleSizeResult:
+    """Smallest total n whose simulated power reaches ``target_power``.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A scenario, or a built-in name or file path for :func:`~simtrial.load_scenario`.
+    endpoint : str
+        Id of the endpoint whose test must reach the target.
+    target_power : float
+        Target power, in (0, 1).
+    reps : int
+        Simulated trials per point of the power curve and for the answer.
+    seed : int
+        Non-negative seed; the same arguments always give the same result.
+    max_n : int
+        Largest total n searched.
+    jobs : int, optional
+        Threads to use (default: all cores). Does not change the result.
+
+    Returns
+    -------
+    SampleSizeResult
+
+    Raises
+    ------
+    ValueError
+        For bad arguments, or an endpoint without any treatment effect.
+    TargetNotReached
+        When the power at ``max_n`` stays below the target.
+
+    Notes
+    -----
+    The search starts from :func:`analytic_sample_size` where the test has a closed form
+    (otherwise from a pilot of :data:`PILOT_REPS` replicates), simulates the power at the
+    :data:`SPREAD` multiples of it with common random numbers, and returns the smallest n at
+    which the straight line through probit(power) against sqrt(n) reaches the target,
+    re-centring while that n is outside the points simulated. The answer and n - 1 are then
+    simulated with :func:`simtrial.simulate.power`: an independent estimate, within Monte Carlo
+    error of the target on either side.
+
+    Examples
+    --------
+    >>> res = sample_size("msc-covid19", "walk_m", 0.8, reps=2000)
+    >>> res.n_per_arm["treatment"] + res.n_per_arm["control"] == res.n_total
+    True
+    >>> abs(res.n_total - res.analytic_n) <= 0.05 * res.analytic_n
+    True
+    """
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario)
+    ep = _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs)
+    trial = scenario.trial
+    curve = _Curve(ep, trial, seed, jobs)
+    n_min = _smallest_n(trial)
+    trace: list[dict] = []
+
+    def search(centre: int, reps: int, stage: str) -> int:
+        def evaluate(ns: np.ndarray) -> np.ndarray:
+            estimate = curve.rejections(ns, reps) / reps
+            trace.extend({"n_total": int(n), "power": float(p), "mcse": _mcse(p, reps),
+                          "reps": reps, "stage": stage} for n, p in zip(ns, estimate, strict=True))
+            return estimate
+
+        n = _solve(evaluate, centre, target_power, n_min, max_n, reps, sqrt=True)
+        if n is None:
+            raise TargetNotReached(
+                f"endpoint {ep.id!r}: power {target_power:g} is not reached by n = {max_n} "
+                f"(simulated power {trace[-1]['power']:.4f}); raise --max-n or check the effect")
+        return int(n)
+
+    analytic_n = analytic_sample_size(ep, trial, target_power, max_n)
+    start = (analytic_n or analytic_sample_size(_proxy(ep), trial, target_power, max_n)
+             or search(min(max_n, 32), min(PILOT_REPS, reps), "pilot"))
+    n = search(start, reps, "search")
+    final = [_final(scenario, ep, m, reps, seed, jobs, trace) for m in (n, n - 1) if m >= 2]
+    below = None
+    if len(final) == 2:
+        below = {"n_total": n - 1, "n_per_arm": dict(zip(("treatment", "control"),
+                                                         trial.split(n - 1), strict=True)),
+                 "power": final[1].power, "mcse": final[1].mcse}
+    n_t, n_c = trial.split(n)
+    return SampleSizeResult(
+        scenario=scenario.name, endpoint=ep.id, label=ep.label, test=ep.test, effect=ep.describe(),
+        target_power=target_power, n_total=n, n_per_arm={"treatment": n_t, "control": n_c},
+        arms=trial.arms, allocation=trial.allocation, alpha=trial.alpha,
+        alternative=trial.alternative, power=final[0].power, mcse=final[0].mcse, ci=final[0].ci,
+        n_minus_step=below, analytic_n=analytic_n, dropout=ep.dropout,
+        expected_assessed=final[0].expected_assessed,
+        naive_inflation_n=_naive_inflation_n(ep, trial, target_power, max_n),
+        method=curve.method, reps=reps, seed=seed, version=__version__, trace=tuple(trace))
+
+
+def analytic_sample_size(endpoint: Endpoint, trial: Trial, target_power: float,
+                         max_n: int = DEFAULT_MAX_N) -> int | None:
+    """Smallest total n whose closed-form power reaches the target, or None.
+
+    None when the endpoint's test has no closed form (:func:`simtrial.analytic.endpoint_power`)
+    or the closed form stays below the target up to ``max_n``. The closed form is evaluated at
+    the expected numbers assessed; n is split by the allocation (DESIGN 1.3).
+
+    Examples
+    --------
+    >>> from simtrial.scenario import load_scenario
+    >>> sc = load_scenario("msc-covid19")
+    >>> ep = sc.endpoint("walk_lln")
+    >>> n = analytic_sample_size(ep, sc.trial, 0.8)
+    >>> p = [analytic.endpoint_power(ep, *sc.trial.split(m), 0.05, "two-sided") for m in (n - 1, n)]
+    >>> p[0] < 0.8 <= p[1]
+    True
+    """
+    def closed_form(n: int) -> float:
+        p = analytic.endpoint_power(endpoint, *trial.split(n), trial.alpha, trial.alternative)
+        return math.nan if p is None else p
+
+    # Newton steps on probit(power) = c sqrt(n) - z_alpha (exact for a z test), then the exact
+    # integer by single steps. scipy's noncentral t gives nan far above the target: halve n.
+    z_alpha = special.ndtri(1 - trial.alpha / (2 if trial.alternative == "two-sided" else 1))
+    low, n = _smallest_n(trial), min(max_n, 64)
+    for _ in range(60):
+        p = closed_form(n)
+        if math.isnan(p) and n == low:
+            return None  # no closed form for this test
+        if math.isnan(p) or p >= 1.0:
+            step = max(low, n // 2)
+        else:
+            c = (special.ndtri(p) + z_alpha) / math.sqrt(n)
+            z_target = special.ndtri(target_power) + z_alpha
+            step = 4 * n if c <= 0 else math.ceil((z_target / c) ** 2)
+            step = min(max_n, max(low, n // 4, min(step, 4 * n)))
+        if abs(step - n) <= 1:
+            break
+        n = step
+    while n > low and closed_form(n - 1) >= target_power:
+        n -= 1
+    while not closed_form(n) >= target_power:
+        if n >= max_n:
+            return None
+        n += 1
+    return n
+
+
+def detectable_effect(scenario: Scenario | str, endpoint: str, n: int, target_power: float, *,
+                      reps: int = 10_000, seed: int = rng.DEFAULT_SEED,
+                      jobs: int | None = None) -> DetectableEffectResult:
+    """Smallest treatment effect whose simulated power at n reaches ``target_power``.
+
+    The effect is a difference treatment minus control in the endpoint's location parameter
+    (:attr:`~simtrial.scenario.Endpoint.location`: the mean, the proportion, ...), in the
+    direction of benefit; the control arm and everything else stay as in the scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A scenario, or a built-in name or file path.
+    endpoint : str
+        Id of the endpoint.
+    n : int
+        Patients randomised in total.
+    target_power : float
+        Target power, in (0, 1).
+    reps : int
+        Simulated trials per evaluated effect.
+    seed : int
+        Non-negative seed; the same seed is used for every effect (common random numbers).
+    jobs : int, optional
+        Threads to use. Does not change the result.
+
+    Returns
+    -------
+    DetectableEffectResult
+
+    Raises
+    ------
+    ValueError
+        For bad arguments, or an endpoint whose location is not one parameter of the arm.
+    TargetNotReached
+        When no effect the parameter allows reaches the target at n.
+
+    Notes
+    -----
+    As :func:`sample_size`, with the effect in place of sqrt(n): the power is simulated at
+    :data:`SPREAD` multiples of the closed-form detectable effect (or of the scenario's own
+    effect), and the line through probit(power) against the effect is solved for the target.
+    The answer is simulated with the same seed, so on the same curve; while its power is below
+    the target, the line through the two points nearest the target is solved again (at least
+    a step of :data:`EFFECT_RTOL` up). The reported power is that of the answer.
+
+    Examples
+    --------
+    >>> res = detectable_effect("msc-covid19", "walk_m", 400, 0.8, reps=2000)
+    >>> abs(res.effect - res.analytic_effect) < 0.05 * res.analytic_effect
+    True
+    """
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario)
+    ep = _detectable_iv(scenario, endpoint, n, target_power, reps, seed, jobs)
+    trial = scenario.trial
+    limit = _effect_limit(ep)
+    trace: list[dict] = []
+
+    def simulate(effect: float):
+        value = _treatment_value(ep, effect)
+        sc = scenario.with_values({f"endpoints.{ep.id}.treatment.{ep.location}": value})
+        res = power(sc, n, reps=reps, seed=seed, endpoints=[ep.id], jobs=jobs).endpoints[0]
+        trace.append({"effect": effect, "treatment_value": value, "power": res.power,
+                      "mcse": res.mcse})
+        return res
+
+    analytic_effect = _analytic_effect(ep, trial, n, target_power, limit)
+    start = analytic_effect or abs(ep.difference) or ep.control.get("sd", 1.0)
+    effect = _solve(lambda effects: np.array([simulate(float(e)).power for e in effects]),
+                    min(start, limit), target_power, 1e-9 * start, limit, reps, sqrt=False)
+    if effect is None:
+        raise TargetNotReached(
+            f"endpoint {ep.id!r}: no effect up to {ep.location} = "
+            f"{trace[-1]['treatment_value']:.6g} reaches power {target_power:g} at n = {n} "
+            f"(simulated power {trace[-1]['power']:.4f})")
+    answer = simulate(effect)
+    # Same seed, same curve: step up until the answer's own simulation reaches the target,
+    # solving the line through the two points nearest the target again.
+    for _ in range(MAX_PASSES):
+        if answer.power >= target_power or effect >= limit:
+            break
+        near = sorted(trace, key=lambda point: abs(point["power"] - target_power))[:2]
+        crossing = _fit_crossing(np.array([point["effect"] for point in near]),
+                                 np.array([point["power"] for point in near]), target_power, reps)
+        effect = min(limit, max(crossing or 0.0, effect * (1 + EFFECT_RTOL)))
+        answer = simulate(effect)
+    n_t, n_c = trial.split(n)
+    return DetectableEffectResult(
+        scenario=scenario.name, endpoint=ep.id, label=ep.label, test=ep.test, kind=ep.kind,
+        location=ep.location, unit=ep.unit, better=ep.better, target_power=target_power,
+        n_total=n, n_per_arm={"treatment": n_t, "control": n_c}, arms=trial.arms,
+        alpha=trial.alpha, alternative=trial.alternative, effect=effect,
+        treatment_value=_treatment_value(ep, effect), control_value=ep.location_of("control"),
+        standardized=_standardized(ep, effect), power=answer.power, mcse=answer.mcse,
+        ci=answer.ci, analytic_effect=analytic_effect, reps=reps, seed=seed,
+        version=__version__, trace=tuple(trace))
+
+
+class _Curve:
+    """Rejections of an endpoint's test at several total n, all from one seed."""
+
+    def __init__(self, ep: Endpoint, trial: Trial, seed: int, jobs: int | None):
+        self.ep, self.trial, self.seed, self.jobs = ep, trial, seed, jobs
+        self.prefix = PREFIX_SIMULATORS.get((ep.distribution, STATISTICS[ep.test]))
+        self.method = ("nested samples (common random numbers)" if self.prefix
+                       else "one simulation per n, same seed")
+
+    def rejections(self, ns: np.ndarray, reps: int) -> np.ndarray:
+        if self.prefix is None:
+            return np.array([np.count_nonzero(simulate_pvalues(
+                [self.ep], *self.trial.split(int(n)), self.trial.alternative, reps, self.seed,
+                self.jobs)[0] <= self.trial.alpha) for n in ns])
+        simulate, columns, dtype = self.prefix
+        sizes_t, sizes_c = (np.ascontiguousarray(a, dtype=np.int64) for a in
+                            np.array([self.trial.split(int(n)) for n in ns]).T)
+        chunks = rng.chunk_slices(reps)
+
+        def run(i: int) -> np.ndarray:
+            out = np.empty((len(ns), chunks[i].stop - chunks[i].start, columns), dtype)
+            simulate(rng.chunk_generator(self.seed, self.ep.id, i), self.ep, sizes_t, sizes_c,
+                     out)
+            p = TESTS[self.ep.test](out.reshape(-1, columns), self.trial.alternative,
+                                    self.ep.benefit_sign).reshape(len(ns), -1)
+            return np.count_nonzero(p <= self.trial.alpha, axis=1)
+
+        workers = min(self.jobs or os.cpu_count() or 1, len(chunks))
+        with ThreadPoolExecutor(workers) as pool:
+            return sum(pool.map(run, range(len(chunks))))
+
+
+def _solve(evaluate: Callable, centre: float, target: float, low: float, high: float, reps: int,
+           sqrt: bool) -> float | None:
+    """Where a simulated power curve reaches ``target``, or None if not by ``high``.
+
+    ``evaluate(xs)`` simulates the power at the points ``xs`` with common random numbers.
+    With ``sqrt`` the points are integers n (fitted against sqrt(n)) and the answer is the
+    smallest integer at which the fitted line reaches the target.
+    """
+    for _ in range(MAX_PASSES):
+        xs = np.clip(centre * np.array(SPREAD), low, high)
+        if sqrt:
+            xs = np.unique(np.round(xs)).astype(np.int64)
+        powers = evaluate(xs)
+        crossing = _fit_crossing(np.sqrt(xs) if sqrt else xs, powers, target, reps)
+        if crossing is None:  # flat: step away from the side the target is not on
+            new = xs[0] / 2 if powers.min() >= target else 2 * xs[-1]
+        else:
+            new = max(crossing, 0.0) ** 2 if sqrt else crossing
+        if sqrt:
+            new = math.ceil(new)
+        if xs[0] <= new <= xs[-1] or (new < xs[0] and xs[0] <= low):
+            return max(new, low)
+        if new > xs[-1] and xs[-1] >= high:
+            return None
+        centre = min(max(new, centre / 4, low), 4 * centre, high)
+    raise TargetNotReached(f"the search for power {target:g} did not settle in {MAX_PASSES} "
+                           f"passes (last point {centre:.6g}); try more --reps")
+
+
+def _fit_crossing(xs: np.ndarray, powers: np.ndarray, target: float, reps: int) -> float | None:
+    """The point where the least-squares line of probit(power) on x reaches ``target``.
+
+    None when the line is flat or decreasing (or there is one point). Powers of 0 or 1 are
+    clipped to half a replicate from them.
+
+    Examples
+    --------
+    >>> x = np.array([1.0, 2.0])
+    >>> round(_fit_crossing(x, special.ndtr(x - 1.5), 0.8, 10_000), 4)  # 1.5 + ndtri(0.8)
+    2.3416
+    """
+    if len(xs) < 2:
+        return None
+    y = special.ndtri(np.clip(powers, 0.5 / reps, 1 - 0.5 / reps))
+    slope, intercept = np.polyfit(xs, y, 1)
+    if not slope > 0:
+        return None
+    return float((special.ndtri(target) - intercept) / slope)
+
+
+def _mcse(p: float, reps: int) -> float:
+    return math.sqrt(p * (1 - p) / reps)
+
+
+def _final(scenario: Scenario, ep: Endpoint, n: int, reps: int, seed: int, jobs, trace):
+    """The power at n exactly as ``simtrial power --n n`` reports it."""
+    res = power(scenario, n, reps=reps, seed=seed, endpoints=[ep.id], jobs=jobs).endpoints[0]
+    trace.append({"n_total": n, "power": res.power, "mcse": res.mcse, "reps": reps,
+                  "stage": "final"})
+    return res
+
+
+def _proxy(ep: Endpoint) -> Endpoint:
+    """An endpoint with a closed-form test close to ``ep``'s, to start the search from.
+
+    Fisher's test needs about the chi-square test's n; the rank-sum test about the t test's
+    (asymptotic relative efficiency 3/pi = 0.955 for normal data).
+    """
+    test = {"fisher": "chisq", "mannwhitney": "ttest"}.get(ep.test, ep.test)
+    normal = {"mean", "sd"} <= set(ep.treatment) and ep.distribution != "lognormal"
+    return replace(ep, test=test, distribution="normal" if normal else ep.distribution)
+
+
+def _smallest_n(trial: Trial) -> int:
+    """Smallest total n with at least two patients in each arm."""
+    n = 4
+    while min(trial.split(n)) < 2:
+        n += 1
+    return n
+
+
+def _naive_inflation_n(ep: Endpoint, trial: Trial, target: float, max_n: int) -> int | None:
+    """Closed-form n without dropout divided by (1 - dropout): the usual inflation."""
+    n0 = analytic_sample_size(replace(ep, dropout=(0.0, 0.0)), trial, target, max_n)
+    if n0 is None:
+        return None
+    a_t, a_c = trial.allocation
+    dropout = (a_t * ep.dropout[0] + a_c * ep.dropout[1]) / (a_t + a_c)
+    return math.ceil(n0 / (1 - dropout))
+
+
+def _effect_limit(ep: Endpoint) -> float:
+    """Largest effect the location allows: a proportion stays in [0, 1], a gmean above 0."""
+    control = ep.location_of("control")
+    if ep.location == "p":
+        return 1 - control if ep.benefit_sign > 0 else control
+    if ep.location == "gmean" and ep.benefit_sign < 0:
+        return control * (1 - 1e-9)
+    return math.inf
+
+
+def _treatment_value(ep: Endpoint, effect: float) -> float:
+    """The treatment arm's location parameter at ``effect`` in the direction of benefit."""
+    return ep.location_of("control") + ep.benefit_sign * effect
+
+
+def _with_effect(ep: Endpoint, effect: float) -> Endpoint:
+    treatment = {**ep.treatment, ep.location: _treatment_value(ep, effect)}
+    return replace(ep, treatment=MappingProxyType(treatment))
+
+
+def _analytic_effect(ep: Endpoint, trial: Trial, n: int, target: float,
+                     limit: float) -> float | None:
+    """Closed-form detectable effect (bisection to 1e-9 relative), or None."""
+    n_t, n_c = trial.split(n)
+
+    def closed_form(effect):
+        return analytic.endpoint_power(_with_effect(ep, effect), n_t, n_c, trial.alpha,
+                                       trial.alternative)
+
+    hi = limit if math.isfinite(limit) else ep.control.get("sd", 1.0)
+    while (p := closed_form(hi)) is not None and p < target and math.isinf(limit) \
+            and hi < 1e6 * ep.control.get("sd", 1.0):
+        hi *= 2
+    if p is None or p < target:
+        return None
+    lo = 0.0
+    while hi - lo > 1e-9 * hi:
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if closed_form(mid) >= target else (mid, hi)
+    return hi
+
+
+def _standardized(ep: Endpoint, effect: float) -> float | None:
+    """Effect over the root mean square of the arms' SDs (Cohen's d), for normal endpoints."""
+    if "sd" not in ep.control:
+        return None
+    return effect / math.sqrt((ep.treatment["sd"] ** 2 + ep.control["sd"] ** 2) / 2)
+
+
+def _check_target(target_power) -> None:
+    if isinstance(target_power, bool) or not isinstance(target_power, int | float) \
+            or not 0 < target_power < 1:
+        raise ValueError(f"`target_power` must be a number in (0, 1), got {target_power!r}")
+
+
+def _check_integer(name: str, value, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}")
+
+
+def _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs) -> Endpoint:
+    _check_target(target_power)
+    _check_integer("reps", reps, 1)
+    _check_integer("seed", seed, 0)
+    n_min = _smallest_n(scenario.trial)
+    _check_integer("max_n", max_n, n_min)
+    if jobs is not None:
+        _check_integer("jobs", jobs, 1)
+    ep = scenario.endpoint(endpoint)
+    if ep.treatment == ep.control:
+        raise ValueError(f"endpoint {ep.id!r} has no treatment effect (treatment = control): "
+                         f"its power stays at alpha whatever n, so power {target_power:g} "
+                         "cannot be reached")
+    return ep
+
+
+def _detectable_iv(scenario, endpoint, n, target_power, reps, seed, jobs) -> Endpoint:
+    _check_target(target_power)
+    _check_integer("reps", reps, 1)
+    _check_integer("seed", seed, 0)
+    _check_integer("n", n, _smallest_n(scenario.trial))
+    if jobs is not None:
+        _check_integer("jobs", jobs, 1)
+    ep = scenario.endpoint(endpoint)
+    if ep.location not in ep.treatment:
+        raise ValueError(f"endpoint {ep.id!r}: its effect ({ep.location}) is not one parameter "
+                         "of the arm, so a detectable effect cannot be searched (allowed: "
+                         "endpoints whose location is p, mean or gmean)")
+    return ep
