@@ -5,6 +5,8 @@ data (statistic and p-value equal bit for bit), R wilcox.test(correct = TRUE, ex
 values stored in tests/reference/r_reference.json with their calls.
 """
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -90,3 +92,61 @@ def test_property_sorting_kernel_equals_scipy_on_its_own_draws(seed, n_t, n_c):
     ref = stats.mannwhitneyu(x, y, method="asymptotic")
     assert out[0, 2] == ref.statistic
     assert mannwhitney(out, "two-sided", 1)[0] == ref.pvalue
+
+
+def compositions(n, k):
+    """Every vector of k non-negative counts summing to n."""
+    if k == 1:
+        yield (n,)
+        return
+    for first in range(n + 1):
+        for rest in compositions(n - first, k - 1):
+            yield (first, *rest)
+
+
+def enumerated_rank_power(p_t, p_c, n_t, n_c, alternative="two-sided", alpha=0.05):
+    """Exact rejection probability of the asymptotic rank test on an ordinal outcome: every
+    pair of multinomial count vectors, its probability (scipy.stats.multinomial) and whether
+    scipy.stats.mannwhitneyu on the expanded data rejects."""
+    levels = np.arange(len(p_t))
+    arms = [[(c, stats.multinomial.pmf(c, n, p)) for c in compositions(n, len(p))]
+            for n, p in ((n_t, p_t), (n_c, p_c))]
+    total = 0.0
+    for c_t, w_t in arms[0]:
+        x = np.repeat(levels, c_t)
+        for c_c, w_c in arms[1]:
+            y = np.repeat(levels, c_c)
+            if len(set(x) | set(y)) == 1:
+                continue  # no variation: p = 1
+            p = stats.mannwhitneyu(x, y, method="asymptotic", alternative=alternative).pvalue
+            total += w_t * w_c * (p <= alpha)
+    return total
+
+
+@pytest.mark.parametrize("p_t, alternative", [
+    ([0.5, 0.3, 0.2], "two-sided"),  # an effect
+    pytest.param([0.2, 0.5, 0.3], "two-sided", marks=pytest.mark.slow),  # the exact size
+    pytest.param([0.5, 0.3, 0.2], "less", marks=pytest.mark.slow),  # one-sided, lower better
+])
+def test_simulated_rank_power_within_4_mcse_of_enumeration(p_t, alternative):
+    from conftest import scenario_text
+
+    from simtrial.scenario import parse_scenario
+    from simtrial.simulate import power
+
+    p_c = [0.2, 0.5, 0.3]
+    exact = enumerated_rank_power(p_t, p_c, 10, 7, alternative)
+    sc = parse_scenario(scenario_text(f"""
+        [[endpoints]]
+        id = "o"
+        kind = "ordinal"
+        test = "mannwhitney"
+        better = "lower"
+        control = {{ probs = {p_c} }}
+        treatment = {{ probs = {p_t} }}
+    """, trial="allocation = [10, 7]\n"
+               f"alternative = \"{'two-sided' if alternative == 'two-sided' else 'one-sided'}\"\n"))
+    reps = 20_000
+    res = power(sc, 17, reps=reps, seed=17).endpoints[0]
+    mcse = math.sqrt(exact * (1 - exact) / reps)
+    assert abs(res.power - exact) < 4 * mcse, (res.power, exact)
