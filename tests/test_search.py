@@ -374,3 +374,23 @@ def test_errors_are_one_line(capsys, args, code, message):
     assert status == code
     assert out == "" and err.count("\n") == 1 and err.startswith("Error: ")
     assert message in err and "Traceback" not in err
+
+
+def test_fallback_without_a_prefix_kernel_also_lands_on_the_exact_n(monkeypatch):
+    # Endpoints without a nested-sample kernel (rank tests) are searched with one power()
+    # run per candidate n: the same search on the t test, against its exact smallest n.
+    monkeypatch.setattr("simtrial.search.PREFIX_SIMULATORS", {})
+    res = sample_size(normal(10.0, sd=(25.0, 25.0)), "y", 0.8, reps=10_000, seed=SEED)
+    exact_n = exact_smallest_n(ttest_power, 0.8, 150)
+    assert res.method.startswith("one simulation per n")
+    assert abs(res.n_total - exact_n) <= n_tolerance(ttest_power, exact_n, 10_000, 0.8)
+
+
+def test_search_is_unbiased_over_seeds():
+    # 20 independent searches (seeds) for the chi-square test at 0.9: their mean n is within
+    # 4 standard errors of the mean of the exact smallest n, and each is within 3%.
+    exact_n = exact_smallest_n(chisq_power, 0.9, 520)
+    found = np.array([sample_size(binary(0.18, 0.30), "b", 0.9, reps=10_000, seed=s).n_total
+                      for s in range(20)])
+    assert np.all(np.abs(found - exact_n) <= 0.03 * exact_n), found
+    assert abs(found.mean() - exact_n) <= 4 * found.std(ddof=1) / math.sqrt(len(found)) + 1
