@@ -46,7 +46,7 @@ from simtrial.kernels._jit import kernel
 from simtrial.kernels.binary import bernoulli_counts
 from simtrial.kernels.continuous import normal_moments
 from simtrial.scenario import parse_scenario
-from simtrial.simulate import _SIMULATORS, power
+from simtrial.simulate import _SIMULATORS, _STAT_COLUMNS, power
 from simtrial.stattests import STATISTICS
 
 HERE = Path(__file__).parent
@@ -113,8 +113,9 @@ def floor_counts(rng, n_t, n_c, p_t, p_c, drop, reps):
     total = 0
     for _ in range(reps):
         m_t = rng.binomial(n_t, 1.0 - drop)
+        total += rng.binomial(m_t, p_t)
         m_c = rng.binomial(n_c, 1.0 - drop)
-        total += rng.binomial(m_t, p_t) + rng.binomial(m_c, p_c)
+        total += rng.binomial(m_c, p_c)
     return total
 
 
@@ -150,25 +151,24 @@ def floor_bernoulli(rng, n_t, n_c, drop, reps):
 
 
 @kernel
-def floor_levels(rng, n_t, n_c, cond_t, cond_c, reps):
-    """grid_rank_stats' draws: one binomial per level (conditional probabilities given)."""
-    total = 0
+def floor_uniforms(rng, n_t, n_c, reps):
+    """grid_rank_stats' draws without dropout: one uniform per patient (its level)."""
+    total = 0.0
     for _ in range(reps):
-        for n, cond in ((n_t, cond_t), (n_c, cond_c)):
-            left = n
-            for k in range(cond.shape[0] - 1):
-                if left == 0:
-                    break
-                x = rng.binomial(left, cond[k])
-                left -= x
-                total += x
+        for _ in range(n_t + n_c):
+            total += rng.random()
     return total
 
 
-def conditional(probs):
-    """P(level k | not below k): what the multinomial-by-binomials draws use."""
-    mass = np.cumsum(probs[::-1])[::-1]
-    return np.minimum(1.0, probs / np.where(mass > 0, mass, 1.0))
+def same_draws(run, floor, reps=50):
+    """Check that ``floor`` makes exactly ``run``'s draws: both leave a generator in one state."""
+    states = []
+    for function in (run, floor):
+        generator = np.random.default_rng(7)
+        function(generator, reps)
+        states.append(generator.bit_generator.state)
+    if states[0] != states[1]:
+        raise RuntimeError(f"{floor} does not make the kernel's draws")
 
 
 def chunked(draw, reps, stream="e"):
@@ -256,9 +256,7 @@ def cases():
         Case("ttest", "normal", "ttest", scipy_ttest, floor_moments),
         Case("welch", "normal", "welch", scipy_welch, floor_moments),
         Case("mw-cont", "normal", "mannwhitney", scipy_mannwhitney, floor_normals),
-        Case("mw-score", "score", "mannwhitney", scipy_score(levels, p_t, p_c),
-             lambda g, n_t, n_c, reps: floor_levels(g, n_t, n_c, conditional(p_t),
-                                                    conditional(p_c), reps)),
+        Case("mw-score", "score", "mannwhitney", scipy_score(levels, p_t, p_c), floor_uniforms),
     ]
 
 
@@ -272,12 +270,18 @@ def measure_case(case: Case, n: int, quick: bool):
     ours = [rate(lambda reps, j=j: power(sc, n, reps=reps, jobs=j)) for j in (1, 2)]
     ep = sc.endpoints[0]
     simulate_chunk = _SIMULATORS[ep.distribution, STATISTICS[ep.test]]
-    columns = {"counts": (4, np.int64), "moments": (6, np.float64), "ranks": (4, np.float64)}
-    out = np.empty((streams.CHUNK, *columns[STATISTICS[ep.test]][:1]),
-                   columns[STATISTICS[ep.test]][1])
-    kernel_rate = rate(lambda reps: chunked(
-        lambda g, k: simulate_chunk(g, ep, n_t, n_c, out[:k]), reps))
-    floor = rate(lambda reps: chunked(lambda g, k: case.floor(g, n_t, n_c, k), reps))
+    columns, dtype = _STAT_COLUMNS[STATISTICS[ep.test]]
+    out = np.empty((streams.CHUNK, columns), dtype)
+
+    def run_kernel(generator, reps):
+        simulate_chunk(generator, ep, n_t, n_c, out[:reps])
+
+    def run_floor(generator, reps):
+        case.floor(generator, n_t, n_c, reps)
+
+    same_draws(run_kernel, run_floor)
+    kernel_rate = rate(lambda reps: chunked(run_kernel, reps))
+    floor = rate(lambda reps: chunked(run_floor, reps))
     slow = case.name == "fisher" or n >= 1600
     base = rate(lambda reps: blocks(lambda g, k: case.scipy(g, n_t, n_c, k), reps),
                 reps_start=500 if slow or quick else BLOCK, min_seconds=0.1 if quick else 0.25,
@@ -300,6 +304,7 @@ def measure_patient_level(n: int):
                                                        0.0, 0.0, out_moments[:k]),
          lambda g, k: floor_normals(g, n_t, n_c, k)),
     ):
+        same_draws(run, floor)
         rows.append({"kernel": name, "n": n,
                      "kernel_1": rate(lambda reps, run=run: chunked(run, reps)),
                      "floor_1": rate(lambda reps, floor=floor: chunked(floor, reps))})
@@ -415,7 +420,7 @@ def main():
                     "thread; kernel 1: simtrial's kernel alone, one thread; floor 1: its random "
                     "draws alone, one thread.\n\n" + table(
         ["test", "n", "simtrial 1", "simtrial 2", "scipy", "2 vs scipy", "kernel 1", "floor 1",
-         "floor / kernel"],
+         "kernel time / floor"],
         [[r["test"], r["n"], k(r["simtrial_1"]), k(r["simtrial_2"]), k(r["scipy"]),
           x(r["simtrial_2"] / r["scipy"]), k(r["kernel_1"]), k(r["floor_1"]),
           x(r["floor_1"] / r["kernel_1"])] for r in rows]))
@@ -423,7 +428,7 @@ def main():
 
     twins = [row for n in args.n for row in measure_patient_level(n)]
     sections.append("## Patient-level twins against their floor (one thread)\n\n" + table(
-        ["kernel", "n", "kernel 1", "floor 1", "floor / kernel"],
+        ["kernel", "n", "kernel 1", "floor 1", "kernel time / floor"],
         [[r["kernel"], r["n"], k(r["kernel_1"]), k(r["floor_1"]),
           x(r["floor_1"] / r["kernel_1"])] for r in twins]))
     print(sections[-1], "\n", flush=True)
