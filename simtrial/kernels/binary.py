@@ -53,6 +53,5 @@ def _arm(rng, n, p, drop):
     for _ in range(n):
         if drop == 0.0 or rng.random() >= drop:
             assessed += 1
-            if rng.random() < p:
-                events += 1
+            events += rng.random() < p  # branch-free: the outcome is unpredictable
     return assessed, events
