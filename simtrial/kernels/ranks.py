@@ -77,8 +77,7 @@ def normal_rank_stats(rng, n_t, n_c, mean_t, sd_t, mean_c, sd_c, drop_t, drop_c,
             ties = stop - start
             average = start + (ties + 1) / 2
             for j in range(start, stop):
-                if key_in_t[j]:
-                    rank_sum += average
+                rank_sum += average * key_in_t[j]  # branch-free: the arms are interleaved
             tie_term += ties**3 - ties
             start = stop
         out[r, 0], out[r, 1] = m_t, m - m_t
