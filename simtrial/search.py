@@ -15,10 +15,12 @@ is smooth and a few points of it locate the crossing:
   random numbers across effect sizes.
 
 Each candidate costs one test per replicate, as much as a whole ``power()`` run (the kernels
-draw sufficient statistics, not patients), so the searches evaluate two candidates around a
-starting value (the closed form where there is one), fit a straight line to the power on the
-probit scale against sqrt(n) (or the effect), where the power of a z test is exactly linear,
-and solve it for the target; they move and repeat only if the answer is outside the points.
+draw sufficient statistics, not patients), so the searches evaluate few candidates: the power
+on the probit scale is a straight line in sqrt(n) (or in the effect) for a z test, so they fit
+that line and solve it for the target. Where a closed form gives the line's slope, one
+simulated point at the closed-form n fixes its level; otherwise two points around a starting
+value (a closed form of a similar test, or a pilot) give both. They move and repeat only if
+the answer is outside the points' window (:data:`SPREAD`).
 The answer is then simulated with :func:`simtrial.simulate.power` (for n, also one patient
 below), so that the reported power and its MCSE are exactly what ``simtrial power`` prints with
 the same reps and seed.
@@ -41,7 +43,7 @@ from simtrial._version import __version__
 from simtrial.kernels.prefix import binomial_prefix_counts, normal_prefix_moments
 from simtrial.results import DetectableEffectResult, SampleSizeResult
 from simtrial.scenario import Endpoint, Scenario, Trial, load_scenario
-from simtrial.simulate import power, simulate_pvalues
+from simtrial.simulate import power
 from simtrial.stattests import STATISTICS, TESTS
 
 __all__ = ["PREFIX_SIMULATORS", "TargetNotReached", "analytic_sample_size", "detectable_effect",
@@ -129,38 +131,43 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
 
     Notes
     -----
-    The search starts from :func:`analytic_sample_size` where the test has a closed form
-    (otherwise from a pilot of :data:`PILOT_REPS` replicates), simulates the power at the
-    :data:`SPREAD` multiples of it with common random numbers, and returns the smallest n at
-    which the straight line through probit(power) against sqrt(n) reaches the target,
-    re-centring while that n is outside the points simulated. The answer and n - 1 are then
+    The search starts from :func:`analytic_sample_size` where the test has a closed form: it
+    simulates the power there and returns the smallest n at which the line through that point,
+    with the closed form's slope of probit(power) against sqrt(n), reaches the target. Without
+    a closed form it starts from that of a similar test (Fisher: chi-square; rank-sum: t) or
+    from a pilot of :data:`PILOT_REPS` replicates, and fits the line through the powers at the
+    :data:`SPREAD` multiples of the start, simulated with common random numbers. It re-centres
+    while the answer is outside the :data:`SPREAD` window. For an endpoint in the scenario's
+    multiplicity family the power is the procedure's, as :func:`simtrial.simulate.power`
+    reports it. The answer and n - 1 are then
     simulated with :func:`simtrial.simulate.power`: an independent estimate, within Monte Carlo
     error of the target on either side.
 
     Examples
     --------
-    >>> res = sample_size("msc-covid19", "walk_m", 0.8, reps=2000)
+    >>> res = sample_size("msc-covid19", "walk_lln", 0.8, reps=2000)
     >>> res.n_per_arm["treatment"] + res.n_per_arm["control"] == res.n_total
     True
-    >>> abs(res.n_total - res.analytic_n) <= 0.05 * res.analytic_n
+    >>> again = power("msc-covid19", res.n_total, reps=2000, endpoints=["walk_lln"])
+    >>> again.endpoints[0].power == res.power
     True
     """
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
     ep = _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs)
     trial = scenario.trial
-    curve = _Curve(ep, trial, seed, jobs)
+    curve = _Curve(scenario, ep, seed, jobs)
     n_min = _smallest_n(trial)
     trace: list[dict] = []
 
-    def search(centre: int, reps: int, stage: str) -> int:
+    def search(centre: int, reps: int, stage: str, slope: float | None = None) -> int:
         def evaluate(ns: np.ndarray) -> np.ndarray:
             estimate = curve.rejections(ns, reps) / reps
             trace.extend({"n_total": int(n), "power": float(p), "mcse": _mcse(p, reps),
                           "reps": reps, "stage": stage} for n, p in zip(ns, estimate, strict=True))
             return estimate
 
-        n = _solve(evaluate, centre, target_power, n_min, max_n, reps, sqrt=True)
+        n = _solve(evaluate, centre, target_power, n_min, max_n, reps, sqrt=True, slope=slope)
         if n is None:
             raise TargetNotReached(
                 f"endpoint {ep.id!r}: power {target_power:g} is not reached by n = {max_n} "
@@ -168,9 +175,12 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
         return int(n)
 
     analytic_n = analytic_sample_size(ep, trial, target_power, max_n)
-    start = (analytic_n or analytic_sample_size(_proxy(ep), trial, target_power, max_n)
-             or search(min(max_n, 32), min(PILOT_REPS, reps), "pilot"))
-    n = search(start, reps, "search")
+    closed = ep if analytic_n else _proxy(ep)
+    start = analytic_n or analytic_sample_size(closed, trial, target_power, max_n)
+    if start is None:
+        n = search(search(min(max_n, 32), min(PILOT_REPS, reps), "pilot"), reps, "search")
+    else:
+        n = search(start, reps, "search", _closed_form_slope(closed, trial, start))
     final = [_final(scenario, ep, m, reps, seed, jobs, trace) for m in (n, n - 1) if m >= 2]
     below = None
     if len(final) == 2:
@@ -286,9 +296,9 @@ def detectable_effect(scenario: Scenario | str, endpoint: str, n: int, target_po
 
     Examples
     --------
-    >>> res = detectable_effect("msc-covid19", "walk_m", 400, 0.8, reps=2000)
-    >>> abs(res.effect - res.analytic_effect) < 0.05 * res.analytic_effect
-    True
+    >>> res = detectable_effect("msc-covid19", "walk_lln", 400, 0.8, reps=2000)
+    >>> res.treatment_value < res.control_value, res.power >= 0.8  # lower is better
+    (True, True)
     """
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
@@ -338,19 +348,29 @@ def detectable_effect(scenario: Scenario | str, endpoint: str, n: int, target_po
 
 
 class _Curve:
-    """Rejections of an endpoint's test at several total n, all from one seed."""
+    """Rejections of an endpoint's test at several total n, all from one seed.
 
-    def __init__(self, ep: Endpoint, trial: Trial, seed: int, jobs: int | None):
-        self.ep, self.trial, self.seed, self.jobs = ep, trial, seed, jobs
-        self.prefix = PREFIX_SIMULATORS.get((ep.distribution, STATISTICS[ep.test]))
+    The nested-sample pass simulates the endpoint on its own: its test's power does not depend
+    on other endpoints (correlations change the joint distribution, not the marginal one). An
+    endpoint in a multiplicity family is rejected by the procedure, which depends on the whole
+    family, so its curve is :func:`~simtrial.simulate.power` at each n, as for endpoints
+    without a nested-sample kernel.
+    """
+
+    def __init__(self, scenario: Scenario, ep: Endpoint, seed: int, jobs: int | None):
+        self.scenario, self.ep, self.trial = scenario, ep, scenario.trial
+        self.seed, self.jobs = seed, jobs
+        in_family = ep.id in getattr(getattr(scenario, "analysis", None), "family", ())
+        self.prefix = None if in_family else PREFIX_SIMULATORS.get(
+            (ep.distribution, STATISTICS[ep.test]))
         self.method = ("nested samples (common random numbers)" if self.prefix
                        else "one simulation per n, same seed")
 
     def rejections(self, ns: np.ndarray, reps: int) -> np.ndarray:
         if self.prefix is None:
-            return np.array([np.count_nonzero(simulate_pvalues(
-                [self.ep], *self.trial.split(int(n)), self.trial.alternative, reps, self.seed,
-                self.jobs)[0] <= self.trial.alpha) for n in ns])
+            return np.array([power(self.scenario, int(n), reps=reps, seed=self.seed,
+                                   endpoints=[self.ep.id], jobs=self.jobs).endpoint(
+                                       self.ep.id).rejections for n in ns])
         simulate, columns, dtype = self.prefix
         sizes_t, sizes_c = (np.ascontiguousarray(a, dtype=np.int64) for a in
                             np.array([self.trial.split(int(n)) for n in ns]).T)
@@ -370,53 +390,77 @@ class _Curve:
 
 
 def _solve(evaluate: Callable, centre: float, target: float, low: float, high: float, reps: int,
-           sqrt: bool) -> float | None:
+           sqrt: bool, slope: float | None = None) -> float | None:
     """Where a simulated power curve reaches ``target``, or None if not by ``high``.
 
     ``evaluate(xs)`` simulates the power at the points ``xs`` with common random numbers.
     With ``sqrt`` the points are integers n (fitted against sqrt(n)) and the answer is the
-    smallest integer at which the fitted line reaches the target.
+    smallest integer at which the fitted line reaches the target. With a known ``slope`` of
+    the line (from a closed form) a pass simulates the centre only and fits the line's level.
+    An answer within the :data:`SPREAD` window around the centre is accepted; otherwise the
+    search moves there (at most 4 times farther) and repeats.
     """
     for _ in range(MAX_PASSES):
-        xs = np.clip(centre * np.array(SPREAD), low, high)
+        window = np.clip(centre * np.array(SPREAD), low, high)
+        xs = window if slope is None else np.clip([centre], low, high)
         if sqrt:
             xs = np.unique(np.round(xs)).astype(np.int64)
+            window = np.round(window)
         powers = evaluate(xs)
-        crossing = _fit_crossing(np.sqrt(xs) if sqrt else xs, powers, target, reps)
+        crossing = _fit_crossing(np.sqrt(xs) if sqrt else xs, powers, target, reps, slope)
         if crossing is None:  # flat: step away from the side the target is not on
             new = xs[0] / 2 if powers.min() >= target else 2 * xs[-1]
         else:
             new = max(crossing, 0.0) ** 2 if sqrt else crossing
         if sqrt:
             new = math.ceil(new)
-        if xs[0] <= new <= xs[-1] or (new < xs[0] and xs[0] <= low):
+        if window[0] <= new <= window[-1] or (new < window[0] and xs[0] <= low):
             return max(new, low)
-        if new > xs[-1] and xs[-1] >= high:
+        if new > window[-1] and xs[-1] >= high:
             return None
         centre = min(max(new, centre / 4, low), 4 * centre, high)
     raise TargetNotReached(f"the search for power {target:g} did not settle in {MAX_PASSES} "
                            f"passes (last point {centre:.6g}); try more --reps")
 
 
-def _fit_crossing(xs: np.ndarray, powers: np.ndarray, target: float, reps: int) -> float | None:
+def _fit_crossing(xs: np.ndarray, powers: np.ndarray, target: float, reps: int,
+                  slope: float | None = None) -> float | None:
     """The point where the least-squares line of probit(power) on x reaches ``target``.
 
-    None when the line is flat or decreasing (or there is one point). Powers of 0 or 1 are
-    clipped to half a replicate from them.
+    With ``slope`` given only the line's level is fitted. None when the line is flat or
+    decreasing (or there is one point and no slope). Powers of 0 or 1 are clipped to half a
+    replicate from them.
 
     Examples
     --------
     >>> x = np.array([1.0, 2.0])
     >>> round(_fit_crossing(x, special.ndtr(x - 1.5), 0.8, 10_000), 4)  # 1.5 + ndtri(0.8)
     2.3416
+    >>> round(_fit_crossing(x[:1], special.ndtr(x[:1] - 1.5), 0.8, 10_000, slope=1.0), 4)
+    2.3416
     """
-    if len(xs) < 2:
-        return None
     y = special.ndtri(np.clip(powers, 0.5 / reps, 1 - 0.5 / reps))
-    slope, intercept = np.polyfit(xs, y, 1)
+    if slope is None:
+        if len(xs) < 2:
+            return None
+        slope, intercept = np.polyfit(xs, y, 1)
+    else:
+        intercept = float(np.mean(y - slope * np.asarray(xs)))
     if not slope > 0:
         return None
     return float((special.ndtri(target) - intercept) / slope)
+
+
+def _closed_form_slope(ep: Endpoint, trial: Trial, n: int) -> float | None:
+    """Slope of probit(closed-form power) against sqrt(n) over the SPREAD window around n."""
+    ns = [max(_smallest_n(trial), round(n * factor)) for factor in (SPREAD[0], SPREAD[-1])]
+    powers = [analytic.endpoint_power(ep, *trial.split(m), trial.alpha, trial.alternative)
+              for m in ns]
+    if None in powers or ns[0] == ns[1]:
+        return None
+    slope = (special.ndtri(powers[1]) - special.ndtri(powers[0])) / (
+        math.sqrt(ns[1]) - math.sqrt(ns[0]))
+    return float(slope) if math.isfinite(slope) and slope > 0 else None
 
 
 def _mcse(p: float, reps: int) -> float:

@@ -118,7 +118,7 @@ def test_curve_matches_exact_chisq_power_and_size_at_every_n(p_t, dropout, ns):
     sc = binary(p_t, 0.30, dropout=(dropout, dropout))
     ns = np.array(ns)
     reps = 20_000
-    curve = _Curve(sc.endpoints[0], sc.trial, SEED, None).rejections(ns, reps) / reps
+    curve = _Curve(sc, sc.endpoints[0], SEED, None).rejections(ns, reps) / reps
     for n, simulated in zip(ns, curve, strict=True):
         truth = chisq_power_exact(*split(int(n)), p_t, 0.30, 0.05, dropout, dropout)
         assert abs(simulated - truth) <= 4 * math.sqrt(truth * (1 - truth) / reps), (n, truth)
@@ -129,7 +129,7 @@ def test_curve_matches_noncentral_t_power_and_size_at_every_n(delta):
     sc = normal(delta, sd=(25.0, 25.0))
     ns = np.array([60, 150, 300])
     reps = 20_000
-    curve = _Curve(sc.endpoints[0], sc.trial, SEED, None).rejections(ns, reps) / reps
+    curve = _Curve(sc, sc.endpoints[0], SEED, None).rejections(ns, reps) / reps
     for n, simulated in zip(ns, curve, strict=True):
         n_t, n_c = split(int(n))
         df, ncp = n - 2, delta / (25.0 * math.sqrt(1 / n_t + 1 / n_c))
@@ -145,7 +145,7 @@ def test_curve_is_smooth_nested_samples_beat_independent_runs():
     sc = binary(0.18, 0.30)
     ns = np.arange(400, 421)
     reps = 10_000
-    nested = _Curve(sc.endpoints[0], sc.trial, SEED, None).rejections(ns, reps) / reps
+    nested = _Curve(sc, sc.endpoints[0], SEED, None).rejections(ns, reps) / reps
     separate = [power(sc, int(n), reps=reps, seed=SEED).endpoints[0].power for n in ns]
     rms = [math.sqrt(np.mean(np.diff(curve) ** 2)) for curve in (nested, separate)]
     assert rms[0] < 0.5 * rms[1], rms
