@@ -157,10 +157,13 @@ def level_counts(rng, n, drop, cdf, guide, counts):
 
 @kernel
 def _guide_table(probs):
-    """Cumulative probabilities (the last set to exactly 1) and a guide table of 4 per level.
+    """Cumulative probabilities (the last set to exactly 1) and a guide table.
 
     ``guide[j]`` is the first level whose cumulative probability exceeds ``j / len(guide)``,
-    so the search for a uniform in ``[j, j + 1) / len(guide)`` starts there.
+    so the search for a uniform in ``[j, j + 1) / len(guide)`` starts there. The table has at
+    least 1024 entries (4 per level beyond 256 levels): a uniform then rarely needs a second
+    comparison, which made drawing a 21-level score about 1.6x faster than 4 entries per level.
+    The level drawn does not depend on the table's size.
     """
     levels = probs.shape[0]
     cdf = np.cumsum(probs) / probs.sum()
@@ -169,7 +172,7 @@ def _guide_table(probs):
         if probs[k] > 0.0:
             break
         cdf[k - 1] = 1.0
-    size = 4 * levels
+    size = max(4 * levels, 1024)
     guide = np.empty(size, np.int64)
     k = 0
     for j in range(size):
