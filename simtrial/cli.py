@@ -126,6 +126,7 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
             from simtrial import plots
 
             plots.require_matplotlib()
+            plots.check_figure_path(plot)
         sweeps.require_backend(backend)
     except ImportError as exc:
         raise click.UsageError(str(exc)) from None

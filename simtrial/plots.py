@@ -12,8 +12,9 @@ import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-__all__ = ["power_curve_figure", "require_matplotlib", "save_power_curves"]
+__all__ = ["check_figure_path", "power_curve_figure", "require_matplotlib", "save_power_curves"]
 
+FORMATS = (".png", ".pdf", ".svg")
 X_LABEL = "Patients randomised, n (total, both arms)"
 Y_LABEL = "Power (probability of rejecting H0)"
 
@@ -27,6 +28,22 @@ def require_matplotlib() -> None:
     """
     if importlib.util.find_spec("matplotlib") is None:
         raise ImportError("plots need matplotlib: pip install 'simtrial-planner[plot]'")
+
+
+def check_figure_path(path: str | Path) -> Path:
+    """Check, before any work, that a figure can be written at ``path``.
+
+    Examples
+    --------
+    >>> check_figure_path("curves.png").suffix
+    '.png'
+    """
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise ValueError(f"`plot` {path}: the file name must end in {', '.join(FORMATS)}")
+    if not path.parent.is_dir():
+        raise ValueError(f"`plot` {path}: the directory {path.parent} does not exist")
+    return path
 
 
 def power_curve_figure(rows: Iterable[dict], *, series: Sequence[str] = (),
@@ -116,7 +133,7 @@ def save_power_curves(result, path: str | Path, *, targets: Sequence[float] = (0
                                 labels=dict(zip(result.endpoints, result.endpoint_labels,
                                                 strict=True)),
                                 targets=targets, title=title)
-    path = Path(path)
+    path = check_figure_path(path)
     figure.savefig(path, dpi=200)
     return path
 

@@ -333,3 +333,22 @@ def test_power_curve_figure_has_one_line_per_series_and_panel_per_endpoint():
     assert [ax.get_title() for ax in panels] == ["walk_m", "walk_lln"]
     assert all(len(ax.get_lines()) == 2 + 2 for ax in panels)  # 2 series + 2 target lines
     assert panels[0].get_ylabel() == plots.Y_LABEL and panels[0].get_xlabel() == plots.X_LABEL
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--n", "2,3", "--vary", "trial.allocation=99:1"], "leaves an arm without patients"),
+    (["--n", "100", "--plot", "curves.txt"], "must end in .png"),
+    (["--n", "100", "--plot", "no/such/dir/curves.png"], "does not exist"),
+])
+def test_cells_and_paths_that_cannot_work_are_refused_first(capsys, tmp_path, monkeypatch, args,
+                                                            message):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *args, "--out", "never.csv")
+    assert code == 2 and err.startswith("Error: ") and err.count("\n") == 1, err
+    assert message in err
+    assert not (tmp_path / "never.csv").exists()
+
+
+def test_output_directory_must_exist(capsys, tmp_path):
+    code, _, err = run(capsys, "--n", "100", "--out", tmp_path / "no" / "x.csv")
+    assert code == 2 and "does not exist" in err
