@@ -257,3 +257,15 @@ def test_readme_complete_example_loads_and_runs():
     sc = parse_scenario(example, source="scenarios/README.md")
     assert [e.kind for e in sc.endpoints] == ["binary", "score"]
     assert power(sc, 200, reps=300).endpoint("gh_score").power > 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(-50, 50), st.integers(1, 40), st.sampled_from([0.5, 1.0, 2.5, 5.0]),
+       st.floats(-100, 200), st.floats(0.01, 100))
+def test_property_score_distribution_lives_on_its_grid(low, steps, step, mu, sigma):
+    levels = score_levels(low, low + steps * step, step)
+    probs = score_probabilities(low, low + steps * step, step, mu, sigma)
+    assert len(levels) == len(probs) == steps + 1
+    assert levels[0] == low and levels[-1] == pytest.approx(low + steps * step)
+    np.testing.assert_allclose(np.diff(levels), step)
+    assert (probs >= 0).all() and probs.sum() == pytest.approx(1.0, abs=1e-12)
