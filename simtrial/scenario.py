@@ -60,7 +60,8 @@ DEFAULT_DISTRIBUTION = {"binary": "bernoulli", "continuous": "normal",
                         "score": "discretised_normal", "ordinal": "categorical",
                         "safety": "bernoulli"}
 TESTS = {"binary": ("chisq", "fisher"), "continuous": ("ttest", "welch", "mannwhitney"),
-         "score": ("mannwhitney",), "ordinal": ("mannwhitney",), "safety": ("fisher", "chisq")}
+         "score": ("mannwhitney", "ttest", "welch"), "ordinal": ("mannwhitney",),
+         "safety": ("fisher", "chisq")}
 #: The parameter an effect is a difference in, per distribution (ordinal: mean category 1..K).
 LOCATIONS = {"bernoulli": "p", "normal": "mean", "lognormal": "gmean",
              "categorical": "mean category"}

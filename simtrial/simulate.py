@@ -14,9 +14,10 @@ import numpy as np
 
 from simtrial import analytic, exact, rng, safety
 from simtrial._version import __version__
-from simtrial.distributions import level_probabilities
+from simtrial.distributions import level_probabilities, score_levels
 from simtrial.kernels.binary import binomial_counts
 from simtrial.kernels.continuous import normal_chi2_moments
+from simtrial.kernels.grid import grid_moments
 from simtrial.kernels.ranks import grid_rank_stats, normal_rank_stats
 from simtrial.results import EndpointPower, PowerResult, binomial_summary
 from simtrial.scenario import Endpoint, Scenario, load_scenario
@@ -148,6 +149,11 @@ def _grid_ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) ->
                     level_probabilities(ep, "control"), *ep.dropout, out)
 
 
+def _grid_moments(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
+    grid_moments(generator, n_t, n_c, score_levels(*ep.scale), level_probabilities(ep, "treatment"),
+                 level_probabilities(ep, "control"), *ep.dropout, out)
+
+
 # (distribution, statistics the test needs) -> kernel call
 _SIMULATORS = {
     ("bernoulli", "counts"): _bernoulli,
@@ -156,6 +162,7 @@ _SIMULATORS = {
     ("lognormal", "moments"): _normal,
     ("lognormal", "ranks"): _normal_ranks,
     ("discretised_normal", "ranks"): _grid_ranks,
+    ("discretised_normal", "moments"): _grid_moments,
     ("categorical", "ranks"): _grid_ranks,
 }
 # statistics -> columns and type of what the kernels fill per replicate
