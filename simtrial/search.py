@@ -364,7 +364,8 @@ class _Curve:
         self.prefix = None if in_family else PREFIX_SIMULATORS.get(
             (ep.distribution, STATISTICS[ep.test]))
         self.method = ("nested samples (common random numbers)" if self.prefix
-                       else "one simulation per n, same seed")
+                       else "one simulation per n, same seed" + (
+                           " (power of the multiplicity procedure)" if in_family else ""))
 
     def rejections(self, ns: np.ndarray, reps: int) -> np.ndarray:
         if self.prefix is None:

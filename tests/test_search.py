@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pytest
 from conftest import BINARY, scenario_text
-from exact import chisq_power_exact
+from exact import chisq_power_exact, ttest_power_exact
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -209,6 +209,19 @@ def test_chisq_search_lands_within_3_percent_of_the_exact_smallest_n(target, r_r
                   "_p018_p030_alloc65_35_n_fixed"]["value"]
     assert abs(res.n_total - rpact) <= (abs(exact_n - rpact)
                                         + n_tolerance(chisq_power, exact_n, reps, target))
+
+
+def test_search_with_dropout_lands_on_the_exact_n():
+    # 20% dropout per patient: the exact power averages the noncentral t over the binomial
+    # numbers assessed (tests/exact.py); the closed form only uses the expected numbers.
+    def exact_power(n):
+        return ttest_power_exact(*split(n), 10.0, 25.0, 0.05, 0.2, 0.2)
+
+    res = sample_size(normal(10.0, sd=(25.0, 25.0), dropout=(0.2, 0.2)), "y", 0.8, reps=10_000,
+                      seed=SEED)
+    exact_n = exact_smallest_n(exact_power, 0.8, 250)
+    assert abs(res.n_total - exact_n) <= n_tolerance(exact_power, exact_n, 10_000, 0.8)
+    assert abs(res.n_total - exact_n) <= 0.03 * exact_n
 
 
 def test_analytic_sample_size_is_the_smallest_n_of_the_closed_form():
