@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pytest
 from conftest import BINARY, scenario_text
-from exact import chisq_power_exact, ttest_power_exact
+from exact import chisq_power_exact, ttest_power_exact, welch_power_exact
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -135,6 +135,30 @@ def test_curve_matches_noncentral_t_power_and_size_at_every_n(delta):
         df, ncp = n - 2, delta / (25.0 * math.sqrt(1 / n_t + 1 / n_c))
         crit = stats.t.ppf(0.975, df)
         truth = stats.nct.sf(crit, df, ncp) + stats.nct.cdf(-crit, df, ncp)
+        assert abs(simulated - truth) <= 4 * math.sqrt(truth * (1 - truth) / reps), (n, truth)
+
+
+@pytest.mark.slow  # the exact Welch power integrates numerically: ~4 s per case
+@pytest.mark.parametrize("gmean_t", [128.0, 180.0])
+def test_lognormal_curve_matches_exact_welch_power_and_size(gmean_t):
+    # Titres: Welch's test on log values; exact power by integrating over both sample
+    # variances (tests/exact.py). gmean_t = 128 is H0.
+    sc = parse_scenario(scenario_text(f"""
+        [[endpoints]]
+        id = "titre"
+        kind = "continuous"
+        distribution = "lognormal"
+        test = "welch"
+        better = "higher"
+        control = {{ gmean = 128.0, gsd = 2.0 }}
+        treatment = {{ gmean = {gmean_t}, gsd = 3.0 }}
+    """, trial="allocation = [65, 35]\n"))
+    ns = np.array([40, 120])
+    reps = 20_000
+    curve = _Curve(sc, sc.endpoints[0], SEED, None).rejections(ns, reps) / reps
+    for n, simulated in zip(ns, curve, strict=True):
+        truth = welch_power_exact(*split(int(n)), math.log(gmean_t / 128), math.log(3.0),
+                                  math.log(2.0), 0.05)
         assert abs(simulated - truth) <= 4 * math.sqrt(truth * (1 - truth) / reps), (n, truth)
 
 
