@@ -578,6 +578,10 @@ def _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs) -
         raise ValueError(f"endpoint {ep.id!r} has no treatment effect (treatment = control): "
                          f"its power stays at alpha whatever n, so power {target_power:g} "
                          "cannot be reached")
+    if scenario.trial.alternative == "one-sided" and ep.benefit_sign * ep.difference <= 0:
+        raise ValueError(f"endpoint {ep.id!r}: the effect ({ep.describe()}) is not in the "
+                         f"direction of benefit ({ep.better} is better), so a one-sided test "
+                         f"cannot reach power {target_power:g} at any n")
     return ep
 
 

@@ -323,6 +323,15 @@ def test_detectable_effect_of_a_proportion_in_the_direction_of_benefit():
     assert res.power >= 0.8 and res.to_dict()["trace"]
 
 
+def test_one_sided_harm_is_refused_and_a_low_max_n_is_not_reached():
+    one_sided = parse_scenario(scenario_text(BINARY.replace("0.18", "0.40"),
+                                             trial='alternative = "one-sided"\n'))
+    with pytest.raises(ValueError, match="not in the direction of benefit"):
+        sample_size(one_sided, "b", 0.8, reps=500)
+    with pytest.raises(TargetNotReached, match="not reached by n = 300"):
+        sample_size(binary(0.18, 0.30), "b", 0.9, reps=2000, max_n=300)
+
+
 def test_detectable_effect_not_reachable_at_tiny_n():
     with pytest.raises(TargetNotReached, match="no effect up to p = 0"):
         detectable_effect(binary(0.18, 0.30), "b", 6, 0.99, reps=500, seed=1)
