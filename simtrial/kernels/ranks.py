@@ -49,9 +49,10 @@ def normal_rank_stats(rng, n_t, n_c, mean_t, sd_t, mean_c, sd_c, drop_t, drop_c,
     under a monotone transformation).
 
     The values are sorted in linear expected time: a counting sort into buckets of equal width
-    spanning the bulk of both arms' distributions (mean -/+ 4 sd), ``m`` buckets times the ratio
-    of the sds (at most 16) so that the narrower arm's values spread too, then an insertion sort
-    of the nearly sorted result. The buckets only make the sort fast; it is exact for any values.
+    spanning the bulk of both arms' distributions (mean -/+ 4 sd), ``4 m`` buckets times the
+    ratio of the sds (at most ``16 m``) so that the narrower arm's values spread too, then an
+    insertion sort of the nearly sorted result (4 buckets per value left it about a third of the
+    time 1 per value did). The buckets only make the sort fast; it is exact for any values.
     """
     n = n_t + n_c
     values = np.empty(n)
@@ -59,7 +60,7 @@ def normal_rank_stats(rng, n_t, n_c, mean_t, sd_t, mean_c, sd_c, drop_t, drop_c,
     keys = np.empty(n)
     key_in_t = np.empty(n, np.bool_)
     bucket = np.empty(n, np.int64)
-    per_value = min(16, math.ceil(max(sd_t, sd_c) / min(sd_t, sd_c)))
+    per_value = min(16, 4 * math.ceil(max(sd_t, sd_c) / min(sd_t, sd_c)))
     starts = np.empty(per_value * n + 1, np.int64)
     low = min(mean_t - 4.0 * sd_t, mean_c - 4.0 * sd_c)
     width = max(mean_t + 4.0 * sd_t, mean_c + 4.0 * sd_c) - low
