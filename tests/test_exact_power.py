@@ -10,6 +10,7 @@ at most alpha.
 
 import json
 import math
+import time
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from scipy import stats
 
 from simtrial.cli import main
 from simtrial.display import power_csv, power_table
-from simtrial.exact import binary_exact_power
+from simtrial.exact import MAX_WORK, binary_exact_power, enumeration_work
 from simtrial.scenario import parse_scenario
 from simtrial.simulate import power
 from simtrial.stattests import fisher
@@ -146,6 +147,17 @@ def test_cli_json_has_exact_power_and_safety(capsys):
     assert ep["exact_power"] == pytest.approx(
         binary_exact_power("fisher", 130, 70, 0.04504, 0.01, 0.05, sign=-1))
     assert set(ep["safety"]) == {"level", "p_any_event", "assessed", "zero_event_upper_bound"}
+
+
+def test_results_skip_exact_power_when_the_enumeration_is_too_large():
+    # Fisher with 20% dropout at n = 1600 would take about 40 s: the results leave it out
+    # (null), the function itself still computes it when asked.
+    sc = binary("fisher", 0.3, 0.2, (0.2, 0.2))
+    start = time.perf_counter()
+    res = power(sc, 1600, reps=200, seed=1).endpoints[0]
+    assert res.exact_power is None and time.perf_counter() - start < 10
+    assert enumeration_work("fisher", 1040, 560, 0.3, 0.2, 0.2, 0.2) > MAX_WORK["fisher"]
+    assert power(sc, 400, reps=200, seed=1).endpoints[0].exact_power is not None
 
 
 def test_textbook_formula_differs_from_exact_for_small_binary_trials():
