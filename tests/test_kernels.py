@@ -136,3 +136,25 @@ def test_bucket_sort_is_a_sort_whatever_the_buckets(values):
     assert np.array_equal(keys, values[order])
     for value in np.unique(values):  # each value keeps its arm flags (in some order)
         assert sorted(key_in_t[keys == value]) == sorted(in_t[values == value])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sorting_rank_kernel_with_heavy_ties_equals_scipy(seed):
+    # At mean 1e16 the spacing of doubles is 2, so N(1e16, 1.5) draws fall on a few values:
+    # heavy ties through the sorting kernel's tie path. numba's Generator.normal gives numpy's
+    # stream, so numpy redraws the same data for scipy.stats.mannwhitneyu / rankdata.
+    from scipy.stats import mannwhitneyu, rankdata
+
+    from simtrial.kernels.ranks import normal_rank_stats
+    from simtrial.stattests import mannwhitney
+
+    out = np.empty((1, 4))
+    normal_rank_stats(np.random.default_rng(seed), 60, 40, 1e16, 1.5, 1e16, 3.0, 0.0, 0.0, out)
+    gen = np.random.default_rng(seed)
+    x = np.array([gen.normal(1e16, 1.5) for _ in range(60)])
+    y = np.array([gen.normal(1e16, 3.0) for _ in range(40)])
+    _, t = np.unique(np.concatenate([x, y]), return_counts=True)
+    assert (t > 1).sum() >= 3  # the tie path is exercised
+    assert out[0, 2] == rankdata(np.concatenate([x, y]))[:60].sum() - 60 * 61 / 2
+    assert out[0, 3] == float((t**3 - t).sum())
+    assert mannwhitney(out, "two-sided", 1)[0] == mannwhitneyu(x, y, method="asymptotic").pvalue
