@@ -50,14 +50,33 @@ def power_table(result, title: str = "") -> str:
             for e in result.endpoints]
     header = ["endpoint", "test", f"effect ({t} vs {c})", "assessed", "power", "MCSE",
               "95% CI", "analytic", "exact"]
+    if result.family is not None:
+        header.insert(5, "unadjusted")
+        for row, e in zip(rows, result.endpoints, strict=True):
+            row.insert(5, f"{e.power_unadjusted:.4f}")
     sides = "either direction" if result.alternative == "two-sided" else "direction of benefit"
     notes = ["", f"power: share of simulated trials whose test rejects H0 ({sides}); "
              "MCSE: Monte Carlo standard error; CI: Wilson 95% interval;",
              "assessed: expected patients assessed per arm after dropout; "
              "analytic: textbook closed form at the expected assessed numbers; "
              "exact: power of the binary test by enumerating every 2x2 table.",
-             *_safety_lines(result)]
+             *_family_lines(result), *_safety_lines(result)]
     return "\n".join(head) + "\n" + table(header, rows) + "\n" + "\n".join(notes)
+
+
+def _family_lines(result) -> list[str]:
+    """The multiplicity family: procedure, and power to reject any / all of its hypotheses."""
+    family = result.family
+    if family is None:
+        return []
+    joiner = " > " if family.procedure == "fixed-sequence" else ", "
+    lines = ["", f"family ({family.procedure}: {joiner.join(family.endpoints)}); power of "
+             "family endpoints is after adjustment, 'unadjusted' is each test alone:"]
+    for name, p, se, ci in (("at least one rejected", family.power_any, family.mcse_any,
+                             family.ci_any),
+                            ("all rejected", family.power_all, family.mcse_all, family.ci_all)):
+        lines.append(f"  {name:22} {p:.4f}  MCSE {se:.4f}  95% CI {ci[0]:.4f} to {ci[1]:.4f}")
+    return lines
 
 
 def _safety_lines(result) -> list[str]:
@@ -83,12 +102,12 @@ def power_csv(result) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["scenario", "n_total", "n_treatment", "n_control", "alpha", "alternative",
                      "reps", "seed", "endpoint", "label", "test", "effect", "power", "mcse",
-                     "ci_low", "ci_high", "analytic_power", "exact_power"])
+                     "ci_low", "ci_high", "power_unadjusted", "analytic_power", "exact_power"])
     for e in result.endpoints:
         writer.writerow([result.scenario, result.n_total, result.n_per_arm["treatment"],
                          result.n_per_arm["control"], result.alpha, result.alternative,
                          result.reps, result.seed, e.id, e.label, e.test, e.effect, e.power,
-                         e.mcse, e.ci[0], e.ci[1],
+                         e.mcse, e.ci[0], e.ci[1], e.power_unadjusted,
                          "" if e.analytic_power is None else e.analytic_power,
                          "" if e.exact_power is None else e.exact_power])
     return buf.getvalue()

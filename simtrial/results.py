@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-__all__ = ["DetectableEffectResult", "EndpointPower", "PowerResult", "SampleSizeResult",
-           "binomial_summary"]
+__all__ = ["DetectableEffectResult", "EndpointPower", "FamilyPower", "PowerResult",
+           "SampleSizeResult", "binomial_summary"]
 
 
 def binomial_summary(successes: int, reps: int, level: float = 0.95):
@@ -54,6 +54,9 @@ class EndpointPower:
     ``pvalues`` holds the p-value of every replicate (not part of :meth:`to_dict`).
     ``exact_power`` is the power of a binary test by enumeration (:mod:`simtrial.exact`), None
     for other tests; ``safety`` the summary of a safety endpoint (:mod:`simtrial.safety`).
+    For an endpoint in the scenario's multiplicity family, ``power`` is the probability that
+    the procedure rejects its hypothesis and ``power_unadjusted`` that its own test does;
+    elsewhere the two are equal.
     """
 
     id: str
@@ -72,6 +75,7 @@ class EndpointPower:
     pvalues: np.ndarray = field(repr=False, compare=False)
     exact_power: float | None = None
     safety: dict | None = None
+    power_unadjusted: float | None = None
 
     def to_dict(self) -> dict:
         """Plain-JSON fields (DESIGN 1.4), without the per-replicate p-values."""
@@ -79,6 +83,7 @@ class EndpointPower:
             "id": self.id, "label": self.label, "kind": self.kind,
             "distribution": self.distribution, "test": self.test, "better": self.better,
             "effect": self.effect, "power": self.power, "mcse": self.mcse, "ci": list(self.ci),
+            "power_unadjusted": self.power_unadjusted,
             "analytic_power": self.analytic_power, "exact_power": self.exact_power,
             "rejections": self.rejections, "expected_assessed": dict(self.expected_assessed),
             "safety": self.safety,
@@ -86,8 +91,48 @@ class EndpointPower:
 
 
 @dataclass(frozen=True)
+class FamilyPower:
+    """Power of a family of hypotheses under a multiplicity procedure.
+
+    ``power_any`` is the probability that the procedure rejects at least one hypothesis of the
+    family (under the global null: the family-wise error rate), ``power_all`` that it rejects
+    every one (co-primary success).
+    """
+
+    procedure: str
+    endpoints: tuple[str, ...]
+    power_any: float
+    mcse_any: float
+    ci_any: tuple[float, float]
+    power_all: float
+    mcse_all: float
+    ci_all: tuple[float, float]
+
+    @classmethod
+    def from_rejections(cls, procedure: str, endpoints, rejected: np.ndarray) -> FamilyPower:
+        """Summarise a (reps, k) array of the procedure's rejections."""
+        reps = rejected.shape[0]
+        any_, mcse_any, ci_any = binomial_summary(int(rejected.any(axis=1).sum()), reps)
+        all_, mcse_all, ci_all = binomial_summary(int(rejected.all(axis=1).sum()), reps)
+        return cls(procedure=procedure, endpoints=tuple(endpoints), power_any=any_,
+                   mcse_any=mcse_any, ci_any=ci_any, power_all=all_, mcse_all=mcse_all,
+                   ci_all=ci_all)
+
+    def to_dict(self) -> dict:
+        """Plain-JSON fields (issue 7: procedure, power_any, power_all, mcse_any, mcse_all)."""
+        return {"procedure": self.procedure, "endpoints": list(self.endpoints),
+                "power_any": self.power_any, "mcse_any": self.mcse_any,
+                "ci_any": list(self.ci_any), "power_all": self.power_all,
+                "mcse_all": self.mcse_all, "ci_all": list(self.ci_all)}
+
+
+@dataclass(frozen=True)
 class PowerResult:
-    """Power of every endpoint of a scenario at one sample size."""
+    """Power of every endpoint of a scenario at one sample size.
+
+    ``family`` is the power of the scenario's multiplicity family, None where the scenario
+    names none or none of the requested endpoints belongs to it.
+    """
 
     scenario: str
     n_total: int
@@ -100,6 +145,7 @@ class PowerResult:
     seed: int
     version: str
     endpoints: tuple[EndpointPower, ...]
+    family: FamilyPower | None = None
 
     def endpoint(self, endpoint_id: str) -> EndpointPower:
         """The result of one endpoint."""
@@ -113,6 +159,7 @@ class PowerResult:
             "allocation": list(self.allocation), "alpha": self.alpha,
             "alternative": self.alternative, "reps": self.reps, "seed": self.seed,
             "version": self.version, "endpoints": [e.to_dict() for e in self.endpoints],
+            "family": None if self.family is None else self.family.to_dict(),
         }
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 __all__ = [
     "ARMS",
+    "Analysis",
     "Endpoint",
     "Provenance",
     "Scenario",
@@ -205,6 +206,31 @@ class Endpoint:
         return text + ")"
 
 
+#: Multiple-testing procedures a scenario's ``[analysis] multiplicity`` may name.
+PROCEDURES = ("none", "bonferroni", "holm", "hochberg", "fixed-sequence")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """How the endpoints are analysed together (the optional ``[analysis]`` table).
+
+    Attributes
+    ----------
+    primary : str or None
+        Id of the primary endpoint (the one a sample size is chosen for).
+    multiplicity : str
+        Procedure across the family: none, bonferroni, holm, hochberg or fixed-sequence.
+    family : tuple of str
+        Ids of the hypotheses tested together, in testing order for the fixed sequence: the
+        ``order`` or ``family`` given, else every endpoint when a procedure is named, else
+        none (no family power is reported).
+    """
+
+    primary: str | None = None
+    multiplicity: str = "none"
+    family: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A validated scenario; build it with :func:`load_scenario` or :func:`parse_scenario`."""
@@ -214,6 +240,9 @@ class Scenario:
     endpoints: tuple[Endpoint, ...]
     title: str = ""
     description: str = ""
+    analysis: Analysis = Analysis()
+    #: Within-patient (latent, Gaussian copula) correlations: ((id_a, id_b), rho) pairs.
+    correlations: tuple[tuple[tuple[str, str], float], ...] = ()
     provenance: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     source: str = "<string>"
     raw: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), repr=False,
@@ -465,7 +494,8 @@ class _Reader:
         return table["value"]
 
     def scenario(self, data: dict) -> Scenario:
-        allowed = ("schema_version", "name", "title", "description", "trial", "endpoints")
+        allowed = ("schema_version", "name", "title", "description", "trial", "endpoints",
+                   "analysis", "correlations")
         self.keys(data, "<top>", allowed, required=("schema_version", "name", "endpoints"))
         version = data["schema_version"]
         if version != SCHEMA_VERSION or isinstance(version, bool):
@@ -483,10 +513,68 @@ class _Reader:
                 raise self.fail(f"endpoints[{i}].id",
                                 f"duplicate id {ep.id!r} (ids must be unique)")
             seen.add(ep.id)
+        ids = tuple(ep.id for ep in endpoints)
         return Scenario(name=name, trial=trial, endpoints=endpoints,
                         title=self.string(data, "title", "", default=""),
                         description=self.string(data, "description", "", default=""),
+                        analysis=self.analysis(data.get("analysis", {}), ids),
+                        correlations=self.correlations(data.get("correlations", []), ids),
                         provenance=MappingProxyType(self.provenance), source=self.source)
+
+    def ids(self, raw: Any, where: str, ids: tuple[str, ...], size=None) -> tuple[str, ...]:
+        """A list of distinct endpoint ids."""
+        allowed = f"endpoint ids ({', '.join(ids)})"
+        if not isinstance(raw, list) or (size is not None and len(raw) != size):
+            count = f"{size} different " if size else "distinct "
+            raise self.fail(where, f"must be an array of {count}{allowed}")
+        for i, value in enumerate(raw):
+            if value not in ids:
+                raise self.fail(f"{where}[{i}]", f"{value!r} is not allowed (allowed: {allowed})")
+            if value in raw[:i]:
+                raise self.fail(f"{where}[{i}]", f"{value!r} is repeated (ids must be distinct)")
+        return tuple(raw)
+
+    def analysis(self, table: Any, ids: tuple[str, ...]) -> Analysis:
+        path = "analysis"
+        self.keys(table, path, ("primary", "multiplicity", "order", "family"))
+        primary = table.get("primary")
+        if primary is not None:
+            primary = self.string(table, "primary", path, choices=ids)
+        multiplicity = self.string(table, "multiplicity", path, default="none",
+                                   choices=PROCEDURES)
+        if "order" in table and "family" in table:
+            raise self.fail("analysis.family", "give either `order` or `family`, not both")
+        if multiplicity == "fixed-sequence" and "order" not in table:
+            raise self.fail("analysis.order", "is required for multiplicity = \"fixed-sequence\" "
+                            "(the testing order, as an array of endpoint ids)")
+        key = "order" if "order" in table else "family"
+        if key in table:
+            family = self.ids(table[key], f"{path}.{key}", ids)
+            if not family:
+                raise self.fail(f"{path}.{key}", "must name at least one endpoint")
+        else:
+            family = ids if multiplicity != "none" else ()
+        return Analysis(primary=primary, multiplicity=multiplicity, family=family)
+
+    def correlations(self, raw: Any, ids: tuple[str, ...]):
+        if not isinstance(raw, list):
+            raise self.fail("correlations", "must be an array of tables ([[correlations]])")
+        pairs: dict[frozenset, tuple[tuple[str, str], float]] = {}
+        for i, table in enumerate(raw):
+            where = f"correlations[{i}]"
+            self.keys(table, where, ("endpoints", "rho"), required=("endpoints", "rho"))
+            pair = self.ids(table["endpoints"], f"{where}.endpoints", ids, size=2)
+            rho = self.number(table, "rho", where, lambda v: -1 < v < 1, "a number in (-1, 1)",
+                              provenance_key=f"correlations.{pair[0]}.{pair[1]}")
+            if frozenset(pair) in pairs:
+                raise self.fail(f"{where}.endpoints", f"the pair {list(pair)} is given twice")
+            pairs[frozenset(pair)] = (pair, rho)
+        correlations = tuple(pairs.values())
+        if not _positive_definite(correlation_matrix(ids, correlations)):
+            raise self.fail("correlations", "the correlation matrix of the endpoints is not "
+                            "positive definite (allowed: rho values that some joint normal "
+                            "distribution can have)")
+        return correlations
 
     def trial(self, table: Any) -> Trial:
         path = "trial"
@@ -611,6 +699,38 @@ def _parameter_set(distribution: str, params: dict, arm_table: Any) -> tuple[str
     sets = PARAMETER_SETS.get(distribution, (tuple(params),))
     given = set(arm_table) if isinstance(arm_table, dict) else set()
     return next((names for names in sets if given & set(names)), sets[0])
+
+
+def correlation_matrix(ids, correlations) -> list[list[float]]:
+    """The correlation matrix of the endpoints ``ids``, 0 for pairs not given.
+
+    Examples
+    --------
+    >>> correlation_matrix(("a", "b", "c"), ((("a", "c"), 0.5),))
+    [[1.0, 0.0, 0.5], [0.0, 1.0, 0.0], [0.5, 0.0, 1.0]]
+    """
+    index = {endpoint_id: i for i, endpoint_id in enumerate(ids)}
+    matrix = [[float(i == j) for j in range(len(ids))] for i in range(len(ids))]
+    for (a, b), rho in correlations:
+        if a in index and b in index:
+            matrix[index[a]][index[b]] = matrix[index[b]][index[a]] = rho
+    return matrix
+
+
+def _positive_definite(matrix: list[list[float]]) -> bool:
+    """Cholesky in plain Python (scenarios are validated without importing numpy)."""
+    size = len(matrix)
+    lower = [[0.0] * size for _ in range(size)]
+    for i in range(size):
+        for j in range(i + 1):
+            total = matrix[i][j] - sum(lower[i][k] * lower[j][k] for k in range(j))
+            if i == j:
+                if total <= 1e-12:
+                    return False
+                lower[i][i] = math.sqrt(total)
+            else:
+                lower[i][j] = total / lower[j][j]
+    return True
 
 
 def _join(path: str, key: str) -> str:

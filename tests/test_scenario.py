@@ -102,6 +102,7 @@ def test_builtin_scenario_gives_provenance_for_every_number():
             expected |= {f"endpoints.{ep.id}.{arm}.{k}" for k in ep.treatment}
         dropout = {f"endpoints.{ep.id}.dropout.{arm}" for arm in ("treatment", "control")}
         expected |= dropout if dropout <= set(sc.provenance) else {f"endpoints.{ep.id}.dropout"}
+    expected |= {f"correlations.{a}.{b}" for (a, b), _ in sc.correlations}
     assert expected <= set(sc.provenance)
 
 

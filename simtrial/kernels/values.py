@@ -1,0 +1,46 @@
+"""Test statistics from patient-level values (used where endpoints are simulated jointly)."""
+
+import numpy as np
+
+from simtrial.kernels._jit import kernel
+
+__all__ = ["rank_stats_from_values"]
+
+
+@kernel
+def rank_stats_from_values(values, treated, assessed, out):
+    """Fill ``out[r] = (m_t, m_c, u_t, tie_term)`` from each replicate's patient values.
+
+    ``values``, ``assessed`` have shape (reps, n) and ``treated`` shape (n,). Ranks are average
+    ranks of the assessed values (ties share them); ``tie_term`` is ``sum(t**3 - t)`` over the
+    groups of tied values, as in :mod:`simtrial.kernels.ranks`.
+    """
+    n = values.shape[1]
+    keys = np.empty(n)
+    flags = np.empty(n, np.bool_)
+    for r in range(values.shape[0]):
+        m = 0
+        m_t = 0
+        for i in range(n):
+            if assessed[r, i]:
+                keys[m] = values[r, i]
+                flags[m] = treated[i]
+                m_t += treated[i]
+                m += 1
+        order = np.argsort(keys[:m], kind="mergesort")
+        rank_sum = 0.0
+        tie_term = 0.0
+        start = 0
+        while start < m:
+            stop = start + 1
+            while stop < m and keys[order[stop]] == keys[order[start]]:
+                stop += 1
+            ties = stop - start
+            average = start + (ties + 1) / 2
+            for j in range(start, stop):
+                if flags[order[j]]:
+                    rank_sum += average
+            tie_term += float(ties) ** 3 - ties
+            start = stop
+        out[r, 0], out[r, 1] = m_t, m - m_t
+        out[r, 2], out[r, 3] = rank_sum - m_t * (m_t + 1) / 2, tie_term
