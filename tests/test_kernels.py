@@ -77,6 +77,14 @@ def test_normal_moments_follow_their_exact_distribution(kernel, mu, sd):
     assert (out[:, 3] == 4).all() and (out[:, 5] >= 0).all()
 
 
+@pytest.mark.parametrize("kernel", [binomial_counts, bernoulli_counts])
+def test_binary_counts_at_the_edges_of_the_parameters(kernel):
+    out = fill(kernel, 4, np.int64, 10, 7, 1.0, 0.0, 1.0, 0.0, reps=20)  # all drop out / p = 0
+    assert (out == [0, 0, 7, 0]).all()
+    out = fill(kernel, 4, np.int64, 10, 7, 1.0, 0.0, 0.0, 0.0, reps=20)  # p = 1 / p = 0
+    assert (out == [10, 10, 7, 0]).all()
+
+
 @pytest.mark.parametrize("kernel", [normal_chi2_moments, normal_moments])
 def test_normal_moments_of_empty_and_single_patient_arms(kernel):
     out = fill(kernel, 6, np.float64, 5, 1, 3.0, 2.0, 3.0, 2.0, 1.0, 0.0, reps=50)
