@@ -360,7 +360,7 @@ class _Curve:
     def __init__(self, scenario: Scenario, ep: Endpoint, seed: int, jobs: int | None):
         self.scenario, self.ep, self.trial = scenario, ep, scenario.trial
         self.seed, self.jobs = seed, jobs
-        in_family = ep.id in getattr(getattr(scenario, "analysis", None), "family", ())
+        in_family = ep.id in scenario.analysis.family
         self.prefix = None if in_family else PREFIX_SIMULATORS.get(
             (ep.distribution, STATISTICS[ep.test]))
         self.method = ("nested samples (common random numbers)" if self.prefix

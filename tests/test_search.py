@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import BINARY, scenario_text
+from conftest import BINARY, NORMAL, scenario_text
 from exact import chisq_power_exact, ttest_power_exact, welch_power_exact
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -288,6 +288,20 @@ def test_result_does_not_depend_on_jobs():
     one = sample_size(sc, "y", 0.85, reps=2500, seed=3, jobs=1).to_dict()
     two = sample_size(sc, "y", 0.85, reps=2500, seed=3, jobs=2).to_dict()
     assert one == two
+
+
+def test_an_endpoint_in_a_multiplicity_family_reaches_the_procedures_power():
+    # Fixed sequence: the second endpoint is only rejected if the first is, so it needs more
+    # patients than its own test alone; the search targets the power `simtrial power` reports.
+    sc = parse_scenario(scenario_text(NORMAL + BINARY, trial="allocation = [65, 35]\n")
+                        + '[analysis]\nmultiplicity = "fixed-sequence"\norder = ["b", "y"]\n')
+    res = sample_size(sc, "y", 0.8, reps=4000, seed=SEED)
+    assert "multiplicity" in res.method
+    alone = sample_size(normal(10.0, sd=(25.0, 25.0)), "y", 0.8, reps=4000, seed=SEED)
+    assert res.n_total > alone.n_total + 100
+    again = power(sc, res.n_total, reps=4000, seed=SEED, endpoints=["y"]).endpoint("y")
+    assert (res.power, res.mcse) == (again.power, again.mcse)
+    assert abs(res.power - 0.8) <= 4 * math.sqrt(0.16 / 4000)
 
 
 def test_search_without_a_closed_form_uses_a_pilot_and_fisher():
