@@ -139,9 +139,8 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     :data:`SPREAD` multiples of the start, simulated with common random numbers. It re-centres
     while the answer is outside the :data:`SPREAD` window. For an endpoint in the scenario's
     multiplicity family the power is the procedure's, as :func:`simtrial.simulate.power`
-    reports it. The answer and n - 1 are then
-    simulated with :func:`simtrial.simulate.power`: an independent estimate, within Monte Carlo
-    error of the target on either side.
+    reports it. The answer and n - 1 are then simulated with :func:`simtrial.simulate.power`:
+    an independent estimate, within Monte Carlo error of the target on either side.
 
     Examples
     --------
