@@ -371,6 +371,15 @@ def test_n_is_monotone_in_the_effect(delta, factor, seed):
             <= sample_size(normal(delta, sd), "y", 0.8, reps=2000, seed=seed).n_total)
 
 
+@settings(max_examples=4, deadline=None)
+@given(low=st.floats(0.5, 0.85), gap=st.floats(0.03, 0.1), seed=st.integers(0, 1000))
+def test_detectable_effect_is_monotone_in_the_target_power(low, gap, seed):
+    # Same n and seed, so the same random numbers for every effect: exactly one curve.
+    sc = binary(0.18, 0.30)
+    assert (detectable_effect(sc, "b", 400, low, reps=2000, seed=seed).effect
+            <= detectable_effect(sc, "b", 400, low + gap, reps=2000, seed=seed).effect)
+
+
 @settings(max_examples=3, deadline=None)
 @given(delta=st.floats(6.0, 14.0), target=st.floats(0.6, 0.9), seed=st.integers(0, 1000))
 def test_detectable_effect_inverts_sample_size(delta, target, seed):
