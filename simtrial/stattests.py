@@ -47,8 +47,8 @@ def chisq(counts: np.ndarray, alternative: str, sign: int) -> np.ndarray:
     0.28187
     """
     m_t, x_t, m_c, x_c = (counts[:, j].astype(np.float64) for j in range(4))
-    pooled = (x_t + x_c) / (m_t + m_c)
     with np.errstate(divide="ignore", invalid="ignore"):
+        pooled = (x_t + x_c) / (m_t + m_c)
         z = (x_t / m_t - x_c / m_c) / np.sqrt(pooled * (1 - pooled) * (1 / m_t + 1 / m_c))
     return _pvalue(z, special.ndtr, alternative, sign)
 

@@ -1,5 +1,7 @@
 """Closed-form power against R pwr and rpact (tests/reference/r_reference.json)."""
 
+import math
+
 import pytest
 
 from simtrial.analytic import endpoint_power, power_ttest, power_two_proportions, power_welch
@@ -65,3 +67,8 @@ def test_endpoint_power_uses_expected_assessed_numbers():
     assert endpoint_power(ep, 260, 140, 0.05, "two-sided") == pytest.approx(
         power_ttest(27.0, 69.36, m_t, m_c, 0.05))
     assert endpoint_power(ep, 1, 1, 0.05, "two-sided") is None
+
+
+def test_far_tail_of_the_noncentral_t_does_not_give_nan():
+    # scipy.stats.nct.cdf(-1.97, 398, 38) is nan; the power there is 1 to double precision.
+    assert power_ttest(38 * math.sqrt(1 / 200 + 1 / 200), 1.0, 200, 200, 0.05) == 1.0

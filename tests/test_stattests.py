@@ -78,3 +78,8 @@ def test_undefined_statistics_never_reject():
         assert test(constant, "two-sided", 1)[0] == 1.0
     assert chisq(np.array([[0, 0, 10, 3]]), "two-sided", 1)[0] == 1.0
     assert chisq(np.array([[10, 0, 10, 0]]), "one-sided", 1)[0] == 1.0
+
+
+def test_an_arm_with_nobody_assessed_raises_no_warning():
+    # pytest turns warnings into errors: the empty arm must give p = 1 silently.
+    assert chisq(np.array([[0, 0, 0, 0], [0, 0, 5, 2]]), "two-sided", 1).tolist() == [1.0, 1.0]
