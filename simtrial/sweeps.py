@@ -29,6 +29,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import as_completed
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -201,20 +202,23 @@ def sweep(scenario: Scenario | str, n: Sequence[int], *, vary: dict | None = Non
         scenario = load_scenario(scenario)
     grid = _Grid.build(scenario, n, vary or {}, endpoints)
     jobs = _sweep_iv(reps, seed, jobs, backend, scheduler, resume, force)
-    output = _Output.open(out, grid, reps, seed, resume, force) if out is not None else None
-    cells: dict[int, list[dict]] = dict(output.done) if output else {}
-    total = len(grid.cells)
-    if progress:
-        progress(len(cells), total)
-    # largest n first: the work of a cell grows with n, and the last cells to start then are
-    # the short ones, so workers finish together (longest-processing-time-first scheduling)
-    todo = sorted((i for i in range(total) if i not in cells), key=lambda i: -grid.cells[i][0])
-    for index, stats in _execute(grid, todo, reps, seed, jobs, backend, scheduler):
-        cells[index] = grid.rows(index, stats, reps, seed)
-        if output:
-            output.append(cells[index])
+    # a Dask cluster is reached (or started) before the output file is touched
+    with _dask_client(scheduler, jobs) if backend == "dask" else nullcontext() as client:
+        output = _Output.open(out, grid, reps, seed, resume, force) if out is not None else None
+        cells: dict[int, list[dict]] = dict(output.done) if output else {}
+        total = len(grid.cells)
         if progress:
             progress(len(cells), total)
+        # largest n first: the work of a cell grows with n, and the last cells to start are
+        # then the short ones, so workers finish together (longest processing time first)
+        todo = sorted((i for i in range(total) if i not in cells),
+                      key=lambda i: -grid.cells[i][0])
+        for index, stats in _execute(grid, todo, reps, seed, jobs, client):
+            cells[index] = grid.rows(index, stats, reps, seed)
+            if output:
+                output.append(cells[index])
+            if progress:
+                progress(len(cells), total)
     if output:
         output.finish(cells)
     return SweepResult(
@@ -377,14 +381,13 @@ def _simulate_cell(data: dict, source: str, n: int, reps: int, seed: int,
             for e in result.endpoints]
 
 
-def _execute(grid: _Grid, todo: list[int], reps: int, seed: int, jobs: int, backend: str,
-             scheduler: str | None) -> Iterator[tuple[int, list[tuple]]]:
+def _execute(grid: _Grid, todo: list[int], reps: int, seed: int, jobs: int,
+             client) -> Iterator[tuple[int, list[tuple]]]:
     """Yield (cell index, per-endpoint numbers) as cells finish, in any order."""
     if not todo:
         return
-    if backend == "dask":
-        with _dask_client(scheduler, jobs) as client:
-            yield from _run_on(client.get_executor(pure=False), grid, todo, reps, seed, 1)
+    if client is not None:  # Dask: one single-threaded task per cell
+        yield from _run_on(client.get_executor(pure=False), grid, todo, reps, seed, 1)
         return
     workers = min(jobs, len(todo))
     threads = max(1, jobs // workers)  # workers x threads <= jobs
@@ -425,14 +428,18 @@ def _dask_client(scheduler: str | None, jobs: int):
     from distributed import Client, LocalCluster
 
     if scheduler:
-        return Client(scheduler)
+        try:
+            return Client(scheduler)
+        except (OSError, ValueError) as exc:  # unreachable (TimeoutError) or a malformed address
+            raise ValueError(f"`scheduler` {scheduler}: cannot connect ({exc})") from None
     import logging
 
     # worker threads in this process: the kernels release the GIL, and no worker process has
     # to start and import simtrial (benchmarks/bench_sweep.py: about twice as fast as
-    # processes=True for a 16-cell sweep on 2 cores)
+    # processes=True for a 16-cell sweep on 2 cores). The scheduler's HTTP server always
+    # starts; a free loopback port keeps it from failing when 8787 is taken.
     cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=False,
-                           host="127.0.0.1", protocol="tcp://", dashboard_address=None,
+                           host="127.0.0.1", protocol="tcp://", dashboard_address="127.0.0.1:0",
                            silence_logs=logging.ERROR)
     return _ClusterClient(cluster, Client(cluster))
 

@@ -128,7 +128,7 @@ def test_dask_local_cluster_writes_the_same_bytes(capsys, tmp_path, reference):
 def test_dask_scheduler_address_is_used(tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+                                  host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster:
         res = sweeps.sweep(SCENARIO, [150, 250], reps=1000, endpoints=["sf36_gh"],
                            backend="dask", scheduler=cluster.scheduler_address)
     assert res.rows == sweeps.sweep(SCENARIO, [150, 250], reps=1000, endpoints=["sf36_gh"],
@@ -264,6 +264,7 @@ def test_bad_vary_is_refused_before_any_work(capsys, tmp_path, vary, message):
     (["--n", "100", "--vary", "trial.alpha=0.1", "--vary", "trial.alpha=0.2"], "once"),
     (["--n", "100", "--resume", "--force"], "exclude"),
     (["--n", "100", "--scheduler", "tcp://127.0.0.1:1"], "dask"),
+    (["--n", "100", "--backend", "dask", "--scheduler", "foo://bar"], "cannot connect"),
     (["--n", "100", "--endpoint", "nope"], "unknown endpoint"),
 ])
 def test_bad_flags_give_one_error_line(capsys, tmp_path, args, message):
