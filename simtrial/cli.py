@@ -145,7 +145,10 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
 
 @cli.command()
 @click.option("--scenario", "-s", default="msc-covid19", show_default=True, help=SCENARIO_HELP)
-@click.option("--endpoint", required=True, help="Id of the endpoint that must reach --power.")
+@click.option("--endpoint", default=None, help="Id of the endpoint that must reach --power.")
+@click.option("--criterion", type=click.Choice(["any", "all"]), default=None,
+              help="Instead of --endpoint: the multiplicity family must reject at least one "
+                   "(any) or every (all) hypothesis.")
 @click.option("--power", "target", required=True,
               type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Target power, in (0, 1).")
@@ -158,13 +161,21 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
               help="Threads (default: all cores); results do not depend on it.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
-def samplesize(scenario, endpoint, target, reps, seed, max_n, jobs, fmt):
+def samplesize(scenario, endpoint, criterion, target, reps, seed, max_n, jobs, fmt):
     """Smallest total N whose simulated power reaches --power."""
     from simtrial import display
     from simtrial.scenario import load_scenario
-    from simtrial.search import sample_size
+    from simtrial.search import family_sample_size, sample_size
 
+    if (endpoint is None) == (criterion is None):
+        raise click.UsageError("give exactly one of --endpoint ID (one endpoint's test) and "
+                               "--criterion any|all (the multiplicity family)")
     sc = load_scenario(scenario)
+    if criterion is not None:
+        _echo_search(lambda: family_sample_size(sc, criterion, target, reps=reps, seed=seed,
+                                                max_n=max_n, jobs=jobs), fmt,
+                     display.family_sample_size_table)
+        return
     _echo_search(lambda: sample_size(sc, endpoint, target, reps=reps, seed=seed, max_n=max_n,
                                      jobs=jobs), fmt, display.sample_size_table)
 

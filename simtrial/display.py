@@ -166,6 +166,26 @@ def sample_size_table(result) -> str:
                       table(["stage", "n", "power", "MCSE", "reps"], trace), "", *notes])
 
 
+def family_sample_size_table(result) -> str:
+    """The output of ``simtrial samplesize --criterion any|all``."""
+    what = {"any": "at least one rejected", "all": "all rejected"}[result.criterion]
+    joiner = " > " if result.procedure == "fixed-sequence" else ", "
+    lines = [f"Sample size: family ({result.procedure}: {joiner.join(result.family)}), "
+             f"{what}", f"target power {result.target_power:g}; scenario {result.scenario}",
+             *_design_lines(result)]
+    below = result.n_minus_step
+    rows = [["power at n", f"{result.power:.4f} (MCSE {result.mcse:.4f}; 95% CI "
+                           f"{result.ci[0]:.4f} to {result.ci[1]:.4f})"]]
+    if below is not None:
+        rows.append([f"power at n - 1 = {below['n_total']}",
+                     f"{below['power']:.4f} (MCSE {below['mcse']:.4f})"])
+    rows.append(["search", f"{result.method}; {len(result.trace)} simulated points"])
+    trace = [[p["stage"], str(p["n_total"]), f"{p['power']:.4f}", f"{p['mcse']:.4f}",
+              str(p["reps"])] for p in result.trace]
+    return "\n".join([*lines, table(["", ""], rows), "", "trace",
+                      table(["stage", "n", "power", "MCSE", "reps"], trace)])
+
+
 def detectable_table(result) -> str:
     """The default output of ``simtrial detectable``."""
     t, c = result.arms

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-__all__ = ["DetectableEffectResult", "EndpointPower", "FamilyPower", "PowerResult",
-           "SampleSizeResult", "binomial_summary"]
+__all__ = ["DetectableEffectResult", "EndpointPower", "FamilyPower", "FamilySampleSizeResult",
+           "PowerResult", "SampleSizeResult", "binomial_summary"]
 
 
 def binomial_summary(successes: int, reps: int, level: float = 0.95):
@@ -211,6 +211,53 @@ class SampleSizeResult:
             "dropout": {"treatment": self.dropout[0], "control": self.dropout[1]},
             "expected_assessed": dict(self.expected_assessed),
             "naive_inflation_n": self.naive_inflation_n, "method": self.method,
+            "reps": self.reps, "seed": self.seed, "version": self.version,
+            "trace": [dict(point) for point in self.trace],
+        }
+
+
+@dataclass(frozen=True)
+class FamilySampleSizeResult:
+    """Smallest total n at which a multiplicity family reaches a target power.
+
+    ``criterion`` is ``any`` (the procedure rejects at least one hypothesis of the family) or
+    ``all`` (it rejects every one: co-primary success). ``power``, ``mcse`` and ``ci`` are the
+    family power :func:`simtrial.simulate.power` reports at ``n_total`` with the same reps and
+    seed; ``n_minus_step`` holds the same at ``n_total - 1``.
+    """
+
+    scenario: str
+    criterion: str
+    procedure: str
+    family: tuple[str, ...]
+    target_power: float
+    n_total: int
+    n_per_arm: dict[str, int]
+    arms: tuple[str, str]
+    allocation: tuple[float, float]
+    alpha: float
+    alternative: str
+    power: float
+    mcse: float
+    ci: tuple[float, float]
+    n_minus_step: dict | None
+    method: str
+    reps: int
+    seed: int
+    version: str
+    trace: tuple[dict, ...]
+
+    def to_dict(self) -> dict:
+        """Plain-JSON fields: those of a sample size (DESIGN 1.4), ``endpoint`` null."""
+        return {
+            "scenario": self.scenario, "endpoint": None, "criterion": self.criterion,
+            "procedure": self.procedure, "family": list(self.family),
+            "target_power": self.target_power, "n_total": self.n_total,
+            "n_per_arm": dict(self.n_per_arm),
+            "arms": {"treatment": self.arms[0], "control": self.arms[1]},
+            "allocation": list(self.allocation), "alpha": self.alpha,
+            "alternative": self.alternative, "power": self.power, "mcse": self.mcse,
+            "ci": list(self.ci), "n_minus_step": self.n_minus_step, "method": self.method,
             "reps": self.reps, "seed": self.seed, "version": self.version,
             "trace": [dict(point) for point in self.trace],
         }

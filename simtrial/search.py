@@ -41,13 +41,13 @@ from scipy import special
 from simtrial import analytic, rng
 from simtrial._version import __version__
 from simtrial.kernels.prefix import binomial_prefix_counts, normal_prefix_moments
-from simtrial.results import DetectableEffectResult, SampleSizeResult
+from simtrial.results import DetectableEffectResult, FamilySampleSizeResult, SampleSizeResult
 from simtrial.scenario import Endpoint, Scenario, Trial, load_scenario
 from simtrial.simulate import power
 from simtrial.stattests import STATISTICS, TESTS
 
 __all__ = ["PREFIX_SIMULATORS", "TargetNotReached", "analytic_sample_size", "detectable_effect",
-           "sample_size"]
+           "family_sample_size", "sample_size"]
 
 #: Largest total n searched unless the caller says otherwise.
 DEFAULT_MAX_N = 100_000
@@ -196,6 +196,97 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
         expected_assessed=final[0].expected_assessed,
         naive_inflation_n=_naive_inflation_n(ep, trial, target_power, max_n),
         method=curve.method, reps=reps, seed=seed, version=__version__, trace=tuple(trace))
+
+
+def family_sample_size(scenario: Scenario | str, criterion: str, target_power: float, *,
+                       reps: int = 10_000, seed: int = rng.DEFAULT_SEED,
+                       max_n: int = DEFAULT_MAX_N, jobs: int | None = None
+                       ) -> FamilySampleSizeResult:
+    """Smallest total n at which the scenario's multiplicity family reaches ``target_power``.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A scenario with a family (``[analysis]`` with a procedure, ``order`` or ``family``).
+    criterion : {"any", "all"}
+        ``any``: the procedure rejects at least one hypothesis of the family; ``all``: every
+        one (co-primary endpoints).
+    target_power : float
+        Target power, in (0, 1).
+    reps, seed, max_n, jobs
+        As for :func:`sample_size`.
+
+    Returns
+    -------
+    FamilySampleSizeResult
+
+    Notes
+    -----
+    The family power is :func:`simtrial.simulate.power`'s at each n (one simulation per n,
+    same seed). The search starts where the closed forms of the family's endpoints put it
+    (the largest of their sample sizes for ``all``, the smallest for ``any``; a pilot where no
+    endpoint has one) and fits probit(power) against sqrt(n) as :func:`sample_size` does.
+
+    Examples
+    --------
+    >>> res = family_sample_size("msc-covid19", "any", 0.8, reps=1000)
+    >>> res.procedure, res.family[0], res.power >= 0.75
+    ('fixed-sequence', 'walk_lln', True)
+    """
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario)
+    family = _family_sample_size_iv(scenario, criterion, target_power, reps, seed, max_n, jobs)
+    trial = scenario.trial
+    trace: list[dict] = []
+
+    def family_power(n: int, reps: int):
+        return power(scenario, int(n), reps=reps, seed=seed, endpoints=list(family),
+                     jobs=jobs).family
+
+    def search(centre: int, reps: int, stage: str) -> int:
+        def evaluate(ns: np.ndarray) -> np.ndarray:
+            estimate = np.array([getattr(family_power(n, reps), f"power_{criterion}")
+                                 for n in ns])
+            trace.extend({"n_total": int(n), "power": float(p), "mcse": _mcse(p, reps),
+                          "reps": reps, "stage": stage} for n, p in zip(ns, estimate, strict=True))
+            return estimate
+
+        n = _solve(evaluate, centre, target_power, _smallest_n(trial), max_n, reps, sqrt=True)
+        if n is None:
+            raise TargetNotReached(
+                f"family ({criterion} of {', '.join(family)}): power {target_power:g} is not "
+                f"reached by n = {max_n} (simulated power {trace[-1]['power']:.4f}); raise "
+                "--max-n or check the effects")
+        return int(n)
+
+    starts = [analytic_sample_size(_proxy(scenario.endpoint(i)), trial, target_power, max_n)
+              for i in family]
+    starts = [n for n in starts if n is not None]
+    if starts:
+        n = search(max(starts) if criterion == "all" else min(starts), reps, "search")
+    else:
+        n = search(search(min(max_n, 32), min(PILOT_REPS, reps), "pilot"), reps, "search")
+    final = []
+    for m in (n, n - 1):
+        if m >= _smallest_n(trial):
+            res = family_power(m, reps)
+            p, mcse, ci = (getattr(res, f"{k}_{criterion}") for k in ("power", "mcse", "ci"))
+            trace.append({"n_total": m, "power": p, "mcse": mcse, "reps": reps,
+                          "stage": "final"})
+            final.append((p, mcse, ci))
+    below = None if len(final) < 2 else {
+        "n_total": n - 1, "n_per_arm": dict(zip(("treatment", "control"), trial.split(n - 1),
+                                                strict=True)),
+        "power": final[1][0], "mcse": final[1][1]}
+    n_t, n_c = trial.split(n)
+    return FamilySampleSizeResult(
+        scenario=scenario.name, criterion=criterion, procedure=scenario.analysis.multiplicity,
+        family=family, target_power=target_power, n_total=n,
+        n_per_arm={"treatment": n_t, "control": n_c}, arms=trial.arms,
+        allocation=trial.allocation, alpha=trial.alpha, alternative=trial.alternative,
+        power=final[0][0], mcse=final[0][1], ci=final[0][2], n_minus_step=below,
+        method="one simulation of the family per n, same seed", reps=reps, seed=seed,
+        version=__version__, trace=tuple(trace))
 
 
 def analytic_sample_size(endpoint: Endpoint, trial: Trial, target_power: float,
@@ -582,6 +673,23 @@ def _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs) -
                          f"direction of benefit ({ep.better} is better), so a one-sided test "
                          f"cannot reach power {target_power:g} at any n")
     return ep
+
+
+def _family_sample_size_iv(scenario, criterion, target_power, reps, seed, max_n,
+                           jobs) -> tuple[str, ...]:
+    _check_target(target_power)
+    for name, value, low in (("reps", reps, 1), ("seed", seed, 0),
+                             ("max_n", max_n, _smallest_n(scenario.trial))):
+        _check_integer(name, value, low)
+    if jobs is not None:
+        _check_integer("jobs", jobs, 1)
+    if criterion not in ("any", "all"):
+        raise ValueError(f"`criterion` must be 'any' or 'all', got {criterion!r}")
+    if not scenario.analysis.family:
+        raise ValueError(f"scenario {scenario.name!r} names no multiplicity family: add an "
+                         "[analysis] table with multiplicity, order or family "
+                         "(scenarios/README.md)")
+    return scenario.analysis.family
 
 
 def _detectable_iv(scenario, endpoint, n, target_power, reps, seed, jobs) -> Endpoint:

@@ -138,3 +138,11 @@ def test_version_and_help_import_nothing_heavy():
     version = subprocess.run(["simtrial", "--version"], capture_output=True, text=True,
                              check=True).stdout
     assert version.startswith("simtrial, version ")
+
+
+def test_samplesize_needs_exactly_one_of_endpoint_and_criterion(capsys):
+    for args in (["samplesize", "--power", "0.8"],
+                 ["samplesize", "--power", "0.8", "--endpoint", "walk_lln", "--criterion", "all"]):
+        code, out, err = run(capsys, *args)
+        assert code == 2 and out == ""
+        assert err.startswith("Error: give exactly one of --endpoint ID") and err.count("\n") == 1
