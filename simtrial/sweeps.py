@@ -435,9 +435,9 @@ def _dask_client(scheduler: str | None, jobs: int):
     import logging
 
     # worker threads in this process: the kernels release the GIL, and no worker process has
-    # to start and import simtrial (benchmarks/bench_sweep.py: about twice as fast as
-    # processes=True for a 16-cell sweep on 2 cores). The scheduler's HTTP server always
-    # starts; a free loopback port keeps it from failing when 8787 is taken.
+    # to start and import simtrial (benchmarks/bench_sweep.py, 16 cells, 2 cores: 20.3 s and
+    # 33 CPU s against 24.1 s and 47 CPU s with processes=True). The scheduler's HTTP server
+    # always starts; a free loopback port keeps it from failing when 8787 is taken.
     cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=False,
                            host="127.0.0.1", protocol="tcp://", dashboard_address="127.0.0.1:0",
                            silence_logs=logging.ERROR)
