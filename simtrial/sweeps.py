@@ -397,8 +397,21 @@ def _execute(grid: _Grid, todo: list[int], reps: int, seed: int, jobs: int,
         return
     from joblib.externals.loky import get_reusable_executor
 
-    yield from _run_on(get_reusable_executor(max_workers=workers), grid, todo, reps, seed,
-                       threads)
+    executor = get_reusable_executor(max_workers=workers, initializer=_exit_with_parent,
+                                     initargs=(os.getpid(),))
+    yield from _run_on(executor, grid, todo, reps, seed, threads)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a loky worker: exit when the sweep's process dies (loky's workers outlive a kill -9)."""
+    import threading
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _run_on(executor, grid: _Grid, todo: list[int], reps: int, seed: int, threads: int):

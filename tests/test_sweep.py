@@ -214,27 +214,40 @@ def test_jsonl_output_resumes_to_the_same_bytes(capsys, tmp_path):
 
 @pytest.mark.slow
 def test_sigkill_mid_sweep_then_resume_gives_the_uninterrupted_bytes(tmp_path):
-    args = ["--n", "100:400:20", "--vary", "trial.alpha=0.05,0.025", "--reps", "100000",
+    args = ["--n", "100:400:50", "--vary", "trial.alpha=0.05,0.025", "--reps", "20000",
             "--seed", "2"]
     full, killed = tmp_path / "full.csv", tmp_path / "killed.csv"
     command = [sys.executable, "-c", "from simtrial.cli import main; main()", "sweep", *args]
     subprocess.run([*command, "--out", str(full), "--jobs", "2", "--quiet"], check=True)
-    cells = 16 * 2
+    cells = 7 * 2
     process = subprocess.Popen([*command, "--out", str(killed), "--jobs", "2", "--quiet"],
                                start_new_session=True)
     try:
         deadline = time.monotonic() + 120
-        while _rows(killed) < 6 * 4 and time.monotonic() < deadline:  # 4+ cells of 6 rows
+        while _rows(killed) < 6 * 2 and time.monotonic() < deadline:  # 2+ cells of 6 rows
             time.sleep(0.05)
-        os.kill(process.pid, signal.SIGKILL)
+        os.kill(process.pid, signal.SIGKILL)  # the sweep's process only, as `kill -9 PID`
         process.wait()
-    finally:  # the sweep's loky workers are in the session we started: end them too
-        os.killpg(process.pid, signal.SIGKILL)
-    partial = _rows(killed)
-    assert 6 * 4 <= partial < 6 * cells, "the kill should land mid-sweep"
+        partial = _rows(killed)
+        deadline = time.monotonic() + 20
+        while _session_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _session_alive(process.pid), "loky workers should exit with the sweep"
+    finally:  # whatever is left of the session we started
+        if _session_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert 6 * 2 <= partial < 6 * cells, "the kill should land mid-sweep"
     subprocess.run([*command, "--out", str(killed), "--jobs", "2", "--resume", "--quiet"],
                    check=True)
     assert killed.read_bytes() == full.read_bytes()
+
+
+def _session_alive(pid):
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _rows(path):
