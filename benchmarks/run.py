@@ -15,9 +15,9 @@ writes to ``benchmarks/RESULTS.md`` (below the marker line; the notes above it a
    cold numba cache, against ``python -c "import numpy, scipy.stats, numba"``;
 5. a sample-size search against one power run at the n it finds.
 
-Each rate is the best of three timings of a run long enough to take at least 0.25 s, after a
-warm-up call (compilation is not counted). Binary endpoints have 10% dropout in every
-implementation; continuous and score endpoints have none.
+Each rate is the best of five timings of a run long enough to take at least 0.25 s, after a
+warm-up call (compilation is not counted; scipy: best of two, or one where slow). Binary
+endpoints have 10% dropout in every implementation; continuous and score endpoints have none.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ test = "{test}"
 """)
 
 
-def rate(run, reps_start=2000, min_seconds=0.25, repeats=3):
+def rate(run, reps_start=2000, min_seconds=0.25, repeats=5):
     """Trials per second of ``run(reps)``: best of ``repeats`` at a reps taking min_seconds."""
     run(reps_start)  # warm-up: compilation and caches
     reps = reps_start
