@@ -37,7 +37,7 @@ if __name__ == "__main__":
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster:
         sweep("msc-covid19", parse_n_values(sys.argv[1]), reps=int(sys.argv[2]),
-              backend="dask", scheduler=cluster.scheduler_address, out=sys.argv[3])
+              backend="dask", scheduler=cluster.scheduler_address, out=sys.argv[3], force=True)
 """
 
 
