@@ -201,7 +201,7 @@ def sweep(scenario: Scenario | str, n: Sequence[int], *, vary: dict | None = Non
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
     grid = _Grid.build(scenario, n, vary or {}, endpoints)
-    jobs = _sweep_iv(reps, seed, jobs, backend, scheduler, resume, force)
+    jobs = _sweep_iv(reps, seed, jobs, backend, scheduler, out, resume, force)
     # a Dask cluster is reached (or started) before the output file is touched
     with _dask_client(scheduler, jobs) if backend == "dask" else nullcontext() as client:
         output = _Output.open(out, grid, reps, seed, resume, force) if out is not None else None
@@ -601,7 +601,7 @@ def _atomic_write(path: Path, text: str) -> None:
         os.close(directory)
 
 
-def _sweep_iv(reps, seed, jobs, backend, scheduler, resume, force) -> int:
+def _sweep_iv(reps, seed, jobs, backend, scheduler, out, resume, force) -> int:
     for name, value, low in (("reps", reps, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}")
@@ -613,6 +613,8 @@ def _sweep_iv(reps, seed, jobs, backend, scheduler, resume, force) -> int:
         raise ValueError("`scheduler` needs backend 'dask'")
     if resume and force:
         raise ValueError("`resume` and `force` exclude each other: give one")
+    if (resume or force) and out is None:
+        raise ValueError("`resume` and `force` need an output file `out`")
     require_backend(backend)
     if jobs is None:
         from joblib import cpu_count

@@ -296,6 +296,8 @@ def test_api_rows_and_to_frame_without_pandas(monkeypatch):
     assert isinstance(res, simtrial.SweepResult)
     assert res.rows[0]["endpoint"] == "walk_m" and res.endpoint_labels == (
         SCENARIO.endpoint("walk_m").label,)
+    with pytest.raises(ValueError, match="`resume` and `force` need an output file"):
+        simtrial.sweep("msc-covid19", [100], reps=200, resume=True)
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match="pip install pandas"):
         res.to_frame()
