@@ -31,6 +31,8 @@ _API = {
     "DetectableEffectResult": "simtrial.results",
     "sweep": "simtrial.sweeps",
     "SweepResult": "simtrial.sweeps",
+    "report": "simtrial.reports",
+    "Report": "simtrial.reports",
 }
 
 __all__ = ["__version__", *_API]

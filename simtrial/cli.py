@@ -206,6 +206,67 @@ def detectable(scenario, endpoint, n, target, reps, seed, jobs, fmt):
                                            jobs=jobs), fmt, display.detectable_table)
 
 
+@cli.command()
+@click.option("--scenario", "-s", default="msc-covid19", show_default=True, help=SCENARIO_HELP)
+@click.option("--power", "target", required=True,
+              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Target power of the primary endpoint, in (0, 1).")
+@click.option("--out", "-o", type=click.Path(file_okay=False), required=True,
+              help="Directory for report.md, results.json and the figures.")
+@click.option("--reps", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Simulated trials for the sample size and the powers at n (the curve and "
+                   "the sensitivity analysis use a fifth).")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Threads (default: all cores); results do not depend on it.")
+@click.option("--force", is_flag=True, help="Replace a non-empty --out directory.")
+def report(scenario, target, out, reps, seed, jobs, force):
+    """Grant-ready sample-size justification (Markdown, figures, JSON) in --out."""
+    from simtrial.reports import report as write_report
+
+    _echo_search(lambda: write_report(scenario, target, out, reps=reps, seed=seed, jobs=jobs,
+                                      force=force), "text",
+                 lambda rep: f"{rep.out}: report.md, results.json, power_curve.png, "
+                             f"sensitivity.png (n = {rep.results['sample_size']['n_total']})")
+
+
+@cli.command()
+@click.argument("method")
+@click.argument("inputs", nargs=-1, metavar="KEY=VALUE...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def derive(method, inputs, fmt):
+    """A simulation parameter derived from published figures (simtrial.evidence).
+
+    Example: simtrial derive sd_from_ci lower=0 upper=57 n1=65 n2=35
+    """
+    from simtrial import evidence
+
+    result = evidence.derive(method, **dict(_key_value(text) for text in inputs))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    click.echo(f"{result.method} = {result.value:.6g}")
+    click.echo(result.explanation)
+    if result.interval is not None:
+        click.echo(f"interval: {result.interval[0]:.6g} to {result.interval[1]:.6g}")
+    if result.reference:
+        click.echo(f"reference: {result.reference}")
+
+
+def _key_value(text: str) -> tuple[str, int | float | str]:
+    """``KEY=VALUE`` -> (key, int, float or the text as given)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise click.UsageError(f"derive input {text!r}: expected KEY=VALUE, e.g. n1=65")
+    for kind in (int, float):
+        try:
+            return key, kind(value)
+        except ValueError:
+            continue
+    return key, value
+
+
 def _echo_search(search, fmt: str, as_table) -> None:
     """Run a search and print its result; a target it cannot reach is an error (exit 1)."""
     from simtrial.search import TargetNotReached

@@ -1,0 +1,122 @@
+"""The two figures of a grant report: power curves with the chosen n, and the sensitivity plot.
+
+Both are :class:`matplotlib.figure.Figure` objects built without pyplot; the numbers they
+draw come from :func:`simtrial.reports.report`, which keeps them in ``results.json`` too.
+"""
+
+from __future__ import annotations
+
+import math
+
+from simtrial.plots import Y_LABEL, power_curve_figure
+
+__all__ = ["chosen_n_figure", "sensitivity_figure"]
+
+
+def chosen_n_figure(curve: list[dict], labels: dict[str, str], n_total: int, target: float,
+                    title: str):
+    """Power against n per endpoint (95% Monte Carlo band), the target and the chosen n.
+
+    Parameters
+    ----------
+    curve : list of dict
+        Rows with ``n_total``, ``endpoint``, ``power``, ``ci_low``, ``ci_high``.
+    labels : dict
+        Endpoint id -> panel title.
+    n_total : int
+        The chosen total sample size, marked by a vertical line in every panel.
+    target : float
+        Target power (dashed line).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> rows = [{"n_total": n, "endpoint": "y", "power": p, "ci_low": p - 0.02,
+    ...          "ci_high": p + 0.02} for n, p in [(100, 0.5), (200, 0.8), (300, 0.93)]]
+    >>> fig = chosen_n_figure(rows, {"y": "Outcome"}, 200, 0.8, "")
+    >>> [ax.get_title() for ax in fig.axes]
+    ['Outcome']
+    """
+    figure = power_curve_figure(curve, labels=labels, targets=[target], title=title)
+    for ax in figure.axes:
+        if not ax.get_visible():
+            continue
+        ax.axvline(n_total, color="0.15", linestyle=":", linewidth=1.2)
+        ax.annotate(f"n = {n_total}", (n_total, 0.02), xycoords="data", xytext=(3, 0),
+                    textcoords="offset points", ha="left", va="bottom", fontsize=8,
+                    color="0.15", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+    return figure
+
+
+def sensitivity_figure(sensitivity: list[dict], endpoints: list[str], labels: dict[str, str],
+                       target: float, title: str):
+    """Power at the chosen n as each assumption varies, one panel per assumption.
+
+    Parameters
+    ----------
+    sensitivity : list of dict
+        One dict per varied assumption: ``label`` (axis label, with unit), ``planned`` (the
+        scenario's value, a number or None), and ``rows``: dicts with ``value`` (a number)
+        and ``power`` (endpoint id -> ``{"power", "mcse"}``).
+    endpoints : list of str
+        Endpoint ids drawn as lines.
+    labels : dict
+        Endpoint id -> legend text.
+    target : float
+        Target power (dashed line).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> rows = [{"value": v, "power": {"y": {"power": p, "mcse": 0.01}}}
+    ...         for v, p in [(0.2, 0.6), (0.3, 0.8)]]
+    >>> fig = sensitivity_figure([{"label": "control p", "planned": 0.3, "rows": rows}],
+    ...                          ["y"], {"y": "Outcome"}, 0.8, "")
+    >>> fig.axes[0].get_xlabel()
+    'control p'
+    """
+    from matplotlib.figure import Figure
+
+    columns = min(3, len(sensitivity))
+    lines = math.ceil(len(sensitivity) / columns)
+    figure = Figure(figsize=(4.6 * columns, 3.4 * lines + 0.9), layout="constrained", dpi=100)
+    axes = figure.subplots(lines, columns, sharey=True, squeeze=False).ravel()
+    for number, (ax, item) in enumerate(zip(axes, sensitivity, strict=False)):
+        rows = sorted((r for r in item["rows"] if r["value"] is not None),
+                      key=lambda r: r["value"])
+        xs = [r["value"] for r in rows]
+        for i, endpoint in enumerate(endpoints):
+            ys = [r["power"][endpoint]["power"] for r in rows]
+            errors = [1.96 * r["power"][endpoint]["mcse"] for r in rows]
+            ax.errorbar(xs, ys, yerr=errors, fmt="o-", color=f"C{i}", markersize=4,
+                        linewidth=1.5, capsize=3, label=labels.get(endpoint, endpoint))
+        if item["planned"] is not None:
+            ax.axvline(item["planned"], color="0.15", linestyle=":", linewidth=1.2)
+            ax.annotate("planned", (item["planned"], 0.02), xytext=(3, 0),
+                        textcoords="offset points", ha="left", va="bottom", fontsize=8)
+        ax.axhline(target, color="0.35", linestyle="--", linewidth=1)
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+        ax.set_xlabel(item["label"], fontsize=9)
+        if number % columns == 0:
+            ax.set_ylabel(Y_LABEL, fontsize=9)
+    for ax in axes[len(sensitivity):]:
+        ax.set_visible(False)
+    handles, names = axes[0].get_legend_handles_labels()
+    figure.legend(handles, [*names], loc="outside lower center", ncols=min(3, len(handles)),
+                  fontsize=9, frameon=False,
+                  title=f"error bars: 95% Monte Carlo interval; dashed line: target "
+                        f"{target:.0%}", title_fontsize=9)
+    if title:
+        figure.suptitle(title, fontsize=11)
+    return figure

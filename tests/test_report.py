@@ -1,0 +1,256 @@
+"""`simtrial report` and `simtrial derive`: files, provenance, assumptions, determinism, errors."""
+
+import json
+import re
+
+import pytest
+
+from simtrial import evidence
+from simtrial.cli import main
+from simtrial.reports import report
+from simtrial.scenario import load_scenario
+from simtrial.search import sample_size
+from simtrial.simulate import power
+from tests.conftest import BINARY, NORMAL, scenario_text
+
+PNG = b"\x89PNG\r\n\x1a\n"
+# small reps keep the default suite fast; the curve and sensitivity use max(100, reps // 5)
+REPS = "500"
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return info.value.code, out, err
+
+
+def section(markdown: str, title: str) -> str:
+    """The text of one `## title` section."""
+    return markdown.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0].strip()
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """`simtrial report --power 0.9 --out DIR` on the built-in scenario (small reps)."""
+    out = tmp_path_factory.mktemp("report") / "grant"
+    with pytest.raises(SystemExit) as info:
+        main(["report", "--power", "0.9", "--out", str(out), "--reps", REPS, "--jobs", "1"])
+    assert info.value.code == 0
+    return out
+
+
+# ------------------------------------------------------------------------------------ derive
+def test_derive_prints_value_explanation_and_reference(capsys):
+    code, out, err = run(capsys, "derive", "sd_from_ci", "lower=0", "upper=57", "n1=65", "n2=35")
+    assert code == 0 and err == ""
+    # Cochrane Handbook 6.5.2.3: SD = sqrt(N) x (upper - lower) / 3.92 for one group; for a
+    # difference (57 - 0) / 3.92 / sqrt(1/65 + 1/35) = 69.36 (EVIDENCE.md E3, walk_m sd)
+    lines = out.splitlines()
+    assert lines[0] == "sd_from_ci = 69.3565"
+    assert lines[1] == "SD = (57.0 - 0.0) / (2 x 1.960) / sqrt(1/65 + 1/35) = 69.36"
+    assert lines[2].startswith("reference: Higgins JPT")
+
+
+def test_derive_interval_and_json_match_the_library(capsys):
+    # EVIDENCE.md E12: normal CT at month 36, MSC 23/49 vs placebo 10/29, OR 1.68 (0.65 to 4.34)
+    args = ["odds_ratio_ci", "x1=23", "n1=49", "x2=10", "n2=29"]
+    code, out, _ = run(capsys, "derive", *args)
+    assert code == 0 and "interval: 0.650503 to 4.34277" in out
+    code, out, _ = run(capsys, "derive", *args, "--format", "json")
+    assert code == 0
+    expected = evidence.odds_ratio_ci(x1=23, n1=49, x2=10, n2=29).to_dict()
+    assert json.loads(out) == expected
+    assert round(expected["value"], 2) == 1.68
+
+
+def test_derive_string_and_negative_inputs(capsys):
+    code, out, _ = run(capsys, "derive", "effect_from_p_value", "p_value=0.075", "n1=65",
+                       "n2=35", "p_control=0.3", "direction=-1", "--format", "json")
+    assert code == 0
+    # the built-in scenario's walk_lln treatment p (scenarios/msc-covid19.toml)
+    assert round(json.loads(out)["value"], 4) == 0.15
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nope", "a=1"], "`method` must be one of ["),
+    (["sd_from_ci", "lower=0", "upper=57", "n1=65"], "missing a required argument: 'n2'"),
+    (["sd_from_ci", "lower=0", "upper=57", "n1=65", "n2=35", "nx=1"], "it takes ['lower'"),
+    (["sd_from_ci", "lower"], "derive input 'lower': expected KEY=VALUE"),
+    (["sd_from_ci", "lower=x", "upper=57", "n1=65", "n2=35"], "`lower` must be a finite"),
+])
+def test_derive_bad_input_is_one_error_line(capsys, args, message):
+    code, out, err = run(capsys, "derive", *args)
+    assert code == 2 and out == ""
+    assert err.startswith("Error: ") and err.count("\n") == 1 and message in err
+
+
+# ------------------------------------------------------------------------------------ report
+def test_report_writes_the_files(written):
+    assert sorted(p.name for p in written.iterdir()) == [
+        "power_curve.png", "report.md", "results.json", "sensitivity.png"]
+    for figure in ("power_curve.png", "sensitivity.png"):
+        assert (written / figure).read_bytes()[:8] == PNG
+    assert not list(written.parent.glob(".grant-*")), "staging directories left behind"
+
+
+def test_report_names_the_source_study_and_design(written):
+    text = (written / "report.md").read_text()
+    design = section(text, "Design")
+    assert "trial registration NCT04288102" in design
+    assert "65:35 (UC-MSC:placebo)" in design
+    assert "0.05, two-sided" in design
+    assert "fixed-sequence: walk_lln > sf36_gh > walk_m > ct_normal" in design
+
+
+def test_report_lists_every_assumption_with_its_reason(written):
+    text = section((written / "report.md").read_text(), "Assumptions and limitations")
+    assumed = {k: p for k, p in load_scenario("msc-covid19").provenance.items()
+               if p.basis == "assumed"}
+    assert len(assumed) == 14
+    for key, prov in assumed.items():
+        assert f"- `{key}` = " in text and prov.reason in text, key
+    results = json.loads((written / "results.json").read_text())
+    assert [a["key"] for a in results["assumptions"]] == list(assumed)
+
+
+def test_report_recomputes_every_derivation(written):
+    results = json.loads((written / "results.json").read_text())
+    table = section((written / "report.md").read_text(), "Effect sizes and their evidence")
+    sc = load_scenario("msc-covid19")
+    assert [row["key"] for row in results["evidence"]] == list(sc.provenance)
+    for row in results["evidence"]:
+        assert f"| `{row['key']}` | " in table
+        if row["basis"] == "derived":
+            again = evidence.derive(**row["derivation"])
+            assert row["recomputed"]["value"] == again.value
+            assert again.explanation.replace("|", "\\|") in table
+            # the scenario's stated value is the derivation rounded to 4 significant digits
+            assert row["value"] == pytest.approx(again.value, rel=5e-4)
+
+
+def test_report_numbers_come_from_the_library(written):
+    results = json.loads((written / "results.json").read_text())
+    reps = int(REPS)
+    found = sample_size("msc-covid19", "walk_lln", 0.9, reps=reps, seed=1, jobs=1)
+    assert results["sample_size"] == json.loads(json.dumps(found.to_dict()))
+    at_n = power("msc-covid19", found.n_total, reps=reps, seed=1, jobs=1)
+    assert results["power_at_n"] == json.loads(json.dumps(at_n.to_dict()))
+    text = (written / "report.md").read_text()
+    n_t, n_c = found.n_per_arm["treatment"], found.n_per_arm["control"]
+    paragraph = section(text, "Justification (ready to paste)")
+    assert paragraph.startswith(f"A total of {found.n_total} patients ({n_t} UC-MSC, {n_c} "
+                                "placebo) will be randomised 65:35.")
+    assert f"{100 * found.power:.1f}% power (Monte Carlo SE {100 * found.mcse:.1f}%" in paragraph
+    assert "two-sided 5% level" in paragraph and "dropout" in paragraph
+    assert f"closed-form calculation gives n = {found.analytic_n}" in paragraph
+    # the sensitivity row at the planned value is power() at n with the scenario unchanged
+    small = results["sensitivity"]["reps"]
+    assert small == max(100, reps // 5)
+    planned = power("msc-covid19", found.n_total, reps=small, seed=1, jobs=1,
+                    endpoints=["walk_lln", "sf36_gh"])
+    item = next(i for i in results["sensitivity"]["items"]
+                if i["key"] == "endpoints.walk_lln.control.p")
+    row = next(r for r in item["rows"] if r["value"] == item["planned"])
+    assert row["power"]["walk_lln"]["power"] == planned.endpoint("walk_lln").power
+
+
+def test_report_sensitivity_varies_the_assumed_numbers(written):
+    results = json.loads((written / "results.json").read_text())
+    keys = [item["key"] for item in results["sensitivity"]["items"]]
+    assert keys == ["endpoints.walk_lln.treatment.p", "endpoints.walk_lln.dropout",
+                    "endpoints.walk_lln.control.p", "endpoints.sf36_gh.treatment.mean"]
+    assert results["sensitivity"]["endpoints"] == ["walk_lln", "sf36_gh"]
+    dropout = next(i for i in results["sensitivity"]["items"]
+                   if i["key"] == "endpoints.walk_lln.dropout")
+    powers = [r["power"]["walk_lln"]["power"] for r in dropout["rows"]]
+    assert powers == sorted(powers, reverse=True)  # more dropout, less power (0 to 0.4)
+
+
+def test_report_is_github_markdown(written):
+    text = (written / "report.md").read_text()
+    tables = re.findall(r"^(\|.*\|)\n(\|(?:---\|)+)$", text, flags=re.MULTILINE)
+    assert len(tables) == 4  # design, evidence, power, sensitivity
+    for header, rule in tables:
+        assert header.count(" | ") + 1 == rule.count("---")
+    assert "](power_curve.png)" in text and "](sensitivity.png)" in text
+    assert str(written) not in text.replace(f"--out {written}", "")  # image links relative
+    repro = section(text, "Reproducibility")
+    for word in ("simtrial", "numpy", "numba", "scipy", "python", "seed: 1", f"reps: {REPS}",
+                 "sha256 ", f"command: simtrial report --scenario msc-covid19 --power 0.9 "
+                            f"--out {written} --reps {REPS} --seed 1"):
+        assert word in repro
+
+
+def test_report_again_gives_the_same_bytes(written, capsys):
+    before = {name: (written / name).read_bytes() for name in ("results.json", "report.md")}
+    code, _, err = run(capsys, "report", "--power", "0.9", "--out", str(written), "--reps",
+                       REPS, "--jobs", "2", "--force")
+    assert code == 0, err
+    for name, data in before.items():
+        assert (written / name).read_bytes() == data, name
+
+
+def test_report_refuses_a_non_empty_directory(tmp_path, capsys):
+    (tmp_path / "keep.txt").write_text("mine")
+    code, out, err = run(capsys, "report", "--power", "0.9", "--out", str(tmp_path))
+    assert code == 2 and out == ""
+    assert err == f"Error: `out` {tmp_path}: the directory is not empty; use --force to " \
+                  "replace it.\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_a_failed_report_leaves_the_directory_as_it_was(tmp_path, monkeypatch):
+    import simtrial.reports
+
+    def broken(*args):
+        raise RuntimeError("figure failed")
+
+    out = tmp_path / "grant"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    monkeypatch.setattr(simtrial.reports, "_draw", broken)
+    with pytest.raises(RuntimeError, match="figure failed"):
+        report("msc-covid19", 0.9, out, reps=500, jobs=1, force=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grant"]
+    assert [p.name for p in out.iterdir()] == ["old.txt"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"target_power": 1.0}, "`target_power` must be a number in (0, 1)"),
+    ({"reps": 0}, "`reps` must be an integer >= 1"),
+    ({"seed": -1}, "`seed` must be an integer >= 0"),
+])
+def test_report_checks_its_arguments(tmp_path, kwargs, message):
+    args = {"target_power": 0.9, "reps": 100, "seed": 1, **kwargs}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        report("msc-covid19", args.pop("target_power"), tmp_path / "x", **args)
+    assert not (tmp_path / "x").exists()
+
+
+def test_without_a_named_primary_the_first_endpoint_is_used(tmp_path):
+    path = tmp_path / "plain.toml"
+    path.write_text(scenario_text(BINARY + NORMAL))
+    rep = report(str(path), 0.8, tmp_path / "out", reps=300, jobs=1)
+    assert rep.results["primary"]["endpoint"] == "b"
+    assert "names no primary endpoint" in rep.results["primary"]["note"]
+    assert "names no primary endpoint" in section(rep.markdown, "Design")
+    assert rep.results["key_secondary"] is None
+    assert "Each endpoint is tested at the full alpha" in rep.markdown
+    assert "not recorded" in section(rep.markdown, "Design")  # no provenance, no registration
+    import hashlib
+
+    assert rep.results["scenario"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.slow
+def test_default_report_on_the_builtin_scenario(tmp_path, capsys):
+    """The report as a user runs it (10000 reps): the primary reaches the target."""
+    code, out, err = run(capsys, "report", "--power", "0.9", "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    ss = results["sample_size"]
+    # the answer is within Monte Carlo error of the target (4 MCSE either side)
+    assert abs(ss["power"] - 0.9) < 4 * ss["mcse"]
+    assert abs(ss["n_total"] - ss["analytic_n"]) / ss["analytic_n"] < 0.1
+    assert f"(n = {ss['n_total']})" in out
