@@ -47,9 +47,9 @@ def chosen_n_figure(curve: list[dict], labels: dict[str, str], n_total: int, tar
         if not ax.get_visible():
             continue
         ax.axvline(n_total, color="0.15", linestyle=":", linewidth=1.2)
-        ax.annotate(f"n = {n_total}", (n_total, 0.02), xycoords="data", xytext=(3, 0),
-                    textcoords="offset points", ha="left", va="bottom", fontsize=8,
-                    color="0.15", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+        ax.annotate(f"chosen n = {n_total}", (n_total, 1.0), xycoords="data", xytext=(-3, 0),
+                    textcoords="offset points", ha="right", va="top", fontsize=8,
+                    color="0.15")
     return figure
 
 
@@ -98,8 +98,9 @@ def sensitivity_figure(sensitivity: list[dict], endpoints: list[str], labels: di
         for i, endpoint in enumerate(endpoints):
             ys = [r["power"][endpoint]["power"] for r in rows]
             errors = [1.96 * r["power"][endpoint]["mcse"] for r in rows]
-            ax.errorbar(xs, ys, yerr=errors, fmt="o-", color=f"C{i}", markersize=4,
-                        linewidth=1.5, capsize=3, label=labels.get(endpoint, endpoint))
+            ax.errorbar(xs, ys, yerr=errors, fmt=("o-", "s--", "^:")[i % 3], color=f"C{i}",
+                        markersize=4, linewidth=1.5, capsize=3,
+                        label=labels.get(endpoint, endpoint))
         if item["planned"] is not None:
             ax.axvline(item["planned"], color="0.15", linestyle=":", linewidth=1.2)
             ax.annotate("planned", (item["planned"], 0.02), xytext=(3, 0),
@@ -115,8 +116,8 @@ def sensitivity_figure(sensitivity: list[dict], endpoints: list[str], labels: di
     handles, names = axes[0].get_legend_handles_labels()
     figure.legend(handles, [*names], loc="outside lower center", ncols=min(3, len(handles)),
                   fontsize=9, frameon=False,
-                  title=f"error bars: 95% Monte Carlo interval; dashed line: target "
-                        f"{target:.0%}", title_fontsize=9)
+                  title=f"error bars: 95% Monte Carlo interval; grey dashed line: target "
+                        f"{target:.0%}; dotted line: planned value", title_fontsize=9)
     if title:
         figure.suptitle(title, fontsize=11)
     return figure

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from simtrial import evidence
 from simtrial._version import __version__
-from simtrial.scenario import Scenario, load_scenario
+from simtrial.scenario import Scenario, ScenarioError, load_scenario
 from simtrial.search import sample_size
 from simtrial.simulate import power
 
@@ -67,8 +67,8 @@ def report(scenario: Scenario | str, target_power: float, out: str | Path, *,
     Parameters
     ----------
     scenario : Scenario or str
-        A built-in name or file path (its text is hashed), or a loaded Scenario (hashed
-        through its source name when that is a file or built-in).
+        A built-in name or file path (its text is hashed), or a Scenario: hashed through
+        the file it was loaded from, unless it was changed since (then no hash, no command).
     target_power : float
         Target power of the primary endpoint, in (0, 1).
     out : str or path
@@ -100,8 +100,8 @@ def report(scenario: Scenario | str, target_power: float, out: str | Path, *,
     True
     """
     out = _report_iv(target_power, out, reps, seed, force)
-    name = scenario if isinstance(scenario, str) else scenario.source
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    name = scenario if isinstance(scenario, str) else _file_of(scenario)
     results = _compute(sc, name, target_power, out, reps, seed, jobs)
     markdown = _markdown(sc, results)
     parent = out.parent
@@ -174,7 +174,7 @@ def _compute(sc: Scenario, name: str, target: float, out: Path, reps: int, seed:
     return {
         "simtrial_report": 1,
         "scenario": {"name": sc.name, "title": sc.title, "source": name,
-                     "sha256": _scenario_sha256(name)},
+                     "sha256": name and _scenario_sha256(name)},
         "target_power": target,
         "primary": {"endpoint": primary, "note": primary_note},
         "key_secondary": secondary,
@@ -192,12 +192,20 @@ def _compute(sc: Scenario, name: str, target: float, out: Path, reps: int, seed:
         "sensitivity": {"reps": small, "seed": seed, "n_total": n, "endpoints": shown,
                         "items": sensitivity, "not_varied": not_varied},
         "reproducibility": {
-            "command": _command(name, target, out, reps, seed),
+            "command": name and _command(name, target, out, reps, seed),
             "seed": seed, "reps": reps, "sensitivity_reps": small,
             "versions": {"simtrial": __version__, "python": platform.python_version(),
                          **{pkg: metadata.version(pkg)
                             for pkg in ("numpy", "numba", "scipy", "matplotlib")}}},
     }
+
+
+def _file_of(sc: Scenario) -> str | None:
+    """The file or built-in a Scenario object was loaded from, None if it was changed since."""
+    try:
+        return sc.source if load_scenario(sc.source) == sc else None
+    except ScenarioError:
+        return None
 
 
 def _primary(sc: Scenario) -> tuple[str, str]:
@@ -590,9 +598,15 @@ def _justification(sc: Scenario, r: dict) -> str:
 def _reproducibility_lines(r: dict) -> list[str]:
     rep = r["reproducibility"]
     versions = ", ".join(f"{k} {v}" for k, v in rep["versions"].items())
-    return ["```text", f"command: {rep['command']}", f"seed: {rep['seed']}",
+    scenario = r["scenario"]
+    if scenario["source"] is None:
+        scenario_line = "scenario: a Scenario object changed in Python (no file to hash)"
+    else:
+        scenario_line = f"scenario: {scenario['source']} sha256 {scenario['sha256']}"
+    return ["```text", f"command: {rep['command'] or '(Python API, see scenario)'}",
+            f"seed: {rep['seed']}",
             f"reps: {rep['reps']} (curve and sensitivity: {rep['sensitivity_reps']})",
-            f"scenario: {r['scenario']['source']} sha256 {r['scenario']['sha256']}",
+            scenario_line,
             f"versions: {versions}", "```", "",
             "The same command gives the same numbers with any --jobs."]
 
@@ -611,7 +625,9 @@ def _draw(sc: Scenario, r: dict, where: Path) -> None:
     sens = r["sensitivity"]
     items = _figure_items(sens)
     if items:
+        roles = dict(zip(sens["endpoints"], ("primary", "key secondary"), strict=False))
         figure = sensitivity_figure(
-            items, sens["endpoints"], labels, r["target_power"],
+            items, sens["endpoints"],
+            {e: f"{labels[e]} ({role})" for e, role in roles.items()}, r["target_power"],
             f"Sensitivity at n = {n} ({sens['reps']} simulated trials per point)")
         figure.savefig(where / "sensitivity.png", dpi=150)

@@ -254,3 +254,15 @@ def test_default_report_on_the_builtin_scenario(tmp_path, capsys):
     assert abs(ss["power"] - 0.9) < 4 * ss["mcse"]
     assert abs(ss["n_total"] - ss["analytic_n"]) / ss["analytic_n"] < 0.1
     assert f"(n = {ss['n_total']})" in out
+
+
+def test_a_changed_scenario_object_has_no_file_hash(tmp_path):
+    sc = load_scenario("msc-covid19")
+    same = report(sc, 0.9, tmp_path / "same", reps=500, jobs=1)
+    assert same.results["scenario"]["sha256"] == report(
+        "msc-covid19", 0.9, tmp_path / "name", reps=500, jobs=1).results["scenario"]["sha256"]
+    changed = report(sc.with_values({"endpoints.walk_lln.control.p": 0.35}), 0.9,
+                     tmp_path / "changed", reps=500, jobs=1)
+    assert changed.results["scenario"]["sha256"] is None
+    assert changed.results["reproducibility"]["command"] is None
+    assert "a Scenario object changed in Python (no file to hash)" in changed.markdown
