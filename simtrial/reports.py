@@ -272,8 +272,9 @@ def _sensitivity(sc, primary, secondary, n, reps, seed, jobs, shown):
     keys = {}
     for ep_id in filter(None, (primary, secondary)):
         ep = sc.endpoint(ep_id)
-        if ep_id == primary:
+        if ep_id == primary and ep.location in ep.treatment:  # not ordinal probabilities
             keys[f"endpoints.{ep_id}.treatment.{ep.location}"] = None
+        if ep_id == primary:
             keys[f"endpoints.{ep_id}.dropout"] = None
         for key, prov in sc.provenance.items():
             parts = key.split(".")
@@ -368,7 +369,8 @@ def _markdown(sc: Scenario, r: dict) -> str:
     parts += ["## Effect sizes and their evidence", "",
               "Basis: *reported* (taken from a publication), *derived* (computed from reported "
               "figures; the derivation is recomputed here by `simtrial.evidence`), *assumed* "
-              "(a planning value, with the reason).", "",
+              "(a planning value, with the reason). Numbers not listed have no provenance in "
+              "the scenario file.", "",
               _md_table(["number", "value", "basis", "source / reason", "derivation (recomputed)"],
                         [_evidence_row(row) for row in r["evidence"]]), ""]
     parts += ["## Sample size", "", *_sample_size_lines(ss, primary, t_arm, c_arm), ""]
@@ -528,6 +530,8 @@ def _figure_items(sens: dict) -> list[dict]:
 def _assumption_lines(sc: Scenario, r: dict) -> list[str]:
     lines = ["Every number with basis *assumed* (planning values, not published figures):", ""]
     lines += [f"- `{a['key']}` = {_number(a['value'])}: {a['reason']}" for a in r["assumptions"]]
+    if not r["assumptions"]:
+        lines.append("- none is marked assumed; numbers without provenance are not listed")
     ss = r["sample_size"]
     lines += [
         "", "Limitations:", "",
@@ -577,16 +581,17 @@ def _justification(sc: Scenario, r: dict) -> str:
     secondary = r["key_secondary"]
     if secondary:
         e = next(e for e in r["power_at_n"]["endpoints"] if e["id"] == secondary)
-        text += (f" The key secondary endpoint, {e['label'] or secondary}, tested in a "
-                 f"{r['design']['multiplicity']} procedure after the primary, has "
+        how = ("tested after the primary in a fixed sequence"
+               if r["design"]["multiplicity"] == "fixed-sequence"
+               else f"tested with the primary under the {r['design']['multiplicity']} procedure")
+        text += (f" The key secondary endpoint, {e['label'] or secondary}, {how}, has "
                  f"{_pct(e['power'])} power at this sample size.")
     sens = r["sensitivity"]
     prim = [row["power"][ep.id]["power"] for item in sens["items"] for row in item["rows"]]
     if prim:
-        text += (f" When the assumptions are varied one at a time (differences from "
-                 f"{EFFECT_FACTORS[0]:g} to {EFFECT_FACTORS[-1]:g} times the planned one, "
-                 f"dropout {_pct(DROPOUTS[0], 0)} to {_pct(DROPOUTS[-1], 0)}), the primary "
-                 f"endpoint's power ranges from {_pct(min(prim), 0)} to {_pct(max(prim), 0)}.")
+        text += (" When the numbers in the sensitivity table are varied one at a time, the "
+                 f"primary endpoint's power ranges from {_pct(min(prim), 0)} to "
+                 f"{_pct(max(prim), 0)}.")
     bases = [row["basis"] for row in r["evidence"]]
     return text + (f" Of the {len(bases)} numbers behind this design, "
                    f"{bases.count('reported')} are reported in publications, "

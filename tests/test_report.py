@@ -1,7 +1,9 @@
 """`simtrial report` and `simtrial derive`: files, provenance, assumptions, determinism, errors."""
 
+import hashlib
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +16,7 @@ from simtrial.simulate import power
 from tests.conftest import BINARY, NORMAL, scenario_text
 
 PNG = b"\x89PNG\r\n\x1a\n"
+EXAMPLES = Path(__file__).parents[1] / "scenarios" / "examples"
 # small reps keep the default suite fast; the curve and sensitivity use max(100, reps // 5)
 REPS = "500"
 
@@ -238,8 +241,6 @@ def test_without_a_named_primary_the_first_endpoint_is_used(tmp_path):
     assert rep.results["key_secondary"] is None
     assert "Each endpoint is tested at the full alpha" in rep.markdown
     assert "not recorded" in section(rep.markdown, "Design")  # no provenance, no registration
-    import hashlib
-
     assert rep.results["scenario"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -266,3 +267,19 @@ def test_a_changed_scenario_object_has_no_file_hash(tmp_path):
     assert changed.results["scenario"]["sha256"] is None
     assert changed.results["reproducibility"]["command"] is None
     assert "a Scenario object changed in Python (no file to hash)" in changed.markdown
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.toml")))
+def test_report_on_every_example_scenario(tmp_path, example):
+    path = EXAMPLES / example
+    sc = load_scenario(str(path))
+    rep = report(str(path), 0.8, tmp_path / "out", reps=1000, jobs=1)
+    assert {p.name for p in (tmp_path / "out").iterdir()} >= {"report.md", "results.json",
+                                                               "power_curve.png"}
+    assert rep.results["primary"]["endpoint"] == (sc.analysis.primary or sc.endpoints[0].id)
+    assumptions = section(rep.markdown, "Assumptions and limitations")
+    for key, prov in sc.provenance.items():
+        if prov.basis == "assumed":
+            assert f"- `{key}` = " in assumptions and prov.reason in assumptions
+    varied = [item["key"] for item in rep.results["sensitivity"]["items"]]
+    assert f"endpoints.{rep.results['primary']['endpoint']}.dropout" in varied
