@@ -372,7 +372,8 @@ def _markdown(sc: Scenario, r: dict) -> str:
               "(a planning value, with the reason). Numbers not listed have no provenance in "
               "the scenario file.", "",
               _md_table(["number", "value", "basis", "source / reason", "derivation (recomputed)"],
-                        [_evidence_row(row) for row in r["evidence"]]), ""]
+                        [_evidence_row(row) for row in r["evidence"]])
+              if r["evidence"] else "No number of this scenario records its provenance.", ""]
     parts += ["## Sample size", "", *_sample_size_lines(ss, primary, t_arm, c_arm), ""]
     parts += [f"## Power of every endpoint at n = {ss['n_total']}", "",
               _md_table(["endpoint", "test", f"effect ({t_arm} vs {c_arm})", "power", "MCSE",

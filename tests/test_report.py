@@ -241,6 +241,8 @@ def test_without_a_named_primary_the_first_endpoint_is_used(tmp_path):
     assert rep.results["key_secondary"] is None
     assert "Each endpoint is tested at the full alpha" in rep.markdown
     assert "not recorded" in section(rep.markdown, "Design")  # no provenance, no registration
+    assert section(rep.markdown, "Effect sizes and their evidence").endswith(
+        "No number of this scenario records its provenance.")
     assert rep.results["scenario"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -283,3 +285,13 @@ def test_report_on_every_example_scenario(tmp_path, example):
             assert f"- `{key}` = " in assumptions and prov.reason in assumptions
     varied = [item["key"] for item in rep.results["sensitivity"]["items"]]
     assert f"endpoints.{rep.results['primary']['endpoint']}.dropout" in varied
+
+
+def test_public_api_exports_the_function_not_the_module():
+    import simtrial
+    import simtrial.reports
+
+    # the module is called reports: a submodule named report would replace the function
+    # attribute on the package as soon as it is imported
+    assert simtrial.report is simtrial.reports.report
+    assert "report" in dir(simtrial)
