@@ -549,15 +549,16 @@ def _assumption_lines(sc: Scenario, r: dict) -> list[str]:
     return lines
 
 
-def _effect_text(ep) -> str:
+def _effect_text(ep, t_arm: str, c_arm: str) -> str:
     t, c = ep.location_of("treatment"), ep.location_of("control")
     label = ep.label or ep.id
     if ep.distribution == "bernoulli":
         change = "reduction" if t < c else "increase"
-        return (f"a {change} in the proportion with {label} from {_pct(c, 1)} (control) to "
-                f"{_pct(t, 1)} (treatment)")
+        return (f"a {change} in the proportion with {label} from {_pct(c, 1)} ({c_arm}) to "
+                f"{_pct(t, 1)} ({t_arm})")
     unit = f" {ep.unit}" if ep.unit else ""
-    return f"a difference in {label} of {t - c:+.4g}{unit} in {ep.location} ({t:.4g} vs {c:.4g})"
+    return (f"a difference in {label} of {t - c:+.4g}{unit} in {ep.location} ({t:.4g} {t_arm} "
+            f"vs {c:.4g} {c_arm})")
 
 
 def _justification(sc: Scenario, r: dict) -> str:
@@ -573,12 +574,13 @@ def _justification(sc: Scenario, r: dict) -> str:
         f"With {ep.label or ep.id} as the primary endpoint, analysed by "
         f"{TEST_NAMES.get(ep.test, ep.test)}, this provides {_pct(ss['power'])} power (Monte "
         f"Carlo SE {_pct(ss['mcse'])}, {ss['reps']} simulated trials) to detect "
-        f"{_effect_text(ep)} at a {sided} {_pct(r['design']['alpha'], 0)} level, allowing for "
-        f"{_pct(d_t, 0)} dropout in the {t_arm} arm and {_pct(d_c, 0)} in the {c_arm} arm "
-        f"(about {ss['expected_assessed']['treatment']:.0f} and "
+        f"{_effect_text(ep, t_arm, c_arm)} at a {sided} {_pct(r['design']['alpha'], 0)} "
+        f"level, allowing for {_pct(d_t, 0)} dropout in the {t_arm} arm and {_pct(d_c, 0)} "
+        f"in the {c_arm} arm (about {ss['expected_assessed']['treatment']:.0f} and "
         f"{ss['expected_assessed']['control']:.0f} evaluable patients).")
     if ss["analytic_n"]:
-        text += f" The closed-form calculation gives n = {ss['analytic_n']}."
+        text += (" The closed-form calculation (textbook formula at the expected evaluable "
+                 f"numbers) gives n = {ss['analytic_n']}.")
     secondary = r["key_secondary"]
     if secondary:
         e = next(e for e in r["power_at_n"]["endpoints"] if e["id"] == secondary)

@@ -145,8 +145,9 @@ def test_report_numbers_come_from_the_library(written):
     assert paragraph.startswith(f"A total of {found.n_total} patients ({n_t} UC-MSC, {n_c} "
                                 "placebo) will be randomised 65:35.")
     assert f"{100 * found.power:.1f}% power (Monte Carlo SE {100 * found.mcse:.1f}%" in paragraph
+    assert "from 30.0% (placebo) to 15.0% (UC-MSC)" in paragraph
     assert "two-sided 5% level" in paragraph and "dropout" in paragraph
-    assert f"closed-form calculation gives n = {found.analytic_n}" in paragraph
+    assert f"numbers) gives n = {found.analytic_n}." in paragraph
     # the sensitivity row at the planned value is power() at n with the scenario unchanged
     small = results["sensitivity"]["reps"]
     assert small == max(100, reps // 5)
