@@ -323,16 +323,20 @@ def _grid(sc: Scenario, key: str):
         if value == other:
             return value, [], label
         if ep.distribution == "lognormal":
-            values = [other * (value / other) ** f for f in EFFECT_FACTORS]
+            values = _around(value, EFFECT_FACTORS, lambda f: other * (value / other) ** f)
         else:
-            values = [other + (value - other) * f for f in EFFECT_FACTORS]
-        if param == "p":
-            values = [v for v in values if 0 < v < 1]
-        return value, [float(f"{v:.4g}") for v in values], label
-    if param in ("sd", "gsd"):
-        values = [value * f if param == "sd" else value ** f for f in SPREAD_FACTORS]
-        return value, [float(f"{v:.4g}") for v in values], label
+            values = _around(value, EFFECT_FACTORS, lambda f: other + (value - other) * f)
+        return value, [v for v in values if param != "p" or 0 < v < 1], label
+    if param == "sd":
+        return value, _around(value, SPREAD_FACTORS, lambda f: value * f), label
+    if param == "gsd":
+        return value, _around(value, SPREAD_FACTORS, lambda f: value ** f), label
     return value, [], label
+
+
+def _around(value: float, factors, scaled) -> list[float]:
+    """``scaled(f)`` for each factor, to 4 significant digits; the planned value itself at 1."""
+    return [value if f == 1 else float(f"{scaled(f):.4g}") for f in factors]
 
 
 # --------------------------------------------------------------------------------- markdown
