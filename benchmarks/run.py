@@ -107,6 +107,8 @@ def rate(run, reps_start=2000, min_seconds=0.25, repeats=5):
 
 
 # ---- floors: only the random draws the kernels make, same generators, same counts ----------
+# (each floor returns a count of its draws' signs, an integer sum: a floating-point sum would be
+# a chain of dependent additions slower than the draws themselves)
 
 @kernel
 def floor_counts(rng, n_t, n_c, p_t, p_c, drop, reps):
@@ -133,31 +135,31 @@ def floor_moments(rng, n_t, n_c, reps):
 @kernel
 def floor_normals(rng, n_t, n_c, reps):
     """One normal per patient (normal_moments and normal_rank_stats without dropout)."""
-    total = 0.0
+    total = 0
     for _ in range(reps):
         for _ in range(n_t + n_c):
-            total += rng.normal(0.0, 1.0)
+            total += rng.normal(0.0, 1.0) > 0.0
     return total
 
 
 @kernel
 def floor_bernoulli(rng, n_t, n_c, drop, reps):
     """bernoulli_counts' draws: a dropout uniform per patient, an outcome one if assessed."""
-    total = 0.0
+    total = 0
     for _ in range(reps):
         for _ in range(n_t + n_c):
             if rng.random() >= drop:
-                total += rng.random()
+                total += rng.random() < 0.5
     return total
 
 
 @kernel
 def floor_uniforms(rng, n_t, n_c, reps):
     """grid_rank_stats' draws without dropout: one uniform per patient (its level)."""
-    total = 0.0
+    total = 0
     for _ in range(reps):
         for _ in range(n_t + n_c):
-            total += rng.random()
+            total += rng.random() < 0.5
     return total
 
 
