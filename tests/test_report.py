@@ -18,7 +18,7 @@ from tests.conftest import BINARY, NORMAL, scenario_text
 PNG = b"\x89PNG\r\n\x1a\n"
 EXAMPLES = Path(__file__).parents[1] / "scenarios" / "examples"
 # small reps keep the default suite fast; the curve and sensitivity use max(100, reps // 5)
-REPS = "500"
+REPS = "1000"
 
 
 def run(capsys, *args):
