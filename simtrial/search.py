@@ -225,7 +225,8 @@ def family_sample_size(scenario: Scenario | str, criterion: str, target_power: f
     The family power is :func:`simtrial.simulate.power`'s at each n (one simulation per n,
     same seed). The search starts where the closed forms of the family's endpoints put it
     (the largest of their sample sizes for ``all``, the smallest for ``any``; a pilot where no
-    endpoint has one) and fits probit(power) against sqrt(n) as :func:`sample_size` does.
+    endpoint has one) and fits the level of probit(power) against sqrt(n) with that binding
+    endpoint's closed-form slope, as :func:`sample_size` does.
 
     Examples
     --------
@@ -243,7 +244,7 @@ def family_sample_size(scenario: Scenario | str, criterion: str, target_power: f
         return power(scenario, int(n), reps=reps, seed=seed, endpoints=list(family),
                      jobs=jobs).family
 
-    def search(centre: int, reps: int, stage: str) -> int:
+    def search(centre: int, reps: int, stage: str, slope: float | None = None) -> int:
         def evaluate(ns: np.ndarray) -> np.ndarray:
             estimate = np.array([getattr(family_power(n, reps), f"power_{criterion}")
                                  for n in ns])
@@ -251,7 +252,8 @@ def family_sample_size(scenario: Scenario | str, criterion: str, target_power: f
                           "reps": reps, "stage": stage} for n, p in zip(ns, estimate, strict=True))
             return estimate
 
-        n = _solve(evaluate, centre, target_power, _smallest_n(trial), max_n, reps, sqrt=True)
+        n = _solve(evaluate, centre, target_power, _smallest_n(trial), max_n, reps, sqrt=True,
+                   slope=slope)
         if n is None:
             raise TargetNotReached(
                 f"family ({criterion} of {', '.join(family)}): power {target_power:g} is not "
@@ -259,11 +261,14 @@ def family_sample_size(scenario: Scenario | str, criterion: str, target_power: f
                 "--max-n or check the effects")
         return int(n)
 
-    starts = [analytic_sample_size(_proxy(scenario.endpoint(i)), trial, target_power, max_n)
-              for i in family]
-    starts = [n for n in starts if n is not None]
+    # The endpoint whose closed-form n binds (the largest for all, the smallest for any) gives
+    # the start and the slope of probit(power) against sqrt(n): the family's points at
+    # different n do not share random numbers, so a slope fitted to them would be noise.
+    starts = [(n, _proxy(scenario.endpoint(i))) for i in family if (n := analytic_sample_size(
+        _proxy(scenario.endpoint(i)), trial, target_power, max_n)) is not None]
     if starts:
-        n = search(max(starts) if criterion == "all" else min(starts), reps, "search")
+        start, binding = (max if criterion == "all" else min)(starts, key=lambda s: s[0])
+        n = search(start, reps, "search", _closed_form_slope(binding, trial, start))
     else:
         n = search(search(min(max_n, 32), min(PILOT_REPS, reps), "pilot"), reps, "search")
     final = []
