@@ -12,7 +12,8 @@ import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-__all__ = ["check_figure_path", "power_curve_figure", "require_matplotlib", "save_power_curves"]
+__all__ = ["check_figure_path", "panel_grid", "power_curve_figure", "require_matplotlib",
+           "save_power_curves"]
 
 FORMATS = (".png", ".pdf", ".svg")
 X_LABEL = "Patients randomised, n (total, both arms)"
@@ -77,18 +78,12 @@ def power_curve_figure(rows: Iterable[dict], *, series: Sequence[str] = (),
     >>> [ax.get_xlabel() for ax in fig.axes]
     ['Patients randomised, n (total, both arms)']
     """
-    require_matplotlib()
-    from matplotlib.figure import Figure
-
     rows = list(rows)
     endpoints = list(dict.fromkeys(row["endpoint"] for row in rows))
     keys = list(dict.fromkeys(tuple(row[c] for c in series) for row in rows))
-    columns = min(3, len(endpoints))
-    lines = math.ceil(len(endpoints) / columns)
-    figure = Figure(figsize=(4.6 * columns, 3.6 * lines + 0.9), layout="constrained", dpi=100)
-    axes = figure.subplots(lines, columns, sharey=True, squeeze=False).ravel()
+    figure, axes = panel_grid(len(endpoints), panel_height=3.6)
     colours = [f"C{i % 10}" for i in range(len(keys))]
-    for number, (ax, endpoint) in enumerate(zip(axes, endpoints, strict=False)):
+    for ax, endpoint in zip(axes, endpoints, strict=False):
         for key, colour in zip(keys, colours, strict=True):
             line = sorted((r["n_total"], r["power"], r["ci_low"], r["ci_high"]) for r in rows
                           if r["endpoint"] == endpoint and tuple(r[c] for c in series) == key)
@@ -102,13 +97,7 @@ def power_curve_figure(rows: Iterable[dict], *, series: Sequence[str] = (),
                         xytext=(-3, 2), textcoords="offset points", ha="right", va="bottom",
                         fontsize=8, color="0.25")
         ax.set_title((labels or {}).get(endpoint, endpoint), fontsize=10)
-        ax.set_ylim(0, 1.02)
-        ax.grid(alpha=0.3)
         ax.set_xlabel(X_LABEL, fontsize=9)
-        if number % columns == 0:
-            ax.set_ylabel(Y_LABEL, fontsize=9)
-    for ax in axes[len(endpoints):]:
-        ax.set_visible(False)
     handles, names = axes[0].get_legend_handles_labels()
     band = _band_handle()
     figure.legend([*handles, band], [*names, "95% Monte Carlo interval (shaded)"],
@@ -117,6 +106,39 @@ def power_curve_figure(rows: Iterable[dict], *, series: Sequence[str] = (),
     if title:
         figure.suptitle(title, fontsize=11)
     return figure
+
+
+def panel_grid(count: int, panel_height: float):
+    """A figure with ``count`` power panels, at most 3 a row.
+
+    The panels share a 0-1 power axis with a grid and the y label on the first panel of each
+    row; unused panels are hidden.
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, ndarray of Axes), the axes flattened row by row.
+
+    Examples
+    --------
+    >>> figure, axes = panel_grid(4, panel_height=3.4)
+    >>> len(axes), sum(ax.get_visible() for ax in axes), axes[3].get_ylabel() == Y_LABEL
+    (6, 4, True)
+    """
+    require_matplotlib()
+    from matplotlib.figure import Figure
+
+    columns = min(3, count)
+    lines = math.ceil(count / columns)
+    figure = Figure(figsize=(4.6 * columns, panel_height * lines + 0.9), layout="constrained",
+                    dpi=100)
+    axes = figure.subplots(lines, columns, sharey=True, squeeze=False).ravel()
+    for number, ax in enumerate(axes):
+        ax.set_visible(number < count)
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+        if number % columns == 0:
+            ax.set_ylabel(Y_LABEL, fontsize=9)
+    return figure, axes
 
 
 def save_power_curves(result, path: str | Path, *, targets: Sequence[float] = (0.8, 0.9),

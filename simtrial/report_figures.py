@@ -6,9 +6,7 @@ draw come from :func:`simtrial.reports.report`, which keeps them in ``results.js
 
 from __future__ import annotations
 
-import math
-
-from simtrial.plots import Y_LABEL, power_curve_figure
+from simtrial.plots import panel_grid, power_curve_figure
 
 __all__ = ["chosen_n_figure", "sensitivity_figure"]
 
@@ -85,13 +83,8 @@ def sensitivity_figure(sensitivity: list[dict], endpoints: list[str], labels: di
     >>> fig.axes[0].get_xlabel()
     'control p'
     """
-    from matplotlib.figure import Figure
-
-    columns = min(3, len(sensitivity))
-    lines = math.ceil(len(sensitivity) / columns)
-    figure = Figure(figsize=(4.6 * columns, 3.4 * lines + 0.9), layout="constrained", dpi=100)
-    axes = figure.subplots(lines, columns, sharey=True, squeeze=False).ravel()
-    for number, (ax, item) in enumerate(zip(axes, sensitivity, strict=False)):
+    figure, axes = panel_grid(len(sensitivity), panel_height=3.4)
+    for ax, item in zip(axes, sensitivity, strict=False):
         rows = sorted((r for r in item["rows"] if r["value"] is not None),
                       key=lambda r: r["value"])
         xs = [r["value"] for r in rows]
@@ -106,13 +99,7 @@ def sensitivity_figure(sensitivity: list[dict], endpoints: list[str], labels: di
             ax.annotate("planned", (item["planned"], 0.02), xytext=(3, 0),
                         textcoords="offset points", ha="left", va="bottom", fontsize=8)
         ax.axhline(target, color="0.35", linestyle="--", linewidth=1)
-        ax.set_ylim(0, 1.02)
-        ax.grid(alpha=0.3)
         ax.set_xlabel(item["label"], fontsize=9)
-        if number % columns == 0:
-            ax.set_ylabel(Y_LABEL, fontsize=9)
-    for ax in axes[len(sensitivity):]:
-        ax.set_visible(False)
     handles, names = axes[0].get_legend_handles_labels()
     figure.legend(handles, [*names], loc="outside lower center", ncols=min(3, len(handles)),
                   fontsize=9, frameon=False,
