@@ -14,14 +14,13 @@ import time
 
 import numpy as np
 import pytest
-from conftest import scenario_text
 from exact import MASS_CUTOFF, chisq_power_exact
 from scipy import stats
+from test_power_montecarlo import binary as montecarlo_binary
 
 from simtrial.cli import main
 from simtrial.display import power_csv, power_table
 from simtrial.exact import MAX_WORK, binary_exact_power, enumeration_work
-from simtrial.scenario import parse_scenario
 from simtrial.simulate import power
 from simtrial.stattests import fisher
 
@@ -90,16 +89,8 @@ def test_chisq_equals_contingency_table_enumeration(args, alternative, sign):
 
 
 def binary(test, p_t, p_c, dropout=(0.0, 0.0), kind="binary", alternative="two-sided"):
-    return parse_scenario(scenario_text(f"""
-        [[endpoints]]
-        id = "b"
-        kind = "{kind}"
-        test = "{test}"
-        better = "lower"
-        dropout = {{ treatment = {dropout[0]}, control = {dropout[1]} }}
-        control = {{ p = {p_c} }}
-        treatment = {{ p = {p_t} }}
-    """, trial=f"allocation = [65, 35]\nalternative = \"{alternative}\"\n"))
+    return montecarlo_binary(p_t, p_c, dropout=dropout, alternative=alternative, test=test,
+                             kind=kind)
 
 
 @pytest.mark.parametrize("test, p_t, p_c, n, dropout", [

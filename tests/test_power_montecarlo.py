@@ -17,12 +17,12 @@ REPS = 20_000
 
 
 def binary(p_t, p_c, allocation=(65, 35), dropout=(0.0, 0.0), alternative="two-sided",
-           better="lower"):
+           better="lower", test="chisq", kind="binary"):
     return parse_scenario(scenario_text(f"""
         [[endpoints]]
         id = "b"
-        kind = "binary"
-        test = "chisq"
+        kind = "{kind}"
+        test = "{test}"
         better = "{better}"
         dropout = {{ treatment = {dropout[0]}, control = {dropout[1]} }}
         control = {{ p = {p_c} }}
