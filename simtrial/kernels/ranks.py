@@ -15,7 +15,8 @@ import numpy as np
 
 from simtrial.kernels._jit import kernel
 
-__all__ = ["grid_rank_stats", "level_counts", "normal_rank_stats", "rank_stats_from_counts"]
+__all__ = ["grid_rank_stats", "level_counts", "normal_rank_stats", "rank_stats_from_counts",
+           "rank_stats_from_sorted"]
 
 
 @kernel
@@ -68,25 +69,33 @@ def normal_rank_stats(rng, n_t, n_c, mean_t, sd_t, mean_c, sd_c, drop_t, drop_c,
         m_t = _draw_normal(rng, n_t, mean_t, sd_t, drop_t, values, in_t, 0, True)
         m = _draw_normal(rng, n_c, mean_c, sd_c, drop_c, values, in_t, m_t, False)
         _bucket_sort(values, in_t, m, per_value * m, low, width, bucket, starts, keys, key_in_t)
-        # Twice the treatment rank sum, in integers: a group of ``ties`` equal values from
-        # position i has average rank i + (ties + 1) / 2. Branch-free for untied values.
-        twice_rank_sum = 0
-        tie_term = 0.0
-        i = 0
-        while i < m:
-            j = i + 1
-            while j < m and keys[j] == keys[i]:
-                j += 1
-            ties = j - i
-            if ties == 1:
-                twice_rank_sum += (2 * i + 2) * key_in_t[i]
-            else:
-                for k in range(i, j):
-                    twice_rank_sum += (2 * i + ties + 1) * key_in_t[k]
-                tie_term += float(ties) ** 3 - ties
-            i = j
         out[r, 0], out[r, 1] = m_t, m - m_t
-        out[r, 2], out[r, 3] = twice_rank_sum / 2 - m_t * (m_t + 1) / 2, tie_term
+        out[r, 2], out[r, 3] = rank_stats_from_sorted(keys, key_in_t, m, m_t)
+
+
+@kernel
+def rank_stats_from_sorted(keys, key_in_t, m, m_t):
+    """``(u_t, tie_term)`` from the first ``m`` values sorted ascending and their arm flags.
+
+    Twice the treatment rank sum is summed in integers: a group of ``ties`` equal values from
+    position i has average rank i + (ties + 1) / 2. Branch-free for untied values.
+    """
+    twice_rank_sum = 0
+    tie_term = 0.0
+    i = 0
+    while i < m:
+        j = i + 1
+        while j < m and keys[j] == keys[i]:
+            j += 1
+        ties = j - i
+        if ties == 1:
+            twice_rank_sum += (2 * i + 2) * key_in_t[i]
+        else:
+            for k in range(i, j):
+                twice_rank_sum += (2 * i + ties + 1) * key_in_t[k]
+            tie_term += float(ties) ** 3 - ties
+        i = j
+    return twice_rank_sum / 2 - m_t * (m_t + 1) / 2, tie_term
 
 
 @kernel

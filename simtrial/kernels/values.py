@@ -3,6 +3,7 @@
 import numpy as np
 
 from simtrial.kernels._jit import kernel
+from simtrial.kernels.ranks import rank_stats_from_sorted
 
 __all__ = ["rank_stats_from_values"]
 
@@ -17,7 +18,9 @@ def rank_stats_from_values(values, treated, assessed, out):
     """
     n = values.shape[1]
     keys = np.empty(n)
-    flags = np.empty(n, np.bool_)
+    flags = np.empty(n, np.int64)
+    sorted_keys = np.empty(n)
+    sorted_flags = np.empty(n, np.int64)
     for r in range(values.shape[0]):
         m = 0
         m_t = 0
@@ -28,19 +31,8 @@ def rank_stats_from_values(values, treated, assessed, out):
                 m_t += treated[i]
                 m += 1
         order = np.argsort(keys[:m], kind="mergesort")
-        rank_sum = 0.0
-        tie_term = 0.0
-        start = 0
-        while start < m:
-            stop = start + 1
-            while stop < m and keys[order[stop]] == keys[order[start]]:
-                stop += 1
-            ties = stop - start
-            average = start + (ties + 1) / 2
-            for j in range(start, stop):
-                if flags[order[j]]:
-                    rank_sum += average
-            tie_term += float(ties) ** 3 - ties
-            start = stop
+        for k in range(m):
+            sorted_keys[k] = keys[order[k]]
+            sorted_flags[k] = flags[order[k]]
         out[r, 0], out[r, 1] = m_t, m - m_t
-        out[r, 2], out[r, 3] = rank_sum - m_t * (m_t + 1) / 2, tie_term
+        out[r, 2], out[r, 3] = rank_stats_from_sorted(sorted_keys, sorted_flags, m, m_t)
