@@ -129,21 +129,48 @@ def test_runs_without_a_writable_numba_cache(tmp_path):
     np.random.default_rng(3).normal(0.0, 1.0, 500),
     np.random.default_rng(4).integers(0, 5, 300).astype(float),  # heavy ties
     np.array([2.5]),
+    np.array([np.inf, -np.inf, 0.0, np.inf, 5.0]),
 ])
-def test_bucket_sort_is_a_sort_whatever_the_buckets(values):
-    # normal_rank_stats sorts with buckets fitted to the expected range of the data; the buckets
-    # only change its speed: any values, tied or far outside the range, come out sorted.
-    from simtrial.kernels.ranks import _bucket_sort
+@pytest.mark.parametrize("fitted", [(0.0, 1.0, 0.0, 1.0), (50.0, 1e-3, -3.0, 1e3),
+                                    (0.0, 1e300, 0.0, 1.0)])
+def test_bucket_sort_is_a_sort_whatever_the_buckets(values, fitted):
+    # normal_rank_stats sorts with buckets fitted to the arms' distributions; the buckets only
+    # change its speed: any values, tied, far outside the buckets or infinite, come out sorted.
+    from simtrial.kernels.ranks import _bucket_sort, _quantile_buckets
 
     m = len(values)
-    in_t = np.arange(m) % 3 == 0
-    keys, key_in_t = np.empty(m), np.empty(m, np.bool_)
-    _bucket_sort(values, in_t, m, m, -1.0, 2.0, np.empty(m, np.int64), np.empty(m + 1, np.int64),
-                 keys, key_in_t)
-    order = np.argsort(values, kind="stable")
-    assert np.array_equal(keys, values[order])
+    m_t = m // 3
+    buckets = 2 * m
+    low, scale, table = _quantile_buckets(m_t, fitted[0], fitted[1], m - m_t, fitted[2], fitted[3],
+                                          buckets)
+    starts = np.zeros(buckets, np.int32)
+    keys, key_in_t = np.empty(m), np.empty(m, np.int64)
+    _bucket_sort(values, m, m_t, low, scale, table, np.empty(m, np.int32), starts, keys, key_in_t)
+    assert np.array_equal(keys, np.sort(values))
+    assert not starts.any()  # left as found, for the next replicate
+    in_t = np.arange(m) < m_t
     for value in np.unique(values):  # each value keeps its arm flags (in some order)
         assert sorted(key_in_t[keys == value]) == sorted(in_t[values == value])
+
+
+def test_quantile_buckets_spread_the_pooled_distribution():
+    # Each cell's bucket is floor(buckets * F(midpoint)), F the pooled normal mixture's cdf
+    # (recomputed with scipy.stats.norm); so 100,000 draws from the mixture fill each of 200
+    # buckets with about 500, give or take the cells' discretisation (a cell is about a bucket
+    # wide where the density peaks, so a bucket there holds one or two cells' probability).
+    from simtrial.kernels.ranks import _quantile_buckets
+
+    n_t, n_c, buckets = 650, 350, 200
+    low, scale, table = _quantile_buckets(n_t, 1.0, 2.0, n_c, -3.0, 0.5, buckets)
+    mid = low + (np.arange(len(table)) + 0.5) / scale
+    cdf = 0.65 * stats.norm.cdf(mid, 1.0, 2.0) + 0.35 * stats.norm.cdf(mid, -3.0, 0.5)
+    assert np.array_equal(table, np.minimum((cdf * buckets).astype(int), buckets - 1))
+    gen = np.random.default_rng(11)
+    arm_t = gen.random(100_000) < 0.65
+    x = np.where(arm_t, gen.normal(1.0, 2.0, 100_000), gen.normal(-3.0, 0.5, 100_000))
+    cells = np.clip((x - low) * scale, 0, len(table) - 1).astype(int)
+    counts = np.bincount(table[cells], minlength=buckets)
+    assert counts.min() > 0.4 * 500 and counts.max() < 1.6 * 500
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

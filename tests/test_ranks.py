@@ -79,19 +79,32 @@ def test_property_counting_ranks_equal_scipy_on_any_tied_data(x, y, alt_sign):
     assert mannwhitney(row, *alt_sign)[0] == ref.pvalue
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.integers(0, 2**32), st.integers(1, 40), st.integers(1, 40))
-def test_property_sorting_kernel_equals_scipy_on_its_own_draws(seed, n_t, n_c):
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32), st.integers(1, 60), st.integers(1, 60),
+       st.floats(-1e3, 1e3), st.floats(1e-3, 1e3), st.floats(-1e3, 1e3), st.floats(1e-3, 1e3),
+       st.sampled_from([0.0, 0.3]))
+def test_property_sorting_kernel_equals_scipy_on_its_own_draws(seed, n_t, n_c, mean_t, sd_t,
+                                                               mean_c, sd_c, drop):
     # normal_rank_stats draws treatment then control values from the generator (numba's
-    # Generator.normal gives numpy's stream), so numpy can redraw the same data for scipy.
+    # Generator gives numpy's streams: a dropout uniform, then the value if assessed), so
+    # numpy can redraw the same data for scipy; its buckets are fitted to the means and sds,
+    # which may put the arms far apart or one inside the other.
     out = np.empty((1, 4))
-    normal_rank_stats(np.random.default_rng(seed), n_t, n_c, 0.3, 1.0, 0.0, 2.0, 0.0, 0.0, out)
+    normal_rank_stats(np.random.default_rng(seed), n_t, n_c, mean_t, sd_t, mean_c, sd_c,
+                      drop, drop, out)
     gen = np.random.default_rng(seed)
-    x = np.array([gen.normal(0.3, 1.0) for _ in range(n_t)])
-    y = np.array([gen.normal(0.0, 2.0) for _ in range(n_c)])
-    ref = stats.mannwhitneyu(x, y, method="asymptotic")
-    assert out[0, 2] == ref.statistic
-    assert mannwhitney(out, "two-sided", 1)[0] == ref.pvalue
+
+    def arm(n, mean, sd):
+        return np.array([gen.normal(mean, sd) for _ in range(n)
+                         if drop == 0.0 or gen.random() >= drop])
+
+    x = arm(n_t, mean_t, sd_t)
+    y = arm(n_c, mean_c, sd_c)
+    assert (out[0, 0], out[0, 1]) == (len(x), len(y))
+    if len(x) and len(y):
+        ref = stats.mannwhitneyu(x, y, method="asymptotic")
+        assert out[0, 2] == ref.statistic
+        assert mannwhitney(out, "two-sided", 1)[0] == ref.pvalue
 
 
 def compositions(n, k):
