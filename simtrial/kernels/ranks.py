@@ -166,21 +166,21 @@ def rank_stats_from_counts(counts_t, counts_c):
     """``(u_t, tie_term)`` from the counts per level of two arms, levels lowest first.
 
     A level holding ``t = a + b`` patients (``a`` treated) occupies ranks ``below + 1`` to
-    ``below + t``, average ``below + (t + 1) / 2``; every rank is a multiple of 1/2, so the sums
-    are exact in float64.
+    ``below + t``, average ``below + (t + 1) / 2``; twice the rank sum is summed in integers.
+    Empty levels add nothing, so they need no branch (one cost about 10% at n = 100, when
+    which levels are empty varies from replicate to replicate).
     """
     below = 0
-    rank_sum = 0.0
+    twice_rank_sum = 0
     tie_term = 0.0
     m_t = 0
     for k in range(counts_t.shape[0]):
         ties = counts_t[k] + counts_c[k]
-        if ties > 0:
-            rank_sum += counts_t[k] * (below + (ties + 1) / 2)
-            tie_term += float(ties) ** 3 - ties
-            below += ties
-            m_t += counts_t[k]
-    return rank_sum - m_t * (m_t + 1) / 2, tie_term
+        twice_rank_sum += counts_t[k] * (2 * below + ties + 1)
+        tie_term += float(ties) ** 3 - ties
+        below += ties
+        m_t += counts_t[k]
+    return twice_rank_sum / 2 - m_t * (m_t + 1) / 2, tie_term
 
 
 @kernel
