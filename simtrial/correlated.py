@@ -26,7 +26,7 @@ from scipy import special
 
 from simtrial import rng
 from simtrial.distributions import level_probabilities
-from simtrial.kernels.values import rank_stats_from_values
+from simtrial.kernels.values import latent_level_rank_stats, rank_stats_from_values
 from simtrial.scenario import Endpoint, correlation_matrix
 from simtrial.stattests import STATISTICS
 
@@ -79,6 +79,9 @@ def simulate_group_chunk(group, correlations, n_t: int, n_c: int, seed: int, chu
     for ep, z in zip(group, latent, strict=True):
         dropout = np.where(treated, ep.dropout[0], ep.dropout[1])
         assessed = visit >= dropout
+        if STATISTICS[ep.test] == "ranks" and ep.kind in ("score", "ordinal"):
+            out.append(_level_ranks(ep, z, n_t, assessed))
+            continue
         values = np.empty_like(z)
         values[:, :n_t] = _outcome(ep, "treatment", z[:, :n_t])
         values[:, n_t:] = _outcome(ep, "control", z[:, n_t:])
@@ -94,8 +97,26 @@ def _outcome(ep: Endpoint, arm: str, z: np.ndarray) -> np.ndarray:
         return params["mean"] + params["sd"] * z
     if ep.distribution == "lognormal":
         return np.log(params["gmean"]) + np.log(params["gsd"]) * z
-    cdf = np.cumsum(level_probabilities(ep, arm))
-    return np.searchsorted(cdf[:-1], special.ndtr(z), side="right").astype(np.float64)
+    return np.searchsorted(_level_cuts(ep, arm), z, side="right").astype(np.float64)
+
+
+def _level_cuts(ep: Endpoint, arm: str) -> np.ndarray:
+    """Latent cut points of a score's or ordinal's levels.
+
+    They are ``Phi^{-1}`` of the cumulative probabilities, so level k has probability ``p_k``
+    and a level of probability 0 is never hit.
+    """
+    probs = level_probabilities(ep, arm)
+    cdf = np.minimum(np.cumsum(probs) / probs.sum(), 1.0)
+    return special.ndtri(cdf[:-1])
+
+
+def _level_ranks(ep: Endpoint, z: np.ndarray, n_t: int, assessed: np.ndarray) -> np.ndarray:
+    """Rank statistics of a score or ordinal endpoint, counted per level from the latents."""
+    out = np.empty((z.shape[0], 4))
+    latent_level_rank_stats(z, _level_cuts(ep, "treatment"), _level_cuts(ep, "control"), n_t,
+                            assessed, out)
+    return out
 
 
 def _counts(values, treated, assessed):

@@ -10,12 +10,12 @@ import math
 import numpy as np
 import pytest
 from conftest import scenario_text
-from exact import chisq_power_exact, ttest_power_exact
+from exact import chisq_power_exact, enumerated_rank_power, ttest_power_exact
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from simtrial.kernels.values import rank_stats_from_values
+from simtrial.kernels.values import latent_level_rank_stats, rank_stats_from_values
 from simtrial.scenario import ScenarioError, parse_scenario
 from simtrial.simulate import power
 
@@ -158,6 +158,47 @@ treatment = { p = 0.18 }
     truth_y = ttest_power_exact(n_t, n_c, 0.5, 1.0, 0.05, 0.1, 0.1)
     assert abs(res.endpoint("b").power - truth_b) <= 4 * mcse(truth_b)
     assert abs(res.endpoint("y0").power - truth_y) <= 4 * mcse(truth_y)
+
+
+def test_marginal_rank_power_of_a_correlated_ordinal_endpoint_is_exact():
+    # The ordinal endpoint is cut from its latent normal (Gaussian copula) and ranked by
+    # counting per level; its marginal power is the uncorrelated test's, computed exactly by
+    # enumerating both arms' multinomial counts (tests/exact.py, scipy.stats.mannwhitneyu).
+    ordinal = """
+[[endpoints]]
+id = "o"
+kind = "ordinal"
+test = "mannwhitney"
+better = "lower"
+control = { probs = [0.2, 0.5, 0.3] }
+treatment = { probs = [0.5, 0.3, 0.2] }
+"""
+    sc = scenario([ordinal, normal_endpoint(0, 0.5)], [("o", "y0", -0.6)], allocation=(10, 7))
+    res = power(sc, 17, reps=REPS, seed=18)
+    exact = enumerated_rank_power([0.5, 0.3, 0.2], [0.2, 0.5, 0.3], 10, 7)
+    assert abs(res.endpoint("o").power - exact) <= 4 * mcse(exact), (res.endpoint("o").power,
+                                                                     exact)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 40), st.integers(0, 2**32 - 1),
+       st.lists(st.sampled_from([-np.inf, -1.0, -0.2, 0.0, 0.3, 1.5, np.inf]), max_size=6))
+def test_latent_levels_rank_like_the_values_they_cut(n, seed, extra_cuts):
+    # latent_level_rank_stats counts levels (a cut at +inf: a level of probability 0; repeated
+    # cuts: empty levels) against the same data cut by np.searchsorted and ranked by sorting.
+    gen = np.random.default_rng(seed)
+    cuts_t = np.sort(np.concatenate([gen.normal(size=3), extra_cuts]))
+    cuts_c = np.sort(np.concatenate([gen.normal(size=3), extra_cuts]))
+    z = gen.normal(size=(3, n)) * 1.5
+    n_t = n // 2 + 1
+    assessed = gen.random((3, n)) < 0.8
+    out = np.empty((3, 4))
+    latent_level_rank_stats(z, cuts_t, cuts_c, n_t, assessed, out)
+    levels = np.concatenate([np.searchsorted(cuts_t, z[:, :n_t], side="right"),
+                             np.searchsorted(cuts_c, z[:, n_t:], side="right")], axis=1)
+    ref = np.empty((3, 4))
+    rank_stats_from_values(levels.astype(float), np.arange(n) < n_t, assessed, ref)
+    np.testing.assert_array_equal(out, ref)
 
 
 # --- procedures on the same draws -------------------------------------------------------------

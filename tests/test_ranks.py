@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+from exact import enumerated_rank_power
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -105,35 +106,6 @@ def test_property_sorting_kernel_equals_scipy_on_its_own_draws(seed, n_t, n_c, m
         ref = stats.mannwhitneyu(x, y, method="asymptotic")
         assert out[0, 2] == ref.statistic
         assert mannwhitney(out, "two-sided", 1)[0] == ref.pvalue
-
-
-def compositions(n, k):
-    """Every vector of k non-negative counts summing to n."""
-    if k == 1:
-        yield (n,)
-        return
-    for first in range(n + 1):
-        for rest in compositions(n - first, k - 1):
-            yield (first, *rest)
-
-
-def enumerated_rank_power(p_t, p_c, n_t, n_c, alternative="two-sided", alpha=0.05):
-    """Exact rejection probability of the asymptotic rank test on an ordinal outcome: every
-    pair of multinomial count vectors, its probability (scipy.stats.multinomial) and whether
-    scipy.stats.mannwhitneyu on the expanded data rejects."""
-    levels = np.arange(len(p_t))
-    arms = [[(c, stats.multinomial.pmf(c, n, p)) for c in compositions(n, len(p))]
-            for n, p in ((n_t, p_t), (n_c, p_c))]
-    total = 0.0
-    for c_t, w_t in arms[0]:
-        x = np.repeat(levels, c_t)
-        for c_c, w_c in arms[1]:
-            y = np.repeat(levels, c_c)
-            if len(set(x) | set(y)) == 1:
-                continue  # no variation: p = 1
-            p = stats.mannwhitneyu(x, y, method="asymptotic", alternative=alternative).pvalue
-            total += w_t * w_c * (p <= alpha)
-    return total
 
 
 @pytest.mark.parametrize("p_t, alternative", [
