@@ -12,7 +12,7 @@ a killed sweep loses no finished cell; ``resume=True`` computes only the missing
 file is rewritten in grid order once every cell is done, so its bytes do not depend on the
 order in which cells finished, on the number of jobs or on the backend. A sidecar
 ``FILE.meta.json`` holds the sweep's fingerprint (scenario data, grid, reps, seed, endpoints,
-version) and resuming a different sweep is refused.
+version and a digest of simtrial's source files) and resuming a different sweep is refused.
 """
 
 from __future__ import annotations
@@ -87,6 +87,20 @@ class SweepResult:
             raise ImportError("SweepResult.to_frame needs pandas, which simtrial does not "
                               "install: pip install pandas") from None
         return pd.DataFrame(list(self.rows), columns=list(self.columns))
+
+
+def code_digest() -> str:
+    """SHA-256 of simtrial's own source files (path and contents, in path order).
+
+    A sweep resumed by different code (an edit without a version bump) would mix results of
+    two programs in one file; the digest in the fingerprint refuses that.
+    """
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def parse_n_values(text: str) -> tuple[int, ...]:
@@ -322,7 +336,8 @@ class _Grid:
 
     def fingerprint(self, reps: int, seed: int) -> dict:
         data = json.dumps(_plain(self.scenario.raw), sort_keys=True).encode()
-        return {"simtrial_sweep": 1, "version": __version__, "scenario": self.scenario.name,
+        return {"simtrial_sweep": 1, "version": __version__, "code_sha256": code_digest(),
+                "scenario": self.scenario.name,
                 "scenario_sha256": hashlib.sha256(data).hexdigest(), "n": list(self.n_values),
                 "vary": {key: [list(v) if isinstance(v, tuple) else v for v in values]
                          for key, values in self.vary},
@@ -531,7 +546,7 @@ class _Output:
         if differ:
             raise ValueError(f"`out` {self.path} was written by a different sweep (it differs "
                              f"in: {', '.join(differ)}); resume needs the same scenario, grid, "
-                             "endpoints, reps, seed and simtrial version, or use --force to "
+                             "endpoints, reps, seed and simtrial code, or use --force to "
                              "start over")
         text = self.path.read_text(encoding="utf-8")
         lines = text[:text.rfind("\n") + 1].splitlines(keepends=True)  # drop a torn last line

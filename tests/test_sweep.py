@@ -183,6 +183,19 @@ def test_resume_of_a_different_sweep_is_refused(capsys, tmp_path, monkeypatch, c
     assert out.read_bytes() == before
 
 
+def test_resume_by_different_code_is_refused(capsys, tmp_path, monkeypatch):
+    # An edit to simtrial without a version bump changes its code digest: resuming would mix
+    # two programs' results in one file.
+    import simtrial.sweeps
+
+    out = tmp_path / "c.csv"
+    assert run(capsys, "--n", "100", "--reps", "100", "--out", out, "--quiet")[0] == 0
+    assert len(simtrial.sweeps.code_digest()) == 64
+    monkeypatch.setattr(simtrial.sweeps, "code_digest", lambda: "0" * 64)
+    code, _, err = run(capsys, "--n", "100", "--reps", "100", "--out", out, "--resume")
+    assert code == 2 and "code_sha256" in err
+
+
 def _builtin_text():
     """The built-in scenario with one number changed."""
     from importlib import resources
