@@ -140,8 +140,9 @@ def fisher(counts: np.ndarray, alternative: str, sign: int) -> np.ndarray:
     hypergeometric. The two-sided p-value sums the probabilities of the tables no more likely
     than the observed one, with R ``fisher.test``'s relative tolerance 1e-7; the one-sided
     p-value is the hypergeometric tail in the direction of benefit (R ``alternative =
-    "greater"`` when higher is better). Replicates are sorted by margins and the p-values of
-    each margin are computed once (:mod:`simtrial.kernels.fisher`).
+    "greater"`` when higher is better). Each table's p-value sums the pmf only where it is not
+    negligible; without dropout, replicates with the same total events may share one table of
+    p-values (:mod:`simtrial.kernels.fisher`).
 
     Examples
     --------
@@ -152,11 +153,9 @@ def fisher(counts: np.ndarray, alternative: str, sign: int) -> np.ndarray:
     from simtrial.kernels.fisher import fisher_pvalues
 
     counts = np.ascontiguousarray(counts, dtype=np.int64)
-    m_t, x_t, m_c, x_c = counts.T
-    order = np.lexsort((x_t + x_c, m_c, m_t))
     tail = 0 if alternative == "two-sided" else sign
     out = np.empty(len(counts))
-    fisher_pvalues(counts, order, tail, out)
+    fisher_pvalues(counts, tail, out)
     return out
 
 

@@ -1,11 +1,15 @@
 """Fisher's exact test against R fisher.test and scipy.stats.fisher_exact on the same tables."""
 
+import math
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from simtrial.kernels.fisher import fisher_pvalue, hypergeom_pvalues
 from simtrial.stattests import fisher
 
 SCIPY_ALTERNATIVE = {("two-sided", 1): "two-sided", ("one-sided", 1): "greater",
@@ -33,7 +37,7 @@ def test_two_sided_matches_r_fisher_test(r_ref, ref_id, row):
 
 @pytest.mark.parametrize("alternative, sign", list(SCIPY_ALTERNATIVE))
 def test_matches_scipy_on_many_tables_sharing_margins(alternative, sign):
-    # Fixed tables: many share margins, so the per-margin cache is exercised, in shuffled order.
+    # Fixed tables with varying numbers assessed (one p-value per table), some repeated.
     gen = np.random.default_rng(20261125)
     m_t = gen.integers(1, 45, 3000)
     m_c = gen.integers(1, 45, 3000)
@@ -59,6 +63,12 @@ def test_empty_arm_cannot_reject():
     np.testing.assert_array_equal(p, [1.0, 1.0])
 
 
+def test_empty_arm_in_every_replicate_and_no_replicates():
+    p = fisher(np.array([[0, 0, 10, 3], [0, 0, 10, 5]]), "two-sided", 1)
+    np.testing.assert_array_equal(p, [1.0, 1.0])
+    assert fisher(np.empty((0, 4), np.int64), "two-sided", 1).shape == (0,)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 80), st.integers(1, 80), st.data(),
        st.sampled_from(list(SCIPY_ALTERNATIVE)))
@@ -68,3 +78,60 @@ def test_property_equals_scipy_on_any_table(m_t, m_c, data, alt_sign):
     row = [m_t, x_t, m_c, x_c]
     got = fisher(np.array([row]), *alt_sign)[0]
     assert got == pytest.approx(scipy_fisher(row, *alt_sign), rel=1e-12)
+
+
+def r_rule_exact(m_t, m_c, s, x, tail):
+    """R fisher.test's p-value in exact integer arithmetic, rounded once to a float.
+
+    The hypergeometric pmf is proportional to ``C(m_t, y) C(m_c, s - y)``; two-sided, the
+    tables with ``d <= d_obs * (1 + 1e-7)`` count (R's ``relErr``), compared as integers.
+    """
+    lo, hi = max(0, s - m_c), min(s, m_t)
+    weight = {y: math.comb(m_t, y) * math.comb(m_c, s - y) for y in range(lo, hi + 1)}
+    if tail == 0:
+        counted = sum(w for w in weight.values() if w * 10**7 <= weight[x] * (10**7 + 1))
+    else:
+        counted = sum(w for y, w in weight.items() if (y - x) * tail >= 0)
+    return float(Fraction(counted, sum(weight.values())))
+
+
+@st.composite
+def margins_and_x(draw):
+    """Tables from 2 to ~5000 patients, with s and x often at the ends of their ranges."""
+    arm = st.one_of(st.integers(1, 12), st.integers(1, 2500))
+    m_t, m_c = draw(arm), draw(arm)
+    s = draw(st.one_of(st.just(0), st.just(m_t + m_c), st.integers(0, m_t + m_c)))
+    lo, hi = max(0, s - m_c), min(s, m_t)
+    x = draw(st.one_of(st.just(lo), st.just(hi), st.integers(lo, hi)))
+    return m_t, m_c, s, x
+
+
+@settings(max_examples=300, deadline=None)
+@given(margins_and_x(), st.sampled_from([0, 1, -1]))
+def test_property_one_table_equals_whole_support_exact_arithmetic_and_scipy(table, tail):
+    # The walk from the mode stops where the rest of the pmf is below TAIL_BOUND of its sums;
+    # the whole-support table, exact rational arithmetic and scipy must all agree with it.
+    m_t, m_c, s, x = table
+    work, pvalues = np.empty(m_t + 1), np.empty(m_t + 1)
+    got = fisher_pvalue(m_t, m_c, s, x, tail, work)
+    lo = hypergeom_pvalues(m_t, m_c, s, tail, pvalues, work, np.empty(m_t + 1, np.int64))
+    assert got == pytest.approx(pvalues[x - lo], rel=1e-12, abs=0)
+    # Below the smallest normal double (2.2e-308) the pmf relative to the mode's loses digits
+    # to underflow, in the walk as in the table: there only an absolute bound holds.
+    assert got == pytest.approx(r_rule_exact(m_t, m_c, s, x, tail), rel=1e-12, abs=1e-300)
+    alternative = {0: "two-sided", 1: "greater", -1: "less"}[tail]
+    want = stats.fisher_exact([[x, m_t - x], [s - x, m_c - s + x]], alternative).pvalue
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("alternative, sign", list(SCIPY_ALTERNATIVE))
+def test_without_dropout_shared_tables_equal_scipy(alternative, sign):
+    # Same numbers assessed in every replicate: replicates are grouped by total events, large
+    # groups share a table of p-values and small ones (the tails of s) get one walk each.
+    gen = np.random.default_rng(20260512)
+    for m_t, m_c, p in ((65, 35, 0.25), (936, 504, 0.22), (40, 40, 0.02)):
+        rows = np.column_stack([np.full(3000, m_t), gen.binomial(m_t, p, 3000),
+                                np.full(3000, m_c), gen.binomial(m_c, p, 3000)])
+        got = fisher(rows, alternative, sign)
+        want = np.array([scipy_fisher(r, alternative, sign) for r in rows])
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
