@@ -12,10 +12,13 @@ Choices made here (stated in every report):
 - The sensitivity analysis varies one number at a time at the chosen n, everything else as
   planned: the primary endpoint's effect (its treatment parameter) and dropout, and every
   number with basis "assumed" of the primary and key secondary endpoint (the one tested right
-  after the primary in the multiplicity family) and of the allocation. Location parameters are
-  varied so that the difference is 0.5 to 1.5 times the planned one, spreads by 0.75 to 1.25
-  times, dropout from 0 to 0.4 in both arms. Other assumed numbers (alpha, a design choice;
-  correlations; levels that do not change the test) are listed, not varied.
+  after the primary in the multiplicity family), of the allocation and of the correlations
+  that involve either. Location parameters are varied so that the difference is 0.5 to 1.5
+  times the planned one, spreads by 0.75 to 1.25 times, dropout from 0 to 0.4 in both arms,
+  correlations from 0 to 1.5 times the planned one (within -/+ 0.95; a value no joint normal
+  can have with the other correlations is skipped). Correlations change no endpoint's own
+  test, only what a multiplicity procedure does with several. Other assumed numbers (alpha, a
+  design choice; levels that do not change the test) are listed, not varied.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ CURVE_FACTORS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 EFFECT_FACTORS = (0.5, 0.75, 1.0, 1.25, 1.5)
 SPREAD_FACTORS = (0.75, 0.9, 1.0, 1.1, 1.25)
 DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.4)
+CORRELATION_FACTORS = (0.0, 0.5, 1.0, 1.5)  # times the planned rho, within -/+ 0.95
 ALLOCATIONS = ((1, 1), (2, 1), (3, 1))
 FILES = ("report.md", "results.json", "power_curve.png", "sensitivity.png")
 
@@ -281,6 +285,10 @@ def _sensitivity(sc, primary, secondary, n, reps, seed, jobs, shown):
             if (prov.basis == "assumed" and parts[:2] == ["endpoints", ep_id]
                     and parts[2] in ("treatment", "control")):
                 keys[key] = None
+    for (a, b), _ in sc.correlations:
+        prov = sc.provenance.get(f"correlations.{a}.{b}")
+        if {a, b} & {primary, secondary} and prov is not None and prov.basis == "assumed":
+            keys[f"correlations.{a}.{b}"] = None
     prov = sc.provenance.get("trial.allocation")
     if prov is not None and prov.basis == "assumed":
         keys["trial.allocation"] = None
@@ -292,8 +300,11 @@ def _sensitivity(sc, primary, secondary, n, reps, seed, jobs, shown):
             continue
         rows = []
         for value in values:
-            res = power(sc.with_values({key: value}), n, reps=reps, seed=seed,
-                        endpoints=shown, jobs=jobs)
+            try:
+                varied = sc.with_values({key: value})
+            except ScenarioError:  # a correlation no joint normal can have with the others
+                continue
+            res = power(varied, n, reps=reps, seed=seed, endpoints=shown, jobs=jobs)
             rows.append({"value": list(value) if isinstance(value, tuple) else value,
                          "power": {e.id: {"power": e.power, "mcse": e.mcse}
                                    for e in res.endpoints}})
@@ -310,6 +321,11 @@ def _grid(sc: Scenario, key: str):
         values = [planned, *(a for a in ALLOCATIONS if a != planned)]
         return None, values, "allocation (treatment:control)"
     parts = key.split(".")
+    if parts[0] == "correlations":
+        rho = _value_of(sc, key)
+        values = [float(f"{max(-0.95, min(0.95, rho * f)):.4g}") + 0.0  # + 0.0: no -0
+                  for f in CORRELATION_FACTORS]
+        return rho, values, f"latent correlation of {parts[1]} and {parts[2]}"
     ep = sc.endpoint(parts[1])
     if parts[2] == "dropout":
         planned = ep.dropout[0] if ep.dropout[0] == ep.dropout[1] else None
@@ -507,8 +523,10 @@ def _sensitivity_lines(sc: Scenario, r: dict) -> list[str]:
     shown = sens["endpoints"]
     lines = [f"One number varied at a time at n = {sens['n_total']}, everything else as "
              f"planned; {sens['reps']} simulated trials per row, seed {sens['seed']}. Varied: "
-             "the primary endpoint's effect and dropout, and every assumed number of the "
-             "primary and key secondary endpoint.", ""]
+             "the primary endpoint's effect and dropout, every assumed number of the "
+             "primary and key secondary endpoint, and the assumed correlations involving either "
+             "(they change no endpoint's own test, only what the multiplicity procedure does "
+             "with several).", ""]
     header = ["number", "value", *(f"power {e} (MCSE)" for e in shown)]
     rows = []
     for item in sens["items"]:
@@ -519,8 +537,8 @@ def _sensitivity_lines(sc: Scenario, r: dict) -> list[str]:
                            for e in shown)])
     lines += [_md_table(header, rows), ""]
     if sens["not_varied"]:
-        lines += ["Assumed numbers not varied here (design choices, correlations, or levels "
-                  "the tests do not depend on): "
+        lines += ["Assumed numbers not varied here (design choices, correlations of other "
+                  "endpoints, or levels the tests do not depend on): "
                   + ", ".join(f"`{k}`" for k in sens["not_varied"]) + ".", ""]
     if _figure_items(sens):
         lines.append("![Power at the chosen n as each number varies](sensitivity.png)")

@@ -256,8 +256,10 @@ class Scenario:
         values : dict
             Dotted key -> new value. Keys: ``trial.alpha``, ``trial.allocation`` (a pair),
             ``endpoints.<id>.dropout`` (both arms), ``endpoints.<id>.dropout.<arm>``,
-            ``endpoints.<id>.<arm>.<param>`` with arm ``treatment`` or ``control``.
-            A replaced number loses its provenance: it is now the caller's.
+            ``endpoints.<id>.<arm>.<param>`` with arm ``treatment`` or ``control``,
+            ``correlations.<id>.<id>`` (a pair's latent correlation, either order; a pair
+            the scenario does not list is added). A replaced number loses its provenance: it
+            is now the caller's.
 
         Returns
         -------
@@ -276,6 +278,9 @@ class Scenario:
         (0.35, 0.025)
         >>> "endpoints.walk_lln.control.p" in sc2.provenance
         False
+        >>> sc3 = sc.with_values({"correlations.walk_m.walk_lln": -0.5})
+        >>> [rho for pair, rho in sc3.correlations if set(pair) == {"walk_lln", "walk_m"}]
+        [-0.5]
         """
         data = copy.deepcopy(_thaw(self.raw))
         for key, value in values.items():
@@ -402,10 +407,24 @@ def _assign(data: dict, key: str, value: Any, scenario: Scenario) -> None:
         if parts[2] in ARMS and len(parts) == 4 and parts[3] in ep.treatment:
             table[parts[2]][parts[3]] = value
             return
+    if parts[:1] == ["correlations"] and len(parts) == 3:
+        ids = [ep.id for ep in scenario.endpoints]
+        for endpoint_id in parts[1:]:
+            if endpoint_id not in ids:
+                raise ScenarioError(f"{scenario.source}: {key}: unknown endpoint "
+                                    f"{endpoint_id!r} (endpoints: {', '.join(ids)})")
+        tables = data.setdefault("correlations", [])
+        for table in tables:
+            if set(table["endpoints"]) == set(parts[1:]):
+                table["rho"] = value
+                return
+        tables.append({"endpoints": parts[1:], "rho": value})
+        return
     raise ScenarioError(
         f"{scenario.source}: {key}: not a number of the scenario (allowed: trial.alpha, "
         "trial.allocation, endpoints.<id>.dropout, endpoints.<id>.dropout.<arm>, "
-        "endpoints.<id>.<arm>.<param> with arm treatment or control)")
+        "endpoints.<id>.<arm>.<param> with arm treatment or control, "
+        "correlations.<id>.<id>)")
 
 
 def _freeze(data: Any) -> Any:

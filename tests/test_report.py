@@ -163,12 +163,19 @@ def test_report_sensitivity_varies_the_assumed_numbers(written):
     results = json.loads((written / "results.json").read_text())
     keys = [item["key"] for item in results["sensitivity"]["items"]]
     assert keys == ["endpoints.walk_lln.treatment.p", "endpoints.walk_lln.dropout",
-                    "endpoints.walk_lln.control.p", "endpoints.sf36_gh.treatment.mean"]
+                    "endpoints.walk_lln.control.p", "endpoints.sf36_gh.treatment.mean",
+                    "correlations.walk_lln.walk_m", "correlations.sf36_gh.walk_m",
+                    "correlations.walk_lln.sf36_gh"]
     assert results["sensitivity"]["endpoints"] == ["walk_lln", "sf36_gh"]
     dropout = next(i for i in results["sensitivity"]["items"]
                    if i["key"] == "endpoints.walk_lln.dropout")
     powers = [r["power"]["walk_lln"]["power"] for r in dropout["rows"]]
     assert powers == sorted(powers, reverse=True)  # more dropout, less power (0 to 0.4)
+    rho = next(i for i in results["sensitivity"]["items"]
+               if i["key"] == "correlations.walk_lln.sf36_gh")
+    assert [r["value"] for r in rho["rows"]] == [0.0, -0.125, -0.25, -0.375]
+    # a correlation changes no endpoint's own test: the primary's power stays put (same draws)
+    assert len({r["power"]["walk_lln"]["power"] for r in rho["rows"]}) == 1
 
 
 def test_report_is_github_markdown(written):

@@ -143,6 +143,25 @@ def test_with_values_revalidates_and_names_the_key():
         sc.with_values({"trial.colour": 1})
 
 
+def test_with_values_sets_correlations_by_pair():
+    sc = load_scenario("msc-covid19")
+    rho = dict((frozenset(pair), r) for pair, r in sc.correlations)
+    changed = sc.with_values({"correlations.walk_m.walk_lln": -0.5,  # either order
+                              "correlations.ct_normal.walk_m": 0.2})  # a pair not listed: added
+    new = dict((frozenset(pair), r) for pair, r in changed.correlations)
+    assert new[frozenset(("walk_lln", "walk_m"))] == -0.5
+    assert new[frozenset(("ct_normal", "walk_m"))] == 0.2
+    assert new[frozenset(("sf36_gh", "walk_m"))] == rho[frozenset(("sf36_gh", "walk_m"))]
+    assert "correlations.walk_lln.walk_m" not in changed.provenance  # now the caller's number
+    with pytest.raises(ScenarioError, match=r"correlations\[0\]\.rho: 1\.5 is out of range"):
+        sc.with_values({"correlations.walk_lln.walk_m": 1.5})
+    with pytest.raises(ScenarioError, match="not positive definite"):
+        # walk_lln ~ -walk_m and walk_m ~ sf36_gh cannot go with walk_lln ~ +sf36_gh
+        sc.with_values({"correlations.walk_lln.sf36_gh": 0.9})
+    with pytest.raises(ScenarioError, match="correlations.walk_m.nope: unknown endpoint 'nope'"):
+        sc.with_values({"correlations.walk_m.nope": 0.1})
+
+
 # --- round trip: a scenario written as TOML reads back as the same scenario -----------------
 
 def _toml_value(v):
