@@ -3,6 +3,7 @@
 import sys
 
 import numba
+from numba.core.caching import FunctionCache
 
 __all__ = ["kernel"]
 
@@ -20,16 +21,49 @@ def kernel(function):
     When numba finds no writable cache directory (``NUMBA_CACHE_DIR``, the package's
     ``__pycache__``, the user cache), it refuses ``cache=True`` with a RuntimeError at
     decoration (numba.core.caching: "cannot cache function ...: no locator available"). The
-    kernel is then compiled in memory in every process, and one notice says so on stderr.
+    kernel is then compiled in memory in every process, and one notice says so on stderr. A
+    directory that fails later, when the code is saved, is handled by :class:`_GuardedCache`.
     """
+    dispatcher = numba.njit(**_OPTIONS)(function)
     try:
-        return numba.njit(cache=True, **_OPTIONS)(function)
+        # What cache=True does (numba's Dispatcher.enable_caching), with the saving guarded.
+        dispatcher._cache = _GuardedCache(function)
     except RuntimeError as error:
         if "no locator available" not in str(error):
             raise
-        if not _notified:
-            _notified.append(True)
-            print("simtrial: notice: no writable numba cache directory, so kernels are compiled "
-                  "in every run (set NUMBA_CACHE_DIR to a writable directory to cache them)",
-                  file=sys.stderr)
-        return numba.njit(cache=False, **_OPTIONS)(function)
+        _notice("no writable numba cache directory, so kernels are compiled in every run (set "
+                "NUMBA_CACHE_DIR to a writable directory to cache them)")
+    return dispatcher
+
+
+class _GuardedCache(FunctionCache):
+    """numba's cache of a kernel's machine code, which gives up when saving fails.
+
+    A cache directory can pass numba's check at decoration and fail when the code is saved:
+    disk full, quota, directory removed or made read-only. numba 0.68
+    (``Cache.save_overload``, ``_guard_against_spurious_io_errors``) then lets the OSError out
+    of the kernel's first call, with no warning (it swallows only EACCES, and only on
+    Windows), although the compiled code is already in memory. Here the first failure prints
+    one notice, and no kernel tries to save again in this process.
+    """
+
+    gave_up = False  # for every kernel of the process
+
+    def save_overload(self, sig, data):
+        """Save the compiled code, unless saving has failed before in this process."""
+        if _GuardedCache.gave_up:
+            return
+        try:
+            super().save_overload(sig, data)
+        except OSError as error:
+            _GuardedCache.gave_up = True
+            _notice(f"could not save compiled kernels in the numba cache ({error}), so they are "
+                    "compiled in memory, in every run until it can (set NUMBA_CACHE_DIR to a "
+                    "writable directory with free space)")
+
+
+def _notice(message):
+    """Print ``simtrial: notice: message`` on stderr, for the first notice of the process only."""
+    if not _notified:
+        _notified.append(message)
+        print(f"simtrial: notice: {message}", file=sys.stderr)

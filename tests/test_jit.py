@@ -1,0 +1,87 @@
+"""The kernel decorator: machine code cached on disk, and a cache directory that fails."""
+
+import errno
+import json
+import os
+import subprocess
+import sys
+
+import numba
+import pytest
+from numba.core import caching
+
+from simtrial.kernels import _jit
+from simtrial.kernels._jit import kernel
+from simtrial.simulate import power
+
+# The CLI, with every write to the numba cache failing as on a full disk. numba's check of the
+# directory at decoration (a temporary file) still passes: only saving compiled code fails.
+FULL_DISK_CLI = """
+import errno, sys
+from numba.core import caching
+
+def full_disk(self, filepath):
+    raise OSError(errno.ENOSPC, "No space left on device", filepath)
+
+caching.IndexDataCacheFile._open_for_write = full_disk
+from simtrial.cli import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """NUMBA_CACHE_DIR for kernels decorated in the test, and no notice printed before."""
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(_jit, "_notified", [])
+    monkeypatch.setattr(_jit._GuardedCache, "gave_up", False)
+    return tmp_path
+
+
+def test_kernels_are_cached_on_disk(cache_dir):
+    def twice(x):
+        return 2 * x
+
+    assert kernel(twice)(4) == 8
+    again = kernel(twice)  # a new process would decorate it again, and load it
+    assert again(4) == 8
+    assert sum(again.stats.cache_hits.values()) == 1
+    assert list(cache_dir.rglob("*twice*.nbi"))
+
+
+def test_a_failed_save_gives_one_notice_and_no_second_try(cache_dir, monkeypatch, capsys):
+    writes = []
+
+    def full_disk(self, filepath):
+        writes.append(filepath)
+        raise OSError(errno.ENOSPC, "No space left on device", filepath)
+
+    monkeypatch.setattr(caching.IndexDataCacheFile, "_open_for_write", full_disk)
+
+    def twice(x):
+        return 2 * x
+
+    def thrice(x):
+        return 3 * x
+
+    assert kernel(twice)(4) == 8
+    assert kernel(thrice)(4) == 12
+    assert len(writes) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("simtrial: notice: could not save compiled kernels")
+    assert "No space left on device" in lines[0]
+
+
+def test_cli_runs_when_the_cache_directory_fails_on_save(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    args = ["power", "--n", "100", "--reps", "1000", "--endpoint", "msc_ae", "--format", "json"]
+    run = subprocess.run([sys.executable, "-c", FULL_DISK_CLI, *args], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith("simtrial: notice: could not save compiled kernels")
+    ours = power("msc-covid19", 100, reps=1000, endpoints=["msc_ae"]).endpoints[0].power
+    assert json.loads(run.stdout)["endpoints"][0]["power"] == ours
+    assert not list((tmp_path / "cache").rglob("*.nb*"))  # nothing half written
