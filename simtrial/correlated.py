@@ -25,7 +25,8 @@ import numpy as np
 from scipy import special
 
 from simtrial import rng
-from simtrial.distributions import level_probabilities
+from simtrial.distributions import level_probabilities, normal_scale
+from simtrial.kernels.ranks import quantile_buckets
 from simtrial.kernels.values import latent_level_rank_stats, rank_stats_from_values
 from simtrial.scenario import Endpoint, correlation_matrix
 from simtrial.stattests import STATISTICS
@@ -85,7 +86,10 @@ def simulate_group_chunk(group, correlations, n_t: int, n_c: int, seed: int, chu
         values = np.empty_like(z)
         values[:, :n_t] = _outcome(ep, "treatment", z[:, :n_t])
         values[:, n_t:] = _outcome(ep, "control", z[:, n_t:])
-        out.append(_STATISTICS[STATISTICS[ep.test]](values, treated, assessed))
+        if STATISTICS[ep.test] == "ranks":
+            out.append(_value_ranks(ep, values, n_t, assessed))
+        else:
+            out.append(_STATISTICS[STATISTICS[ep.test]](values, treated, assessed))
     return out
 
 
@@ -93,10 +97,9 @@ def _outcome(ep: Endpoint, arm: str, z: np.ndarray) -> np.ndarray:
     params = getattr(ep, arm)
     if ep.distribution == "bernoulli":
         return (z > special.ndtri(1.0 - params["p"])).astype(np.float64)
-    if ep.distribution == "normal":
-        return params["mean"] + params["sd"] * z
-    if ep.distribution == "lognormal":
-        return np.log(params["gmean"]) + np.log(params["gsd"]) * z
+    if ep.distribution in ("normal", "lognormal"):
+        mean, sd = normal_scale(ep, arm)
+        return mean + sd * z
     return np.searchsorted(_level_cuts(ep, arm), z, side="right").astype(np.float64)
 
 
@@ -137,10 +140,14 @@ def _moments(values, treated, assessed):
     return np.stack(columns, axis=1)
 
 
-def _ranks(values, treated, assessed):
+def _value_ranks(ep: Endpoint, values: np.ndarray, n_t: int, assessed: np.ndarray) -> np.ndarray:
+    """Rank statistics of a normal or log-normal endpoint (values on the normal scale)."""
+    n = values.shape[1]
     out = np.empty((values.shape[0], 4))
-    rank_stats_from_values(values, treated, assessed, out)
+    buckets = quantile_buckets(n_t, *normal_scale(ep, "treatment"), n - n_t,
+                                *normal_scale(ep, "control"), 2 * n)
+    rank_stats_from_values(values, n_t, assessed, *buckets, out)
     return out
 
 
-_STATISTICS = {"counts": _counts, "moments": _moments, "ranks": _ranks}
+_STATISTICS = {"counts": _counts, "moments": _moments}

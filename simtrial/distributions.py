@@ -30,8 +30,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
-__all__ = ["fit_score", "level_probabilities", "score_levels", "score_probabilities",
-           "score_quantile", "score_summary"]
+__all__ = ["fit_score", "level_probabilities", "normal_scale", "score_levels",
+           "score_probabilities", "score_quantile", "score_summary"]
 
 #: Most levels a score grid may have.
 MAX_LEVELS = 10_001
@@ -125,6 +125,26 @@ def _probabilities(kind: str, scale, params: tuple) -> np.ndarray:
         return probs / probs.sum()
     mu, sigma = fit_score(*scale, dict(params))
     return score_probabilities(*scale, mu, sigma)
+
+
+def normal_scale(endpoint, arm: str) -> tuple[float, float]:
+    """(mean, sd) of a normal outcome in one arm, or of the log of a log-normal one.
+
+    t tests of titres run on the log scale (log Y ~ N(log gmean, log gsd)), and ranks do not
+    change under exp(), so log-normal endpoints are simulated on the log scale.
+
+    Examples
+    --------
+    >>> from simtrial.scenario import load_scenario
+    >>> sc = load_scenario("msc-covid19")
+    >>> mean, sd = normal_scale(sc.endpoint("nab_titre"), "control")
+    >>> bool(np.isclose(np.exp(mean), sc.endpoint("nab_titre").control["gmean"]))
+    True
+    """
+    params = getattr(endpoint, arm)
+    if endpoint.distribution == "lognormal":
+        return float(np.log(params["gmean"])), float(np.log(params["gsd"]))
+    return params["mean"], params["sd"]
 
 
 def level_probabilities(endpoint, arm: str) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 from simtrial import analytic, exact, rng, safety
 from simtrial._version import __version__
 from simtrial.correlated import correlated_groups, simulate_group_chunk
-from simtrial.distributions import level_probabilities, score_levels
+from simtrial.distributions import level_probabilities, normal_scale, score_levels
 from simtrial.kernels.binary import binomial_counts
 from simtrial.kernels.continuous import normal_chi2_moments
 from simtrial.kernels.grid import grid_moments
@@ -161,15 +161,8 @@ def _bernoulli(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> 
 
 
 def _normal_parameters(ep: Endpoint) -> tuple[float, float, float, float]:
-    """(mean_t, sd_t, mean_c, sd_c) of a normal outcome, or of the log of a log-normal one.
-
-    t tests of titres run on the log scale (log Y ~ N(log gmean, log gsd)), and ranks do not
-    change under exp(), so log-normal endpoints are simulated on the log scale.
-    """
-    if ep.distribution == "lognormal":
-        return tuple(float(np.log(arm[name])) for arm in (ep.treatment, ep.control)
-                     for name in ("gmean", "gsd"))
-    return ep.treatment["mean"], ep.treatment["sd"], ep.control["mean"], ep.control["sd"]
+    """(mean_t, sd_t, mean_c, sd_c) on the normal scale (:func:`normal_scale`)."""
+    return (*normal_scale(ep, "treatment"), *normal_scale(ep, "control"))
 
 
 def _normal(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:

@@ -136,16 +136,16 @@ def test_runs_without_a_writable_numba_cache(tmp_path):
 def test_bucket_sort_is_a_sort_whatever_the_buckets(values, fitted):
     # normal_rank_stats sorts with buckets fitted to the arms' distributions; the buckets only
     # change its speed: any values, tied, far outside the buckets or infinite, come out sorted.
-    from simtrial.kernels.ranks import _bucket_sort, _quantile_buckets
+    from simtrial.kernels.ranks import bucket_sort, quantile_buckets
 
     m = len(values)
     m_t = m // 3
     buckets = 2 * m
-    low, scale, table = _quantile_buckets(m_t, fitted[0], fitted[1], m - m_t, fitted[2], fitted[3],
+    low, scale, table = quantile_buckets(m_t, fitted[0], fitted[1], m - m_t, fitted[2], fitted[3],
                                           buckets)
     starts = np.zeros(buckets, np.int32)
     keys, key_in_t = np.empty(m), np.empty(m, np.int64)
-    _bucket_sort(values, m, m_t, low, scale, table, np.empty(m, np.int32), starts, keys, key_in_t)
+    bucket_sort(values, m, m_t, low, scale, table, np.empty(m, np.int32), starts, keys, key_in_t)
     assert np.array_equal(keys, np.sort(values))
     assert not starts.any()  # left as found, for the next replicate
     in_t = np.arange(m) < m_t
@@ -158,10 +158,10 @@ def test_quantile_buckets_spread_the_pooled_distribution():
     # (recomputed with scipy.stats.norm); so 100,000 draws from the mixture fill each of 200
     # buckets with about 500, give or take the cells' discretisation (a cell is about a bucket
     # wide where the density peaks, so a bucket there holds one or two cells' probability).
-    from simtrial.kernels.ranks import _quantile_buckets
+    from simtrial.kernels.ranks import quantile_buckets
 
     n_t, n_c, buckets = 650, 350, 200
-    low, scale, table = _quantile_buckets(n_t, 1.0, 2.0, n_c, -3.0, 0.5, buckets)
+    low, scale, table = quantile_buckets(n_t, 1.0, 2.0, n_c, -3.0, 0.5, buckets)
     mid = low + (np.arange(len(table)) + 0.5) / scale
     cdf = 0.65 * stats.norm.cdf(mid, 1.0, 2.0) + 0.35 * stats.norm.cdf(mid, -3.0, 0.5)
     assert np.array_equal(table, np.minimum((cdf * buckets).astype(int), buckets - 1))

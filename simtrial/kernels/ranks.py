@@ -15,8 +15,8 @@ import numpy as np
 
 from simtrial.kernels._jit import kernel
 
-__all__ = ["grid_rank_stats", "level_counts", "normal_rank_stats", "rank_stats_from_counts",
-           "rank_stats_from_sorted"]
+__all__ = ["bucket_sort", "grid_rank_stats", "level_counts", "normal_rank_stats",
+           "quantile_buckets", "rank_stats_from_counts", "rank_stats_from_sorted"]
 
 
 @kernel
@@ -49,9 +49,9 @@ def normal_rank_stats(rng, n_t, n_c, mean_t, sd_t, mean_c, sd_c, drop_t, drop_c,
     probability zero. Log-normal outcomes use this kernel on the log scale (ranks do not change
     under a monotone transformation).
 
-    The values are sorted in linear expected time by :func:`_bucket_sort`, into ``2 n``
+    The values are sorted in linear expected time by :func:`bucket_sort`, into ``2 n``
     buckets of equal probability under the two arms' pooled distribution
-    (:func:`_quantile_buckets`), so that a bucket holds about half a value whatever the means
+    (:func:`quantile_buckets`), so that a bucket holds about half a value whatever the means
     and sds. The buckets only make the sort fast; it is exact for any values.
     """
     n = n_t + n_c
@@ -59,12 +59,12 @@ def normal_rank_stats(rng, n_t, n_c, mean_t, sd_t, mean_c, sd_c, drop_t, drop_c,
     keys = np.empty(n)
     key_in_t = np.empty(n, np.int64)
     bucket = np.empty(n, np.int32)
-    low, scale, table = _quantile_buckets(n_t, mean_t, sd_t, n_c, mean_c, sd_c, 2 * n)
+    low, scale, table = quantile_buckets(n_t, mean_t, sd_t, n_c, mean_c, sd_c, 2 * n)
     starts = np.zeros(2 * n, np.int32)
     for r in range(out.shape[0]):
         m_t = _draw_normal(rng, n_t, mean_t, sd_t, drop_t, values, 0)
         m = _draw_normal(rng, n_c, mean_c, sd_c, drop_c, values, m_t)
-        _bucket_sort(values, m, m_t, low, scale, table, bucket, starts, keys, key_in_t)
+        bucket_sort(values, m, m_t, low, scale, table, bucket, starts, keys, key_in_t)
         out[r, 0], out[r, 1] = m_t, m - m_t
         out[r, 2], out[r, 3] = rank_stats_from_sorted(keys, key_in_t, m, m_t)
 
@@ -102,7 +102,7 @@ def rank_stats_from_sorted(keys, key_in_t, m, m_t):
 
 
 @kernel
-def _quantile_buckets(n_t, mean_t, sd_t, n_c, mean_c, sd_c, buckets):
+def quantile_buckets(n_t, mean_t, sd_t, n_c, mean_c, sd_c, buckets):
     """A monotone map of values to ``buckets`` of about equal probability: ``(low, scale, table)``.
 
     The pooled distribution of the two arms (normal mixture weighted by ``n_t``, ``n_c``) is
@@ -127,10 +127,10 @@ def _quantile_buckets(n_t, mean_t, sd_t, n_c, mean_c, sd_c, buckets):
 
 
 @kernel
-def _bucket_sort(values, m, m_t, low, scale, table, bucket, starts, keys, key_in_t):
+def bucket_sort(values, m, m_t, low, scale, table, bucket, starts, keys, key_in_t):
     """Sort ``values[:m]`` into ``keys[:m]``, ``key_in_t[:m]`` (1 for the first ``m_t``).
 
-    A counting sort by bucket (``low``, ``scale``, ``table`` from :func:`_quantile_buckets`;
+    A counting sort by bucket (``low``, ``scale``, ``table`` from :func:`quantile_buckets`;
     ``starts`` holds a zero per bucket and is left so) followed by an insertion sort, which
     only moves the few values that share a bucket with a larger one.
     """

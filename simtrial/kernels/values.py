@@ -3,39 +3,41 @@
 import numpy as np
 
 from simtrial.kernels._jit import kernel
-from simtrial.kernels.ranks import rank_stats_from_counts, rank_stats_from_sorted
+from simtrial.kernels.ranks import bucket_sort, rank_stats_from_counts, rank_stats_from_sorted
 
 __all__ = ["latent_level_rank_stats", "rank_stats_from_values"]
 
 
 @kernel
-def rank_stats_from_values(values, treated, assessed, out):
+def rank_stats_from_values(values, n_t, assessed, low, scale, table, out):
     """Fill ``out[r] = (m_t, m_c, u_t, tie_term)`` from each replicate's patient values.
 
-    ``values``, ``assessed`` have shape (reps, n) and ``treated`` shape (n,). Ranks are average
-    ranks of the assessed values (ties share them); ``tie_term`` is ``sum(t**3 - t)`` over the
-    groups of tied values, as in :mod:`simtrial.kernels.ranks`.
+    ``values`` and ``assessed`` have shape (reps, n), the first ``n_t`` columns treated. Ranks
+    are average ranks of the assessed values (ties share them); ``tie_term`` is
+    ``sum(t**3 - t)`` over the groups of tied values, as in :mod:`simtrial.kernels.ranks`.
+    The values are sorted by the bucket sort of :func:`simtrial.kernels.ranks.normal_rank_stats`
+    with the buckets ``low``, ``scale``, ``table`` of
+    :func:`simtrial.kernels.ranks.quantile_buckets` (fitted to the arms' normal
+    distributions: they only make the sort fast, it is exact for any values).
     """
     n = values.shape[1]
+    assessed_values = np.empty(n)
     keys = np.empty(n)
-    flags = np.empty(n, np.int64)
-    sorted_keys = np.empty(n)
-    sorted_flags = np.empty(n, np.int64)
+    key_in_t = np.empty(n, np.int64)
+    bucket = np.empty(n, np.int32)
+    starts = np.zeros(table[table.shape[0] - 1] + 1, np.int32)
     for r in range(values.shape[0]):
         m = 0
-        m_t = 0
-        for i in range(n):
-            if assessed[r, i]:
-                keys[m] = values[r, i]
-                flags[m] = treated[i]
-                m_t += treated[i]
-                m += 1
-        order = np.argsort(keys[:m], kind="mergesort")
-        for k in range(m):
-            sorted_keys[k] = keys[order[k]]
-            sorted_flags[k] = flags[order[k]]
+        for i in range(n_t):  # branch-free: overwritten unless assessed
+            assessed_values[m] = values[r, i]
+            m += assessed[r, i]
+        m_t = m
+        for i in range(n_t, n):
+            assessed_values[m] = values[r, i]
+            m += assessed[r, i]
+        bucket_sort(assessed_values, m, m_t, low, scale, table, bucket, starts, keys, key_in_t)
         out[r, 0], out[r, 1] = m_t, m - m_t
-        out[r, 2], out[r, 3] = rank_stats_from_sorted(sorted_keys, sorted_flags, m, m_t)
+        out[r, 2], out[r, 3] = rank_stats_from_sorted(keys, key_in_t, m, m_t)
 
 
 @kernel
