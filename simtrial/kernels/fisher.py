@@ -69,6 +69,11 @@ def fisher_pvalue(m_t, m_c, s, x, tail, work):
         0: two-sided; 1: upper tail ``P(X >= x)``; -1: lower tail ``P(X <= x)``.
     work : float64 array
         Scratch space of length at least ``hi - lo + 1``.
+
+    Examples
+    --------
+    >>> round(fisher_pvalue(15, 15, 13, 3, 0, np.empty(16)), 6)  # R fisher.test: 0.0253277
+    0.025328
     """
     lo, hi, mode = _support(m_t, m_c, s)
     work[mode - lo] = 1.0
