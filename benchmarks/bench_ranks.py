@@ -9,8 +9,9 @@ second and the ratios:
    (``Generator.choice``), then ``scipy.stats.mannwhitneyu(x, y, axis=1,
    method="asymptotic")`` in blocks of 2000 replicates; also against scipy's test alone (data
    drawn beforehand, not timed).
-2. Binary endpoint, Fisher's exact test: ``simtrial.power`` (per-margin p-value tables) against
-   ``scipy.stats.fisher_exact`` called once per replicate on the same kind of tables.
+2. Binary endpoint, Fisher's exact test: ``simtrial.power`` (each table's p-value from the pmf
+   around the mode) against ``scipy.stats.fisher_exact`` called once per replicate on the same
+   kind of tables.
 
 Each rate is the best of three runs after a warm-up call (compilation is not counted).
 """
