@@ -155,7 +155,15 @@ def t_cdf(t, df, out):
 
 @kernel
 def t_cdf_value(t, df):
-    """P(T <= t) for T with ``df`` degrees of freedom (see :func:`t_cdf`)."""
+    """P(T <= t) for T with ``df`` degrees of freedom (see :func:`t_cdf`).
+
+    Examples
+    --------
+    >>> round(t_cdf_value(-2.0, 10.0), 12)  # mpmath: 0.0366940173853702
+    0.036694017385
+    >>> round(t_cdf_value(-2.5, 37.3), 12)  # fractional df, as Welch's; mpmath: 0.00847063489927
+    0.008470634899
+    """
     if math.isnan(t) or not df > 0:
         return math.nan
     if t == 0:
