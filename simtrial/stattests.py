@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from simtrial.kernels.tdist import t_cdf
+from simtrial.kernels.ttest import t_test_pvalues
 
 __all__ = ["STATISTICS", "TESTS", "chisq", "fisher", "mannwhitney", "ttest", "welch"]
 
@@ -79,12 +79,7 @@ def ttest(moments: np.ndarray, alternative: str, sign: int) -> np.ndarray:
     >>> round(float(p[0]), 5)  # R t.test(x, y, var.equal = TRUE): 0.0921983
     0.0922
     """
-    m_t, mean_t, ss_t, m_c, mean_c, ss_c = moments.T
-    df = m_t + m_c - 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.sqrt((ss_t + ss_c) / df * (1 / m_t + 1 / m_c))
-        t = np.where(df >= 1, (mean_t - mean_c) / se, np.nan)
-    return _pvalue(t, lambda v: _t_lower(v, np.maximum(df, 1.0)), alternative, sign)
+    return _t_test(moments, False, alternative, sign)
 
 
 def welch(moments: np.ndarray, alternative: str, sign: int) -> np.ndarray:
@@ -111,14 +106,7 @@ def welch(moments: np.ndarray, alternative: str, sign: int) -> np.ndarray:
     >>> round(float(p[0]), 5)  # R t.test(x, y): 0.0922225
     0.09222
     """
-    m_t, mean_t, ss_t, m_c, mean_c, ss_c = moments.T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v_t = ss_t / (m_t - 1) / m_t
-        v_c = ss_c / (m_c - 1) / m_c
-        df = (v_t + v_c) ** 2 / (v_t**2 / (m_t - 1) + v_c**2 / (m_c - 1))
-        t = np.where((m_t >= 2) & (m_c >= 2), (mean_t - mean_c) / np.sqrt(v_t + v_c), np.nan)
-    df = np.where(np.isfinite(df), df, 1.0)
-    return _pvalue(t, lambda v: _t_lower(v, df), alternative, sign)
+    return _t_test(moments, True, alternative, sign)
 
 
 def fisher(counts: np.ndarray, alternative: str, sign: int) -> np.ndarray:
@@ -214,17 +202,22 @@ def mannwhitney(ranks: np.ndarray, alternative: str, sign: int) -> np.ndarray:
     return np.where((m_t >= 1) & (m_c >= 1) & ~np.isnan(p), p, 1.0)
 
 
-def _t_lower(t: np.ndarray, df: np.ndarray) -> np.ndarray:
-    """P(T <= t) for T with ``df`` degrees of freedom, elementwise; 1-d arrays of one length.
+def _t_test(moments: np.ndarray, welch: bool, alternative: str, sign: int) -> np.ndarray:
+    """p-values of the pooled (``welch=False``) or Welch t test, row by row.
 
-    :func:`simtrial.kernels.tdist.t_cdf` is within 1.4e-14 relative of mpmath for p >= 1e-50
-    (tests/test_tdist.py) and three to four times faster than ``scipy.special.stdtr`` for
-    df >= 30 (benchmarks/bench_tdist.py), which matters here: stdtr took most of a t test's
-    simulation time.
+    With m, mean and ss the assessed, mean and sum of squared deviations per arm: the pooled
+    test has t = (mean_t - mean_c) / sqrt((ss_t + ss_c) / df (1/m_t + 1/m_c)) on
+    df = m_t + m_c - 2; Welch's has v = ss / (m - 1) / m per arm, t = (mean_t - mean_c) /
+    sqrt(v_t + v_c) and df = (v_t + v_c)^2 / (v_t^2 / (m_t - 1) + v_c^2 / (m_c - 1)). The
+    p-value is P(T <= -|t|) doubled (two-sided) or P(T <= -sign t), by
+    :func:`simtrial.kernels.tdist.t_cdf_value` (within 1.4e-14 relative of mpmath for
+    p >= 1e-50, tests/test_tdist.py, and three to four times faster than
+    ``scipy.special.stdtr`` for df >= 30). Statistic and p-value are computed in one compiled
+    pass (:func:`simtrial.kernels.ttest.t_test_pvalues`); an undefined statistic gives 1.
     """
-    out = np.empty(len(t))
-    t_cdf(np.ascontiguousarray(t, dtype=np.float64), np.ascontiguousarray(df, dtype=np.float64),
-          out)
+    out = np.empty(len(moments))
+    t_test_pvalues(np.ascontiguousarray(moments, dtype=np.float64), welch,
+                   alternative == "two-sided", sign, out)
     return out
 
 
