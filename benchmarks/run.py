@@ -47,8 +47,8 @@ from simtrial.kernels._jit import kernel
 from simtrial.kernels.binary import bernoulli_counts
 from simtrial.kernels.continuous import normal_moments
 from simtrial.scenario import parse_scenario
-from simtrial.simulate import _SIMULATORS, _STAT_COLUMNS, power
-from simtrial.stattests import STATISTICS
+from simtrial.simulate import _SIMULATORS, power
+from simtrial.stattests import STATISTIC_COLUMNS, STATISTICS
 
 HERE = Path(__file__).parent
 MARKER = "<!-- Everything below is written by benchmarks/run.py. -->"
@@ -273,7 +273,7 @@ def measure_case(case: Case, n: int, quick: bool):
     ours = [rate(lambda reps, j=j: power(sc, n, reps=reps, jobs=j)) for j in (1, 2)]
     ep = sc.endpoints[0]
     simulate_chunk = _SIMULATORS[ep.distribution, STATISTICS[ep.test]]
-    columns, dtype = _STAT_COLUMNS[STATISTICS[ep.test]]
+    columns, dtype = STATISTIC_COLUMNS[STATISTICS[ep.test]]
     out = np.empty((streams.CHUNK, columns), dtype)
 
     def run_kernel(generator, reps):

@@ -3,8 +3,8 @@
 Each patient of a correlated group of endpoints gets one latent standard normal per endpoint,
 ``Z = L E`` with ``L`` the Cholesky factor of the group's correlation matrix (endpoints in
 scenario order) and ``E_j`` drawn from endpoint j's own random stream (:mod:`simtrial.rng`,
-keyed by its id), so the first endpoint of a group draws what it would alone. ``Z_j`` becomes
-the outcome through endpoint j's distribution:
+keyed by its id); ``Z_1 = E_1``, so the first endpoint's outcomes do not depend on the
+correlations. ``Z_j`` becomes the outcome through endpoint j's distribution:
 
 - binary: an event when ``Z > Phi^{-1}(1 - p)``: the event is the upper tail of the latent
   normal, so rho > 0 means the event goes with higher values of the other endpoint (rho is
@@ -17,21 +17,33 @@ the outcome through endpoint j's distribution:
 Dropout is a property of the visit: one uniform ``U`` per patient, from the first endpoint's
 stream, and a patient is unassessed for endpoint j when ``U < dropout_j``. Endpoints with the
 same dropout therefore lose the same patients; with different rates the missingness is nested.
+
+The simulation runs patient by patient in one compiled pass per chunk
+(:func:`simtrial.kernels.group.group_stats`); :func:`joint_model` prepares its arguments.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
 
 from simtrial import rng
-from simtrial.distributions import level_probabilities, normal_scale
+from simtrial.distributions import level_probabilities, normal_scale, score_levels
+from simtrial.kernels.group import (
+    COUNTS,
+    LEVEL_MOMENTS,
+    LEVEL_RANKS,
+    MOMENTS,
+    VALUE_RANKS,
+    group_stats,
+)
 from simtrial.kernels.ranks import quantile_buckets
-from simtrial.kernels.values import latent_level_rank_stats, rank_stats_from_values
 from simtrial.scenario import Endpoint, correlation_matrix
-from simtrial.stattests import STATISTICS
+from simtrial.stattests import STATISTIC_COLUMNS, STATISTICS
 
-__all__ = ["correlated_groups", "simulate_group_chunk"]
+__all__ = ["JointModel", "correlated_groups", "joint_model", "simulate_group_chunk"]
 
 
 def correlated_groups(endpoints, correlations) -> list[list[Endpoint]]:
@@ -61,46 +73,91 @@ def correlated_groups(endpoints, correlations) -> list[list[Endpoint]]:
     return list(groups.values())
 
 
-def simulate_group_chunk(group, correlations, n_t: int, n_c: int, seed: int, chunk: int,
+@dataclass(frozen=True)
+class JointModel:
+    """A correlated group's endpoints at a sample size, as :func:`group_stats` takes them.
+
+    Built once per group and n by :func:`joint_model`; :func:`simulate_group_chunk` runs it.
+    """
+
+    ids: tuple[str, ...]
+    statistics: tuple[str, ...]
+    n_t: int
+    n_c: int
+    arguments: tuple  # lower, modes, params, drops, cuts, n_cuts, levels, buckets, tables
+
+
+def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
+    """The arguments of :func:`simtrial.kernels.group.group_stats` for a group at (n_t, n_c).
+
+    Examples
+    --------
+    >>> from simtrial.scenario import load_scenario
+    >>> sc = load_scenario("msc-covid19")
+    >>> group = correlated_groups(sc.endpoints, sc.correlations)[0]
+    >>> model = joint_model(group, sc.correlations, 260, 140)
+    >>> model.ids, model.statistics
+    (('walk_lln', 'sf36_gh', 'walk_m'), ('counts', 'ranks', 'moments'))
+    """
+    k = len(group)
+    levels_max = max([len(level_probabilities(ep, "control")) for ep in group
+                      if ep.kind in _LEVEL_KINDS] + [1])
+    modes = np.empty(k, np.int64)
+    params = np.zeros((k, 2, 2))
+    drops = np.array([ep.dropout for ep in group], dtype=np.float64)
+    cuts = np.full((k, 2, levels_max - 1), np.inf)
+    n_cuts = np.zeros(k, np.int64)
+    levels = np.zeros((k, levels_max))
+    bucket_maps = [quantile_buckets(n_t, *normal_scale(ep, "treatment"), n_c,
+                                    *normal_scale(ep, "control"), 2 * (n_t + n_c))
+                   if ep.kind not in _LEVEL_KINDS and STATISTICS[ep.test] == "ranks" else None
+                   for ep in group]
+    tables = np.zeros((k, max([len(b[2]) for b in bucket_maps if b] + [1])), np.int32)
+    buckets = np.zeros((k, 3))
+    for j, ep in enumerate(group):
+        statistic = STATISTICS[ep.test]
+        if ep.kind in _LEVEL_KINDS:
+            modes[j] = LEVEL_RANKS if statistic == "ranks" else LEVEL_MOMENTS
+            for a, arm in enumerate(ARMS):
+                arm_cuts = _level_cuts(ep, arm)
+                cuts[j, a, :len(arm_cuts)] = arm_cuts
+                n_cuts[j] = len(arm_cuts)
+            levels[j, :n_cuts[j] + 1] = (score_levels(*ep.scale) if ep.kind == "score"
+                                          else np.arange(n_cuts[j] + 1))
+        elif ep.distribution == "bernoulli":
+            modes[j] = COUNTS
+            params[j, :, 0] = [special.ndtri(1.0 - getattr(ep, arm)["p"]) for arm in ARMS]
+        else:
+            modes[j] = VALUE_RANKS if statistic == "ranks" else MOMENTS
+            params[j] = [normal_scale(ep, arm) for arm in ARMS]
+            if bucket_maps[j]:
+                low, scale, table = bucket_maps[j]
+                buckets[j] = low, scale, len(table)
+                tables[j, :len(table)] = table
+    lower = np.linalg.cholesky(np.array(correlation_matrix([ep.id for ep in group],
+                                                          correlations)))
+    return JointModel(ids=tuple(ep.id for ep in group),
+                      statistics=tuple(STATISTICS[ep.test] for ep in group), n_t=n_t, n_c=n_c,
+                      arguments=(lower, modes, params, drops, cuts, n_cuts, levels, buckets,
+                                 tables))
+
+
+def simulate_group_chunk(model: JointModel, seed: int, chunk: int,
                          size: int) -> list[np.ndarray]:
     """Sufficient statistics of every endpoint of a correlated group for one chunk.
 
-    Returns one array per endpoint, of the shape and type its test's statistics have in
-    :mod:`simtrial.simulate` (counts, moments or rank statistics), ``size`` rows.
+    Returns one array per endpoint, ``size`` rows of its test's statistics
+    (:data:`simtrial.stattests.STATISTIC_COLUMNS`: counts, moments or rank statistics).
     """
-    n = n_t + n_c
-    generators = [rng.chunk_generator(seed, ep.id, chunk) for ep in group]
-    latent = np.stack([g.standard_normal((size, n)) for g in generators])
-    visit = generators[0].random((size, n))
-    lower = np.linalg.cholesky(np.array(correlation_matrix([ep.id for ep in group],
-                                                          correlations)))
-    latent = np.einsum("jl,lrn->jrn", lower, latent)
-    treated = np.arange(n) < n_t
-    out = []
-    for ep, z in zip(group, latent, strict=True):
-        dropout = np.where(treated, ep.dropout[0], ep.dropout[1])
-        assessed = visit >= dropout
-        if STATISTICS[ep.test] == "ranks" and ep.kind in ("score", "ordinal"):
-            out.append(_level_ranks(ep, z, n_t, assessed))
-            continue
-        values = np.empty_like(z)
-        values[:, :n_t] = _outcome(ep, "treatment", z[:, :n_t])
-        values[:, n_t:] = _outcome(ep, "control", z[:, n_t:])
-        if STATISTICS[ep.test] == "ranks":
-            out.append(_value_ranks(ep, values, n_t, assessed))
-        else:
-            out.append(_STATISTICS[STATISTICS[ep.test]](values, treated, assessed))
-    return out
-
-
-def _outcome(ep: Endpoint, arm: str, z: np.ndarray) -> np.ndarray:
-    params = getattr(ep, arm)
-    if ep.distribution == "bernoulli":
-        return (z > special.ndtri(1.0 - params["p"])).astype(np.float64)
-    if ep.distribution in ("normal", "lognormal"):
-        mean, sd = normal_scale(ep, arm)
-        return mean + sd * z
-    return np.searchsorted(_level_cuts(ep, arm), z, side="right").astype(np.float64)
+    generators = tuple(rng.chunk_generator(seed, ep_id, chunk) for ep_id in model.ids)
+    lower, modes, *rest = model.arguments
+    out = np.empty((len(model.ids), size, 6))
+    group_stats(generators, lower, model.n_t, model.n_c, modes, *rest, out)
+    stats = []
+    for j, statistic in enumerate(model.statistics):
+        columns, dtype = STATISTIC_COLUMNS[statistic]
+        stats.append(np.ascontiguousarray(out[j, :, :columns], dtype=dtype))
+    return stats
 
 
 def _level_cuts(ep: Endpoint, arm: str) -> np.ndarray:
@@ -114,40 +171,5 @@ def _level_cuts(ep: Endpoint, arm: str) -> np.ndarray:
     return special.ndtri(cdf[:-1])
 
 
-def _level_ranks(ep: Endpoint, z: np.ndarray, n_t: int, assessed: np.ndarray) -> np.ndarray:
-    """Rank statistics of a score or ordinal endpoint, counted per level from the latents."""
-    out = np.empty((z.shape[0], 4))
-    latent_level_rank_stats(z, _level_cuts(ep, "treatment"), _level_cuts(ep, "control"), n_t,
-                            assessed, out)
-    return out
-
-
-def _counts(values, treated, assessed):
-    events = assessed & (values == 1.0)
-    return np.stack([assessed[:, treated].sum(1), events[:, treated].sum(1),
-                     assessed[:, ~treated].sum(1), events[:, ~treated].sum(1)], axis=1)
-
-
-def _moments(values, treated, assessed):
-    columns = []
-    for arm in (treated, ~treated):
-        mask = assessed[:, arm]
-        m = mask.sum(1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = np.where(m > 0, np.where(mask, values[:, arm], 0).sum(1) / m, 0.0)
-        ss = np.where(mask, (values[:, arm] - mean[:, None]) ** 2, 0).sum(1)
-        columns += [m.astype(np.float64), mean, ss]
-    return np.stack(columns, axis=1)
-
-
-def _value_ranks(ep: Endpoint, values: np.ndarray, n_t: int, assessed: np.ndarray) -> np.ndarray:
-    """Rank statistics of a normal or log-normal endpoint (values on the normal scale)."""
-    n = values.shape[1]
-    out = np.empty((values.shape[0], 4))
-    buckets = quantile_buckets(n_t, *normal_scale(ep, "treatment"), n - n_t,
-                                *normal_scale(ep, "control"), 2 * n)
-    rank_stats_from_values(values, n_t, assessed, *buckets, out)
-    return out
-
-
-_STATISTICS = {"counts": _counts, "moments": _moments}
+ARMS = ("treatment", "control")
+_LEVEL_KINDS = ("score", "ordinal")

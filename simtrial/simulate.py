@@ -14,7 +14,7 @@ import numpy as np
 
 from simtrial import analytic, exact, rng, safety
 from simtrial._version import __version__
-from simtrial.correlated import correlated_groups, simulate_group_chunk
+from simtrial.correlated import correlated_groups, joint_model, simulate_group_chunk
 from simtrial.distributions import level_probabilities, normal_scale, score_levels
 from simtrial.kernels.binary import binomial_counts
 from simtrial.kernels.continuous import normal_chi2_moments
@@ -23,7 +23,7 @@ from simtrial.kernels.ranks import grid_rank_stats, normal_rank_stats
 from simtrial.multiplicity import PROCEDURES
 from simtrial.results import EndpointPower, FamilyPower, PowerResult, binomial_summary
 from simtrial.scenario import Endpoint, Scenario, load_scenario
-from simtrial.stattests import STATISTICS, TESTS
+from simtrial.stattests import STATISTIC_COLUMNS, STATISTICS, TESTS
 
 __all__ = ["power", "simulate_pvalues"]
 
@@ -127,22 +127,24 @@ def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int,
     ((1500,), True)
     """
     pvalues = {ep.id: np.empty(reps) for ep in endpoints}
-    tasks = [(group, i, part) for group in correlated_groups(endpoints, correlations)
+    groups = [(group, joint_model(group, correlations, n_t, n_c) if len(group) > 1 else None)
+              for group in correlated_groups(endpoints, correlations)]
+    tasks = [(group, model, i, part) for group, model in groups
              for i, part in enumerate(rng.chunk_slices(reps))]
 
     def run(task):
         # The tests act replicate by replicate, so each chunk's p-values are computed in its
         # thread (scipy's ufuncs release the GIL as the kernels do): both cores share that work.
-        group, i, part = task
+        group, model, i, part = task
         size = part.stop - part.start
-        if len(group) == 1:
+        if model is None:
             ep = group[0]
-            columns, dtype = _STAT_COLUMNS[STATISTICS[ep.test]]
+            columns, dtype = STATISTIC_COLUMNS[STATISTICS[ep.test]]
             stats = [np.empty((size, columns), dtype)]
             _SIMULATORS[ep.distribution, STATISTICS[ep.test]](
                 rng.chunk_generator(seed, ep.id, i), ep, n_t, n_c, stats[0])
         else:
-            stats = simulate_group_chunk(group, correlations, n_t, n_c, seed, i, size)
+            stats = simulate_group_chunk(model, seed, i, size)
         for ep, chunk_stats in zip(group, stats, strict=True):
             pvalues[ep.id][part] = TESTS[ep.test](chunk_stats, alternative, ep.benefit_sign)
 
@@ -194,8 +196,6 @@ _SIMULATORS = {
     ("discretised_normal", "moments"): _grid_moments,
     ("categorical", "ranks"): _grid_ranks,
 }
-# statistics -> columns and type of what the kernels fill per replicate
-_STAT_COLUMNS = {"counts": (4, np.int64), "moments": (6, np.float64), "ranks": (4, np.float64)}
 
 
 def _power_iv(scenario: Scenario, n, reps, seed, endpoints, jobs) -> list[Endpoint]:

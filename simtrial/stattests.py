@@ -15,7 +15,8 @@ from scipy import special
 
 from simtrial.kernels.ttest import t_test_pvalues
 
-__all__ = ["STATISTICS", "TESTS", "chisq", "fisher", "mannwhitney", "ttest", "welch"]
+__all__ = ["STATISTICS", "STATISTIC_COLUMNS", "TESTS", "chisq", "fisher", "mannwhitney", "ttest",
+           "welch"]
 
 
 def chisq(counts: np.ndarray, alternative: str, sign: int) -> np.ndarray:
@@ -236,3 +237,6 @@ TESTS = {"chisq": chisq, "fisher": fisher, "mannwhitney": mannwhitney, "ttest": 
 #: Test name -> the sufficient statistics it needs: event counts, moments or rank statistics.
 STATISTICS = {"chisq": "counts", "fisher": "counts", "mannwhitney": "ranks",
               "ttest": "moments", "welch": "moments"}
+#: Statistics -> columns and type of the array a kernel fills per replicate.
+STATISTIC_COLUMNS = {"counts": (4, np.int64), "moments": (6, np.float64),
+                     "ranks": (4, np.float64)}

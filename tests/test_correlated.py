@@ -15,10 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from simtrial import rng
+from simtrial.correlated import correlated_groups, joint_model, simulate_group_chunk
+from simtrial.distributions import level_probabilities, normal_scale, score_levels
+from simtrial.kernels.group import level_of, value_rank_stats
 from simtrial.kernels.ranks import quantile_buckets
-from simtrial.kernels.values import latent_level_rank_stats, rank_stats_from_values
-from simtrial.scenario import ScenarioError, parse_scenario
+from simtrial.scenario import ScenarioError, correlation_matrix, parse_scenario
 from simtrial.simulate import power
+from simtrial.stattests import STATISTICS
 
 REPS = 20_000
 
@@ -141,8 +145,7 @@ def test_conjunctive_and_disjunctive_power_of_two_correlated_normals():
 
 # --- marginals are unchanged by the joint simulation ------------------------------------------
 
-def test_marginal_power_of_correlated_endpoints_is_exact_power():
-    binary = """
+BINARY = """
 [[endpoints]]
 id = "b"
 kind = "binary"
@@ -152,7 +155,10 @@ dropout = 0.2
 control = { p = 0.40 }
 treatment = { p = 0.18 }
 """
-    sc = scenario([binary, normal_endpoint(0, 0.5, dropout=0.1)], [("b", "y0", 0.7)])
+
+
+def test_marginal_power_of_correlated_endpoints_is_exact_power():
+    sc = scenario([BINARY, normal_endpoint(0, 0.5, dropout=0.1)], [("b", "y0", 0.7)])
     res = power(sc, 100, reps=REPS, seed=14)
     n_t, n_c = sc.trial.split(100)
     truth_b = chisq_power_exact(n_t, n_c, 0.18, 0.40, 0.05, 0.2, 0.2, sign=-1)
@@ -192,23 +198,18 @@ def test_marginal_rank_power_of_a_correlated_normal_endpoint_is_its_uncorrelated
     assert abs(joint.power - alone.power) <= 4 * math.hypot(joint.mcse, alone.mcse)
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.integers(2, 40), st.integers(0, 2**32 - 1),
-       st.lists(st.sampled_from([-np.inf, -1.0, -0.2, 0.0, 0.3, 1.5, np.inf]), max_size=6))
-def test_latent_levels_rank_like_the_values_they_cut(n, seed, extra_cuts):
-    # latent_level_rank_stats counts levels (a cut at +inf: a level of probability 0; repeated
-    # cuts: empty levels) against the same data cut by np.searchsorted and ranked by sorting.
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([-np.inf, -1.0, -0.2, 0.0, 0.3, 1.5, np.inf]), max_size=6),
+       st.integers(0, 150), st.integers(0, 2**32 - 1))
+def test_level_of_is_searchsorted(extra_cuts, n_random_cuts, seed):
+    # level_of counts the cuts at or below x: np.searchsorted(cuts, x, side="right"). Up to 64
+    # cuts by comparing all, more by a branch-free binary search: both paths, with repeated
+    # cuts (empty levels), infinite cuts (levels of probability 0) and x on a cut.
     gen = np.random.default_rng(seed)
-    cuts_t = np.sort(np.concatenate([gen.normal(size=3), extra_cuts]))
-    cuts_c = np.sort(np.concatenate([gen.normal(size=3), extra_cuts]))
-    z = gen.normal(size=(3, n)) * 1.5
-    n_t = n // 2 + 1
-    assessed = gen.random((3, n)) < 0.8
-    out = np.empty((3, 4))
-    latent_level_rank_stats(z, cuts_t, cuts_c, n_t, assessed, out)
-    levels = np.concatenate([np.searchsorted(cuts_t, z[:, :n_t], side="right"),
-                             np.searchsorted(cuts_c, z[:, n_t:], side="right")], axis=1)
-    np.testing.assert_array_equal(out, ranks_of_values(levels.astype(float), n_t, assessed))
+    cuts = np.sort(np.concatenate([gen.normal(size=n_random_cuts), extra_cuts]))
+    xs = np.concatenate([gen.normal(size=50) * 2, cuts, [np.inf, -np.inf]])
+    for x in xs:
+        assert level_of(cuts, x) == np.searchsorted(cuts, x, side="right")
 
 
 # --- procedures on the same draws -------------------------------------------------------------
@@ -246,35 +247,136 @@ def test_selected_endpoint_gets_the_full_run_numbers():
 
 # --- rank statistics from patient values: double programming against scipy --------------------
 
-def ranks_of_values(values, n_t, assessed):
-    """rank_stats_from_values with buckets fitted to N(0, 1) in both arms: the buckets only
-    change the sort's speed, so any values are ranked exactly."""
-    n = values.shape[1]
-    out = np.empty((values.shape[0], 4))
-    rank_stats_from_values(values, n_t, assessed,
-                           *quantile_buckets(n_t, 0.0, 1.0, n - n_t, 0.0, 1.0, 2 * n), out)
+def scipy_rank_stats(x, y):
+    """(m_t, m_c, u_t, tie_term) of two samples by scipy.stats.rankdata."""
+    ranks = stats.rankdata(np.concatenate([x, y]))
+    ties = np.unique(np.concatenate([x, y]), return_counts=True)[1]
+    return (len(x), len(y), ranks[: len(x)].sum() - len(x) * (len(x) + 1) / 2,
+            float((ties**3 - ties).sum()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 60), st.integers(0, 60), st.integers(1, 5), st.integers(0, 2**32 - 1),
+       st.booleans())
+def test_value_rank_stats_equal_scipy(m, m_t, levels, seed, tied):
+    # The buckets are fitted to N(0, 1) in both arms; they only change the sort's speed, so
+    # tied values and values far from the buckets are ranked exactly.
+    gen = np.random.default_rng(seed)
+    m_t = min(m_t, m)
+    if tied:
+        values = gen.integers(0, levels + 1, size=m).astype(float)
+    else:
+        values = gen.normal(levels, 10.0, size=m)  # far from the buckets' N(0, 1)
+    low, scale, table = quantile_buckets(m_t, 0.0, 1.0, m - m_t, 0.0, 1.0, 2 * m)
+    scratch = (np.empty(m), np.empty(m, np.int64), np.empty(m, np.int32),
+               np.zeros(2 * m, np.int32))
+    u_t, tie_term = value_rank_stats(values.copy(), m, m_t, low, scale, table, *scratch)
+    assert (m_t, m - m_t, u_t, tie_term) == scipy_rank_stats(values[:m_t], values[m_t:])
+
+
+# --- the compiled group kernel against the model written in numpy ------------------------------
+
+def numpy_group_stats(group, pairs, n_t, n_c, seed, chunk, size):
+    """The model of simtrial.correlated, in numpy and scipy, on the kernel's random numbers:
+    each endpoint's latents drawn as a (size, n) array from its stream, then the visit
+    uniforms from the first endpoint's stream; ranks by scipy.stats.rankdata."""
+    n = n_t + n_c
+    generators = [rng.chunk_generator(seed, ep.id, chunk) for ep in group]
+    latent = np.stack([g.standard_normal((size, n)) for g in generators])
+    visit = generators[0].random((size, n))
+    lower = np.linalg.cholesky(np.array(correlation_matrix([ep.id for ep in group], pairs)))
+    latent = np.einsum("jl,lrn->jrn", lower, latent)
+    treated = np.arange(n) < n_t
+    out = []
+    for ep, z in zip(group, latent, strict=True):
+        assessed = visit >= np.where(treated, ep.dropout[0], ep.dropout[1])
+        values = np.empty_like(z)
+        for arm, cols in (("treatment", treated), ("control", ~treated)):
+            params = getattr(ep, arm)
+            if ep.distribution == "bernoulli":
+                values[:, cols] = z[:, cols] > stats.norm.ppf(1.0 - params["p"])
+            elif ep.kind in ("score", "ordinal"):
+                probs = level_probabilities(ep, arm)
+                cuts = stats.norm.ppf(np.cumsum(probs)[:-1] / probs.sum())
+                grid = (score_levels(*ep.scale) if ep.kind == "score"
+                        else np.arange(len(probs), dtype=float))
+                values[:, cols] = grid[np.searchsorted(cuts, z[:, cols], side="right")]
+            else:
+                mean, sd = normal_scale(ep, arm)
+                values[:, cols] = mean + sd * z[:, cols]
+        rows = []
+        for r in range(size):
+            x = values[r, treated & assessed[r]]
+            y = values[r, ~treated & assessed[r]]
+            statistic = STATISTICS[ep.test]
+            if statistic == "counts":
+                rows.append((len(x), x.sum(), len(y), y.sum()))
+            elif statistic == "moments":
+                rows.append(tuple(v for s in (x, y) for v in
+                                  (len(s), s.mean() if len(s) else 0.0,
+                                   ((s - s.mean()) ** 2).sum() if len(s) else 0.0)))
+            else:
+                rows.append(scipy_rank_stats(x, y))
+        out.append(np.array(rows, dtype=float))
     return out
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.integers(2, 40), st.integers(1, 5), st.integers(0, 2**32 - 1), st.booleans())
-def test_rank_stats_from_values_equal_scipy(n, levels, seed, tied):
-    gen = np.random.default_rng(seed)
-    if tied:
-        values = gen.integers(0, levels + 1, size=(3, n)).astype(float)
-    else:
-        values = gen.normal(levels, 10.0, size=(3, n))  # far from the buckets' N(0, 1)
-    n_t = n // 2 + 1
-    treated = np.arange(n) < n_t
-    assessed = gen.random((3, n)) < 0.8
-    out = ranks_of_values(values, n_t, assessed)
-    for r in range(3):
-        x = values[r][assessed[r] & treated]
-        y = values[r][assessed[r] & ~treated]
-        ranks = stats.rankdata(np.concatenate([x, y]))
-        ties = np.unique(np.concatenate([x, y]), return_counts=True)[1]
-        u_t = ranks[: len(x)].sum() - len(x) * (len(x) + 1) / 2
-        assert tuple(out[r]) == (len(x), len(y), u_t, float((ties**3 - ties).sum()))
+GROUP = [
+    BINARY,
+    """
+[[endpoints]]
+id = "s"
+kind = "score"
+test = "mannwhitney"
+better = "higher"
+dropout = { treatment = 0.1, control = 0.3 }
+scale = { min = 0, max = 100, step = 5 }
+control = { mean = 55.0, sd = 28.0 }
+treatment = { mean = 64.0, sd = 25.0 }
+""",
+    normal_endpoint(0, 0.4, dropout=0.1),
+    normal_endpoint(1, 0.3).replace('test = "ttest"', 'test = "mannwhitney"'),
+    """
+[[endpoints]]
+id = "g"
+kind = "score"
+test = "welch"
+better = "higher"
+scale = { min = 0, max = 20, step = 2 }
+control = { mean = 10.0, sd = 5.0 }
+treatment = { mean = 12.0, sd = 4.0 }
+""",
+    """
+[[endpoints]]
+id = "o"
+kind = "ordinal"
+test = "mannwhitney"
+better = "lower"
+dropout = 0.15
+control = { probs = [0.2, 0.5, 0.3] }
+treatment = { probs = [0.5, 0.3, 0.2] }
+""",
+]
+GROUP_PAIRS = [("b", "y0", -0.7), ("s", "y0", 0.4), ("y0", "y1", 0.5), ("b", "g", 0.3),
+               ("g", "o", -0.4), ("s", "o", 0.2)]
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_group_kernel_equals_the_numpy_model_on_the_same_draws(seed):
+    # Every mode of kernels.group (counts, moments, values ranked, levels ranked, level values'
+    # moments), per-arm dropout, six correlated endpoints: counts and rank statistics equal,
+    # moments within 1e-12 relative (numpy sums pairwise, the kernel in order).
+    sc = scenario(GROUP, GROUP_PAIRS, allocation=(3, 2))
+    group, = correlated_groups(sc.endpoints, sc.correlations)
+    n_t, n_c = sc.trial.split(45)
+    model = joint_model(group, sc.correlations, n_t, n_c)
+    ours = simulate_group_chunk(model, seed, 2, 300)
+    reference = numpy_group_stats(group, sc.correlations, n_t, n_c, seed, 2, 300)
+    for ep, a, b in zip(group, ours, reference, strict=True):
+        if STATISTICS[ep.test] == "moments":
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=ep.id)
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=ep.id)
 
 
 # --- sample size for the family (samplesize --criterion any|all) ------------------------------

@@ -1,0 +1,227 @@
+"""Endpoints correlated within a patient, simulated jointly and patient by patient.
+
+:func:`group_stats` draws every patient's latent normals (one per endpoint, each endpoint from
+its own generator), correlates them with the Cholesky factor of the group's correlation matrix,
+draws one visit uniform per patient for the dropout, turns each endpoint's latent into its
+outcome and reduces it to the statistics the endpoint's test needs, one replicate at a time in
+buffers the size of one trial. :mod:`simtrial.correlated` documents the model and builds the
+arguments.
+
+Each endpoint has a mode:
+
+- :data:`COUNTS` (binary): an event when the latent exceeds the arm's cut; fills ``(m_t, x_t,
+  m_c, x_c)`` as :func:`simtrial.kernels.binary.binomial_counts` does;
+- :data:`MOMENTS` (normal, or log-normal on the log scale): the value is ``mean + sd z``; fills
+  ``(m_t, mean_t, ss_t, m_c, mean_c, ss_c)`` as :func:`simtrial.kernels.continuous.normal_moments`
+  does;
+- :data:`VALUE_RANKS`: the same values, ranked by :func:`value_rank_stats`; fills
+  ``(m_t, m_c, u_t, tie_term)`` as :func:`simtrial.kernels.ranks.normal_rank_stats` does;
+- :data:`LEVEL_RANKS` and :data:`LEVEL_MOMENTS` (score and ordinal): the level is the number of
+  the arm's latent cut points at or below the latent (:func:`level_of`); patients are counted
+  per level and ranked by :func:`simtrial.kernels.ranks.rank_stats_from_counts`, or the moments
+  of the level values are computed by :func:`simtrial.kernels.grid.moments_from_counts`.
+"""
+
+import numpy as np
+
+from simtrial.kernels._jit import kernel
+from simtrial.kernels.grid import moments_from_counts
+from simtrial.kernels.ranks import bucket_sort, rank_stats_from_counts, rank_stats_from_sorted
+
+__all__ = ["COUNTS", "LEVEL_MOMENTS", "LEVEL_RANKS", "MOMENTS", "VALUE_RANKS", "group_stats",
+           "level_of", "value_rank_stats"]
+
+COUNTS, MOMENTS, VALUE_RANKS, LEVEL_RANKS, LEVEL_MOMENTS = range(5)
+
+
+@kernel
+def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, levels, buckets,
+                tables, out):
+    """Fill ``out[j, r]`` with endpoint j's statistics in replicate r (module docstring).
+
+    Parameters
+    ----------
+    rngs : tuple of k numpy Generators
+        Endpoint j's latents come from ``rngs[j]``; the visit uniforms from ``rngs[0]``, after
+        all of its latents.
+    lower : float64 array (k, k)
+        Lower Cholesky factor of the correlation matrix: ``z_j = sum_l lower[j, l] e_l``.
+    n_t, n_c : int
+        Patients per arm; in every replicate the first ``n_t`` are treated.
+    modes : int64 array (k,)
+        :data:`COUNTS`, :data:`MOMENTS`, :data:`VALUE_RANKS`, :data:`LEVEL_RANKS` or
+        :data:`LEVEL_MOMENTS`.
+    params : float64 array (k, 2, 2)
+        Per endpoint and arm (treatment, control): ``(cut, 0)`` for counts, ``(mean, sd)`` on
+        the normal scale for values; unused for levels.
+    drops : float64 array (k, 2)
+        Dropout per endpoint and arm: a patient is unassessed when the visit uniform is below.
+    cuts : float64 array (k, 2, c)
+        Ascending latent cut points of the levels per endpoint and arm, the first
+        ``n_cuts[j]`` used.
+    n_cuts : int64 array (k,)
+    levels : float64 array (k, c + 1)
+        Values of the levels (:data:`LEVEL_MOMENTS`), the first ``n_cuts[j] + 1`` used.
+    buckets : float64 array (k, 3)
+        ``(low, scale, table size)`` of :func:`simtrial.kernels.ranks.quantile_buckets` per
+        endpoint (:data:`VALUE_RANKS`), whose tables are the rows of ``tables`` (int32, padded).
+    out : float64 array (k, reps, 6)
+
+    Notes
+    -----
+    Each generator draws in the order of ``rng.standard_normal((reps, n))``, and ``rngs[0]``
+    then of ``rngs[0].random((reps, n))``: the numbers that numpy code would draw, so the
+    kernel can be checked against a numpy version of the model (tests/test_correlated.py).
+    The first endpoint's latents are therefore drawn for the whole chunk first.
+    """
+    k, reps = out.shape[0], out.shape[1]
+    n = n_t + n_c
+    first = np.empty((reps, n))
+    for r in range(reps):
+        for i in range(n):
+            first[r, i] = rngs[0].standard_normal()
+    latent = np.empty((k, n))
+    z = np.empty(n)
+    visit = np.empty(n)
+    counts = np.empty((2, n_cuts.max() + 1), np.int64)
+    values = np.empty(n)
+    scratch = (np.empty(n), np.empty(n, np.int64), np.empty(n, np.int32),
+               np.zeros(2 * n, np.int32))
+    for r in range(reps):
+        latent[0] = first[r]
+        for j in range(1, k):
+            generator = rngs[j]
+            for i in range(n):
+                latent[j, i] = generator.standard_normal()
+        for i in range(n):
+            visit[i] = rngs[0].random()
+        for j in range(k):
+            _combine(lower[j], latent, z)
+            row = out[j, r]
+            mode = modes[j]
+            if mode == COUNTS:
+                _counts(z, visit, n_t, params[j], drops[j], row)
+            elif mode == MOMENTS:
+                _moments(z, visit, n_t, params[j], drops[j], row)
+            elif mode == VALUE_RANKS:
+                m_t, m = _assessed_values(z, visit, n_t, params[j], drops[j], values)
+                row[0], row[1] = m_t, m - m_t
+                row[2], row[3] = value_rank_stats(values, m, m_t, buckets[j, 0], buckets[j, 1],
+                                                  tables[j, :int(buckets[j, 2])], *scratch)
+            else:
+                size = n_cuts[j] + 1
+                m_t, m_c = _level_counts(z, visit, n_t, cuts[j, 0, :size - 1],
+                                         cuts[j, 1, :size - 1], drops[j], counts[:, :size])
+                if mode == LEVEL_RANKS:
+                    row[0], row[1] = m_t, m_c
+                    row[2], row[3] = rank_stats_from_counts(counts[0, :size], counts[1, :size])
+                else:
+                    row[0], row[3] = m_t, m_c
+                    row[1], row[2] = moments_from_counts(levels[j, :size], counts[0, :size], m_t)
+                    row[4], row[5] = moments_from_counts(levels[j, :size], counts[1, :size], m_c)
+
+
+@kernel
+def value_rank_stats(values, m, m_t, low, scale, table, keys, key_in_t, bucket, starts):
+    """``(u_t, tie_term)`` of the first ``m`` values, the first ``m_t`` of them treated.
+
+    Sorted by :func:`simtrial.kernels.ranks.bucket_sort` with the bucket map ``low``,
+    ``scale``, ``table`` (:func:`simtrial.kernels.ranks.quantile_buckets`), which only makes
+    the sort fast: any values are ranked exactly, ties sharing their average rank. ``keys``,
+    ``key_in_t`` and ``bucket`` are scratch of length ``m`` or more; ``starts`` holds a zero
+    per bucket and is left so.
+    """
+    bucket_sort(values, m, m_t, low, scale, table, bucket, starts, keys, key_in_t)
+    return rank_stats_from_sorted(keys, key_in_t, m, m_t)
+
+
+@kernel
+def level_of(cuts, x):
+    """The number of ``cuts`` (ascending) at or below ``x`` (nan: 0).
+
+    Up to 64 cuts are all compared (vectorised, about 3.5 ns for a 21-level score against
+    about 16 ns for a binary search, whose dependent loads are the cost); more are searched
+    by a binary search whose steps are selects, not branches (a latent value's level is
+    unpredictable).
+    """
+    size = cuts.shape[0]
+    if size <= 64:
+        count = 0
+        for k in range(size):
+            count += cuts[k] <= x
+        return count
+    first = 0
+    while size > 0:
+        half = size // 2
+        below = cuts[first + half] <= x
+        first = first + (half + 1) * below
+        size = half + (size - 2 * half - 1) * below
+    return first
+
+
+@kernel
+def _combine(weights, latent, z):
+    """``z = sum_l weights[l] latent[l]`` over the rows of ``latent`` with a nonzero weight."""
+    z[:] = 0.0
+    for col in range(weights.shape[0]):
+        if weights[col] != 0.0:
+            for i in range(z.shape[0]):
+                z[i] += weights[col] * latent[col, i]
+
+
+@kernel
+def _counts(z, visit, n_t, params, drops, row):
+    """``(m_t, x_t, m_c, x_c)``: assessed and events (latent above the arm's cut) per arm."""
+    for arm, start, stop in ((0, 0, n_t), (1, n_t, z.shape[0])):
+        assessed = 0
+        events = 0
+        cut, drop = params[arm, 0], drops[arm]
+        for i in range(start, stop):  # branch-free: dropout and events are coin flips
+            seen = visit[i] >= drop
+            assessed += seen
+            events += seen & (z[i] > cut)
+        row[2 * arm], row[2 * arm + 1] = assessed, events
+
+
+@kernel
+def _moments(z, visit, n_t, params, drops, row):
+    """``(m, mean, ss)`` per arm of the assessed values ``mean + sd z``, in two passes."""
+    for arm, start, stop in ((0, 0, n_t), (1, n_t, z.shape[0])):
+        mean, sd, drop = params[arm, 0], params[arm, 1], drops[arm]
+        m = 0
+        total = 0.0
+        for i in range(start, stop):
+            seen = visit[i] >= drop
+            m += seen
+            total += seen * (mean + sd * z[i])
+        avg = total / m if m > 0 else 0.0
+        ss = 0.0
+        for i in range(start, stop):
+            ss += (visit[i] >= drop) * (mean + sd * z[i] - avg) ** 2
+        row[3 * arm], row[3 * arm + 1], row[3 * arm + 2] = m, avg, ss
+
+
+@kernel
+def _assessed_values(z, visit, n_t, params, drops, values):
+    """Write the assessed values ``mean + sd z``, treated first; return ``(m_t, m)``."""
+    m = 0
+    m_t = 0
+    for arm, start, stop in ((0, 0, n_t), (1, n_t, z.shape[0])):
+        mean, sd, drop = params[arm, 0], params[arm, 1], drops[arm]
+        for i in range(start, stop):  # branch-free: overwritten unless assessed
+            values[m] = mean + sd * z[i]
+            m += visit[i] >= drop
+        if arm == 0:
+            m_t = m
+    return m_t, m
+
+
+@kernel
+def _level_counts(z, visit, n_t, cuts_t, cuts_c, drops, counts):
+    """Count the assessed patients per level into ``counts[arm]``; return ``(m_t, m_c)``."""
+    counts[:] = 0
+    for i in range(n_t):  # adding the flag: a dropout is as unpredictable as a level
+        counts[0, level_of(cuts_t, z[i])] += visit[i] >= drops[0]
+    for i in range(n_t, z.shape[0]):
+        counts[1, level_of(cuts_c, z[i])] += visit[i] >= drops[1]
+    return counts[0].sum(), counts[1].sum()
