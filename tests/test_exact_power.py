@@ -15,7 +15,9 @@ import time
 import numpy as np
 import pytest
 from exact import MASS_CUTOFF, chisq_power_exact
-from scipy import stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import special, stats
 from test_power_montecarlo import binary as montecarlo_binary
 
 from simtrial.cli import main
@@ -86,6 +88,38 @@ def test_chisq_equals_contingency_table_enumeration(args, alternative, sign):
     want = chisq_power_exact(n_t, n_c, p_t, p_c, alpha, drop_t, drop_c, alternative, sign)
     got = binary_exact_power("chisq", *args, alternative=alternative, sign=sign)
     assert got == pytest.approx(want, abs=1e-9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 60), st.integers(1, 60),
+       st.sampled_from([0.0, 1e-3, 0.05, 0.2, 0.5, 0.7, 0.97, 1.0]),
+       st.sampled_from([0.0, 1e-3, 0.05, 0.2, 0.5, 0.7, 0.97, 1.0]),
+       st.floats(1e-4, 0.5), st.sampled_from([0, 1, -1]))
+def test_chisq_rejection_intervals_equal_every_table(n_t, n_c, p_t, p_c, alpha, tail):
+    # The chi-square enumeration finds, per x_t, the interval of x_c the test accepts by
+    # bisection (kernels/exact.py). Against every table tested one by one with the same z-form
+    # statistic written in numpy (same floating-point operations, so the same decisions), with
+    # extreme proportions (the supports are then cut and the centre can fall outside them),
+    # tiny arms and all three tails.
+    z = special.ndtri(1 - alpha / 2 if tail == 0 else 1 - alpha)
+    x_t = np.arange(n_t + 1)[:, None]
+    x_c = np.arange(n_c + 1)[None, :]
+    pooled = (x_t + x_c) / (n_t + n_c)
+    variance = pooled * (1 - pooled) * (1 / n_t + 1 / n_c)
+    difference = x_t / n_t - x_c / n_c
+    with np.errstate(invalid="ignore"):
+        if tail == 0:
+            reject = difference * difference >= z * z * variance
+        else:
+            reject = tail * difference >= z * np.sqrt(variance)
+    reject &= variance > 0.0
+    pmf_t, pmf_c = stats.binom.pmf(x_t, n_t, p_t), stats.binom.pmf(x_c, n_c, p_c)
+    pmf_t[pmf_t < MASS_CUTOFF], pmf_c[pmf_c < MASS_CUTOFF] = 0.0, 0.0  # as the kernel cuts
+    want = float((pmf_t * pmf_c * reject).sum())
+    got = binary_exact_power("chisq", n_t, n_c, p_t, p_c, alpha,
+                             alternative="two-sided" if tail == 0 else "one-sided",
+                             sign=tail or 1)
+    assert got == pytest.approx(want, abs=1e-12)
 
 
 def binary(test, p_t, p_c, dropout=(0.0, 0.0), kind="binary", alternative="two-sided"):
