@@ -8,7 +8,9 @@ writes to ``benchmarks/RESULTS.md`` (below the marker line; the notes above it a
    the test along axis 1, in blocks of 2000 replicates, one thread); the **floor**, a numba
    loop that makes exactly the kernel's random draws (same generator per chunk of 1000, same
    count of draws) and nothing else; and the ratios;
-2. the kernels alone on one thread against their floor, including the patient-level twins;
+2. the kernels alone on one thread against their floor, including the patient-level twins and
+   the correlated-group kernel (the built-in scenario's walk_lln, sf36_gh and walk_m, without
+   dropout) against its floor and against the same trials in numpy + scipy;
 3. the t test and chi-square against R rpact's simulation throughput recorded in
    ``tests/reference/r_reference.json`` (with the R call), on rpact's design;
 4. command-line latency: ``simtrial --version``, ``simtrial power --n 400`` with a warm and a
@@ -42,11 +44,13 @@ from scipy import stats
 
 import simtrial
 from simtrial import rng as streams
+from simtrial.correlated import correlated_groups, joint_model
 from simtrial.distributions import level_probabilities
 from simtrial.kernels._jit import kernel
 from simtrial.kernels.binary import bernoulli_counts
 from simtrial.kernels.continuous import normal_moments
-from simtrial.scenario import parse_scenario
+from simtrial.kernels.group import group_stats
+from simtrial.scenario import correlation_matrix, load_scenario, parse_scenario
 from simtrial.simulate import _SIMULATORS, power
 from simtrial.stattests import STATISTIC_COLUMNS, STATISTICS
 
@@ -160,6 +164,24 @@ def floor_uniforms(rng, n_t, n_c, reps):
     for _ in range(reps):
         for _ in range(n_t + n_c):
             total += rng.random() < 0.5
+    return total
+
+
+@kernel
+def floor_group(rngs, n, reps):
+    """group_stats' draws: the first stream's latents for the chunk, then per replicate the
+    other streams' latents and the first stream's visit uniforms."""
+    total = 0
+    for _ in range(reps):
+        for _ in range(n):
+            total += rngs[0].standard_normal() > 0.0
+    for _ in range(reps):
+        for j in range(1, len(rngs)):
+            generator = rngs[j]
+            for _ in range(n):
+                total += generator.standard_normal() > 0.0
+        for _ in range(n):
+            total += rngs[0].random() < 0.5
     return total
 
 
@@ -314,6 +336,80 @@ def measure_patient_level(n: int):
     return rows
 
 
+def builtin_group():
+    """The built-in scenario's correlated endpoints (walk_lln, sf36_gh, walk_m), no dropout."""
+    sc = load_scenario("msc-covid19")
+    group = correlated_groups(sc.endpoints, sc.correlations)[0]
+    sc = sc.with_values({f"endpoints.{ep.id}.dropout": 0.0 for ep in group})
+    return sc, correlated_groups(sc.endpoints, sc.correlations)[0]
+
+
+def scipy_group(sc, group, n_t, n_c):
+    """The group's trials in numpy + scipy: latents as (reps, n) arrays, the same copula, the
+    tests vectorised over replicates (chisq by its z form, mannwhitneyu, ttest_ind)."""
+    lower = np.linalg.cholesky(np.array(correlation_matrix([ep.id for ep in group],
+                                                          sc.correlations)))
+    binary, score, normal = group
+    cut_t, cut_c = (stats.norm.isf(getattr(binary, arm)["p"]) for arm in ("treatment", "control"))
+    levels = np.arange(0, 101, 5.0)
+    score_cuts = [stats.norm.ppf(np.cumsum(level_probabilities(score, arm))[:-1])
+                  for arm in ("treatment", "control")]
+    scales = [(getattr(normal, arm)["mean"], getattr(normal, arm)["sd"])
+              for arm in ("treatment", "control")]
+
+    def run(generator, reps):
+        z = np.einsum("jl,lrn->jrn", lower, generator.standard_normal((3, reps, n_t + n_c)))
+        generator.random((reps, n_t + n_c))  # the visit uniforms (no dropout here)
+        x_t, x_c = (z[0, :, :n_t] > cut_t).sum(1), (z[0, :, n_t:] > cut_c).sum(1)
+        pooled = (x_t + x_c) / (n_t + n_c)
+        diff = (x_t / n_t - x_c / n_c) / np.sqrt(pooled * (1 - pooled) * (1 / n_t + 1 / n_c))
+        p = [2 * stats.norm.sf(np.abs(diff))]
+        s_t = levels[np.searchsorted(score_cuts[0], z[1, :, :n_t], side="right")]
+        s_c = levels[np.searchsorted(score_cuts[1], z[1, :, n_t:], side="right")]
+        p.append(stats.mannwhitneyu(s_t, s_c, axis=1, method="asymptotic").pvalue)
+        y_t = scales[0][0] + scales[0][1] * z[2, :, :n_t]
+        y_c = scales[1][0] + scales[1][1] * z[2, :, n_t:]
+        p.append(stats.ttest_ind(y_t, y_c, axis=1).pvalue)
+        return p
+
+    return run
+
+
+def measure_group(n: int, quick: bool):
+    """The correlated-group kernel: power() end to end, the kernel, its floor, numpy + scipy."""
+    sc, group = builtin_group()
+    n_t, n_c = sc.trial.split(n)
+    model = joint_model(group, sc.correlations, n_t, n_c)
+    lower, modes, *rest = model.arguments
+    out = np.empty((len(group), streams.CHUNK, 6))
+
+    def generators(i):
+        return tuple(streams.chunk_generator(1, ep.id, i) for ep in group)
+
+    def kernel_chunks(reps):
+        for i, part in enumerate(streams.chunk_slices(reps)):
+            group_stats(generators(i), lower, n_t, n_c, modes, *rest,
+                        out[:, :part.stop - part.start])
+
+    def floor_chunks(reps):
+        for i, part in enumerate(streams.chunk_slices(reps)):
+            floor_group(generators(i), n_t + n_c, part.stop - part.start)
+
+    kernel_draws, floor_draws = generators(0), generators(0)
+    group_stats(kernel_draws, lower, n_t, n_c, modes, *rest, out[:, :50])
+    floor_group(floor_draws, n_t + n_c, 50)
+    if [g.bit_generator.state for g in kernel_draws] != [g.bit_generator.state
+                                                          for g in floor_draws]:
+        raise RuntimeError("floor_group does not make group_stats' draws")
+    ids = [ep.id for ep in group]
+    ours = [rate(lambda reps, j=j: power(sc, n, reps=reps, endpoints=ids, jobs=j))
+            for j in (1, 2)]
+    base = rate(lambda reps: blocks(scipy_group(sc, group, n_t, n_c), reps),
+                reps_start=500, min_seconds=0.1 if quick else 0.25, repeats=1 if quick else 2)
+    return {"n": n, "simtrial_1": ours[0], "simtrial_2": ours[1], "scipy": base,
+            "kernel_1": rate(kernel_chunks), "floor_1": rate(floor_chunks)}
+
+
 def rpact_live(call: str, iterations: int = 100_000):
     """rpact's trials per second now, median of 3 runs of the recorded ``system.time`` call."""
     if shutil.which("Rscript") is None:
@@ -445,6 +541,19 @@ def main():
         ["kernel", "n", "kernel 1", "floor 1", "kernel time / floor"],
         [[r["kernel"], r["n"], k(r["kernel_1"]), k(r["floor_1"]),
           x(r["floor_1"] / r["kernel_1"])] for r in twins]))
+    print(sections[-1], "\n", flush=True)
+
+    group = [measure_group(n, args.quick) for n in args.n]
+    sections.append("## Correlated endpoints, simulated jointly (kernels/group.py)\n\n"
+                    "The built-in scenario's walk_lln (chisq), sf36_gh (Mann-Whitney on the "
+                    "score) and walk_m (t test), latent correlations -0.8, 0.3, -0.25, no "
+                    "dropout: trials of all three per second. scipy: numpy draws, the same "
+                    "copula and the three tests vectorised over replicates, one thread.\n\n"
+                    + table(["n", "simtrial 1", "simtrial 2", "scipy", "2 vs scipy", "kernel 1",
+                             "floor 1", "kernel time / floor"],
+                            [[r["n"], k(r["simtrial_1"]), k(r["simtrial_2"]), k(r["scipy"]),
+                              x(r["simtrial_2"] / r["scipy"]), k(r["kernel_1"]),
+                              k(r["floor_1"]), x(r["floor_1"] / r["kernel_1"])] for r in group]))
     print(sections[-1], "\n", flush=True)
 
     rpact = measure_rpact()
