@@ -108,12 +108,7 @@ def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
     cuts = np.full((k, 2, levels_max - 1), np.inf)
     n_cuts = np.zeros(k, np.int64)
     levels = np.zeros((k, levels_max))
-    bucket_maps = [quantile_buckets(n_t, *normal_scale(ep, "treatment"), n_c,
-                                    *normal_scale(ep, "control"), 2 * (n_t + n_c))
-                   if ep.kind not in _LEVEL_KINDS and STATISTICS[ep.test] == "ranks" else None
-                   for ep in group]
-    tables = np.zeros((k, max([len(b[2]) for b in bucket_maps if b] + [1])), np.int32)
-    buckets = np.zeros((k, 3))
+    bucket_maps = {}
     for j, ep in enumerate(group):
         statistic = STATISTICS[ep.test]
         if ep.kind in _LEVEL_KINDS:
@@ -122,18 +117,22 @@ def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
                 arm_cuts = _level_cuts(ep, arm)
                 cuts[j, a, :len(arm_cuts)] = arm_cuts
                 n_cuts[j] = len(arm_cuts)
-            levels[j, :n_cuts[j] + 1] = (score_levels(*ep.scale) if ep.kind == "score"
-                                          else np.arange(n_cuts[j] + 1))
+            if ep.kind == "score":  # the values a t test of the score averages
+                levels[j, :n_cuts[j] + 1] = score_levels(*ep.scale)
         elif ep.distribution == "bernoulli":
             modes[j] = COUNTS
             params[j, :, 0] = [special.ndtri(1.0 - getattr(ep, arm)["p"]) for arm in ARMS]
         else:
             modes[j] = VALUE_RANKS if statistic == "ranks" else MOMENTS
             params[j] = [normal_scale(ep, arm) for arm in ARMS]
-            if bucket_maps[j]:
-                low, scale, table = bucket_maps[j]
-                buckets[j] = low, scale, len(table)
-                tables[j, :len(table)] = table
+            if statistic == "ranks":
+                bucket_maps[j] = quantile_buckets(n_t, *params[j, 0], n_c, *params[j, 1],
+                                                  2 * (n_t + n_c))
+    buckets = np.zeros((k, 3))
+    tables = np.zeros((k, max([len(m[2]) for m in bucket_maps.values()] + [1])), np.int32)
+    for j, (low, scale, table) in bucket_maps.items():
+        buckets[j] = low, scale, len(table)
+        tables[j, :len(table)] = table
     lower = np.linalg.cholesky(np.array(correlation_matrix([ep.id for ep in group],
                                                           correlations)))
     return JointModel(ids=tuple(ep.id for ep in group),
