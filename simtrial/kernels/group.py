@@ -78,25 +78,22 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
     n = n_t + n_c
     first = np.empty((reps, n))
     for r in range(reps):
-        for i in range(n):
-            first[r, i] = rngs[0].standard_normal()
+        _standard_normals(rngs[0], first[r])
     latent = np.empty((k, n))
     z = np.empty(n)
     visit = np.empty(n)
-    counts = np.empty((2, n_cuts.max() + 1), np.int64)
+    counts = np.empty((2, levels.shape[1]), np.int64)
     values = np.empty(n)
-    scratch = (np.empty(n), np.empty(n, np.int64), np.empty(n, np.int32),
-               np.zeros(2 * n, np.int32))
+    keys = np.empty(n)
+    key_in_t = np.empty(n, np.int64)
+    bucket = np.empty(n, np.int32)
+    starts = np.zeros(2 * n, np.int32)
     for r in range(reps):
-        latent[0] = first[r]
         for j in range(1, k):
-            generator = rngs[j]
-            for i in range(n):
-                latent[j, i] = generator.standard_normal()
-        for i in range(n):
-            visit[i] = rngs[0].random()
+            _standard_normals(rngs[j], latent[j])
+        _uniforms(rngs[0], visit)
         for j in range(k):
-            _combine(lower[j], latent, z)
+            _combine(lower[j], first[r], latent, z)
             row = out[j, r]
             mode = modes[j]
             if mode == COUNTS:
@@ -107,7 +104,8 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
                 m_t, m = _assessed_values(z, visit, n_t, params[j], drops[j], values)
                 row[0], row[1] = m_t, m - m_t
                 row[2], row[3] = value_rank_stats(values, m, m_t, buckets[j, 0], buckets[j, 1],
-                                                  tables[j, :int(buckets[j, 2])], *scratch)
+                                                  tables[j, :int(buckets[j, 2])], keys,
+                                                  key_in_t, bucket, starts)
             else:
                 size = n_cuts[j] + 1
                 m_t, m_c = _level_counts(z, visit, n_t, cuts[j, 0, :size - 1],
@@ -160,10 +158,28 @@ def level_of(cuts, x):
 
 
 @kernel
-def _combine(weights, latent, z):
-    """``z = sum_l weights[l] latent[l]`` over the rows of ``latent`` with a nonzero weight."""
-    z[:] = 0.0
-    for col in range(weights.shape[0]):
+def _standard_normals(generator, out):
+    """Fill ``out`` with standard normals, in order (one compiled copy of the ziggurat)."""
+    for i in range(out.shape[0]):
+        out[i] = generator.standard_normal()
+
+
+@kernel
+def _uniforms(generator, out):
+    """Fill ``out`` with uniforms on [0, 1), in order."""
+    for i in range(out.shape[0]):
+        out[i] = generator.random()
+
+
+@kernel
+def _combine(weights, first, latent, z):
+    """``z = weights[0] first + sum_l weights[l] latent[l]``, l >= 1, in that order.
+
+    Rows of ``latent`` with a zero weight are skipped; its row 0 is not read.
+    """
+    for i in range(z.shape[0]):
+        z[i] = weights[0] * first[i]
+    for col in range(1, weights.shape[0]):
         if weights[col] != 0.0:
             for i in range(z.shape[0]):
                 z[i] += weights[col] * latent[col, i]
