@@ -82,7 +82,8 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
     latent = np.empty((k, n))
     z = np.empty(n)
     visit = np.empty(n)
-    counts = np.empty((2, levels.shape[1]), np.int64)
+    counts_t = np.empty(levels.shape[1], np.int64)
+    counts_c = np.empty(levels.shape[1], np.int64)
     values = np.empty(n)
     keys = np.empty(n)
     key_in_t = np.empty(n, np.int64)
@@ -108,15 +109,17 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
                                                   key_in_t, bucket, starts)
             else:
                 size = n_cuts[j] + 1
-                m_t, m_c = _level_counts(z, visit, n_t, cuts[j, 0, :size - 1],
-                                         cuts[j, 1, :size - 1], drops[j], counts[:, :size])
+                m_t = _level_counts(z, visit, 0, n_t, cuts[j, 0, :size - 1], drops[j, 0],
+                                    counts_t[:size])
+                m_c = _level_counts(z, visit, n_t, n, cuts[j, 1, :size - 1], drops[j, 1],
+                                    counts_c[:size])
                 if mode == LEVEL_RANKS:
                     row[0], row[1] = m_t, m_c
-                    row[2], row[3] = rank_stats_from_counts(counts[0, :size], counts[1, :size])
+                    row[2], row[3] = rank_stats_from_counts(counts_t[:size], counts_c[:size])
                 else:
                     row[0], row[3] = m_t, m_c
-                    row[1], row[2] = moments_from_counts(levels[j, :size], counts[0, :size], m_t)
-                    row[4], row[5] = moments_from_counts(levels[j, :size], counts[1, :size], m_c)
+                    row[1], row[2] = moments_from_counts(levels[j, :size], counts_t[:size], m_t)
+                    row[4], row[5] = moments_from_counts(levels[j, :size], counts_c[:size], m_c)
 
 
 @kernel
@@ -233,11 +236,13 @@ def _assessed_values(z, visit, n_t, params, drops, values):
 
 
 @kernel
-def _level_counts(z, visit, n_t, cuts_t, cuts_c, drops, counts):
-    """Count the assessed patients per level into ``counts[arm]``; return ``(m_t, m_c)``."""
-    counts[:] = 0
-    for i in range(n_t):  # adding the flag: a dropout is as unpredictable as a level
-        counts[0, level_of(cuts_t, z[i])] += visit[i] >= drops[0]
-    for i in range(n_t, z.shape[0]):
-        counts[1, level_of(cuts_c, z[i])] += visit[i] >= drops[1]
-    return counts[0].sum(), counts[1].sum()
+def _level_counts(z, visit, start, stop, cuts, drop, counts):
+    """Count the assessed among patients ``start`` to ``stop`` per level; return how many."""
+    for k in range(counts.shape[0]):
+        counts[k] = 0
+    assessed = 0
+    for i in range(start, stop):  # adding the flag: a dropout is as unpredictable as a level
+        seen = visit[i] >= drop
+        counts[level_of(cuts, z[i])] += seen
+        assessed += seen
+    return assessed

@@ -147,7 +147,8 @@ def bucket_sort(values, m, m_t, low, scale, table, bucket, starts, keys, key_in_
         keys[k] = values[i]
         key_in_t[k] = i < m_t
         starts[bucket[i]] = k + 1
-    starts[:] = 0
+    for b in range(starts.shape[0]):  # a loop: numba compiles a[:] = 0 seven times slower
+        starts[b] = 0
     for i in range(1, m):
         value = keys[i]
         if keys[i - 1] > value:
@@ -191,7 +192,8 @@ def level_counts(rng, n, drop, cdf, guide, counts):
     first ``k`` with ``u < cdf[k]``, searched from ``guide[int(u * len(guide))]``.
     """
     assessed = n if drop == 0.0 else rng.binomial(n, 1.0 - drop)
-    counts[:] = 0
+    for k in range(counts.shape[0]):
+        counts[k] = 0
     size = guide.shape[0]
     for _ in range(assessed):
         u = rng.random()
