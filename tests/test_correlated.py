@@ -256,20 +256,20 @@ def scipy_rank_stats(x, y):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 60), st.integers(0, 60), st.integers(1, 5), st.integers(0, 2**32 - 1),
+@given(st.integers(0, 60), st.integers(0, 60), st.integers(1, 5), st.integers(0, 2**32 - 1),
        st.booleans())
 def test_value_rank_stats_equal_scipy(m, m_t, levels, seed, tied):
     # The buckets are fitted to N(0, 1) in both arms; they only change the sort's speed, so
-    # tied values and values far from the buckets are ranked exactly.
+    # tied values and values far from the buckets are ranked exactly (nobody assessed too).
     gen = np.random.default_rng(seed)
     m_t = min(m_t, m)
     if tied:
         values = gen.integers(0, levels + 1, size=m).astype(float)
     else:
         values = gen.normal(levels, 10.0, size=m)  # far from the buckets' N(0, 1)
-    low, scale, table = quantile_buckets(m_t, 0.0, 1.0, m - m_t, 0.0, 1.0, 2 * m)
+    low, scale, table = quantile_buckets(1, 0.0, 1.0, 1, 0.0, 1.0, 2 * max(m, 1))
     scratch = (np.empty(m), np.empty(m, np.int64), np.empty(m, np.int32),
-               np.zeros(2 * m, np.int32))
+               np.zeros(2 * max(m, 1), np.int32))
     u_t, tie_term = value_rank_stats(values.copy(), m, m_t, low, scale, table, *scratch)
     assert (m_t, m - m_t, u_t, tie_term) == scipy_rank_stats(values[:m_t], values[m_t:])
 
@@ -361,14 +361,56 @@ GROUP_PAIRS = [("b", "y0", -0.7), ("s", "y0", 0.4), ("y0", "y1", 0.5), ("b", "g"
                ("g", "o", -0.4), ("s", "o", 0.2)]
 
 
-@pytest.mark.parametrize("seed", [3, 4])
-def test_group_kernel_equals_the_numpy_model_on_the_same_draws(seed):
+# log-normal values (t test and ranks on the log scale), a safety endpoint (Fisher's counts)
+# and an ordinal one; with 5 patients and high dropout, arms with nobody assessed are common
+SPARSE = [
+    """
+[[endpoints]]
+id = "titre"
+kind = "continuous"
+distribution = "lognormal"
+test = "welch"
+better = "higher"
+dropout = 0.6
+control = { gmean = 80.0, gsd = 3.0 }
+treatment = { gmean = 120.0, gsd = 2.5 }
+""",
+    """
+[[endpoints]]
+id = "ae"
+kind = "safety"
+test = "fisher"
+better = "lower"
+dropout = { treatment = 0.3, control = 0.8 }
+control = { p = 0.02 }
+treatment = { p = 0.3 }
+""",
+    """
+[[endpoints]]
+id = "titre_rank"
+kind = "continuous"
+distribution = "lognormal"
+test = "mannwhitney"
+better = "higher"
+dropout = 0.9
+control = { gmean = 80.0, gsd = 3.0 }
+treatment = { gmean = 120.0, gsd = 2.5 }
+""",
+    GROUP[-1],
+]
+SPARSE_PAIRS = [("titre", "ae", -0.5), ("titre", "titre_rank", 0.6), ("ae", "o", 0.3)]
+
+
+@pytest.mark.parametrize(("endpoints", "pairs", "n", "seed"), [
+    (GROUP, GROUP_PAIRS, 45, 3), (GROUP, GROUP_PAIRS, 45, 4), (SPARSE, SPARSE_PAIRS, 5, 5)])
+def test_group_kernel_equals_the_numpy_model_on_the_same_draws(endpoints, pairs, n, seed):
     # Every mode of kernels.group (counts, moments, values ranked, levels ranked, level values'
-    # moments), per-arm dropout, six correlated endpoints: counts and rank statistics equal,
-    # moments within 1e-12 relative (numpy sums pairwise, the kernel in order).
-    sc = scenario(GROUP, GROUP_PAIRS, allocation=(3, 2))
+    # moments), every kind, per-arm dropout, groups of six and four endpoints, arms with nobody
+    # assessed: counts and rank statistics equal, moments within 1e-12 relative (numpy sums
+    # pairwise, the kernel in order).
+    sc = scenario(endpoints, pairs, allocation=(3, 2))
     group, = correlated_groups(sc.endpoints, sc.correlations)
-    n_t, n_c = sc.trial.split(45)
+    n_t, n_c = sc.trial.split(n)
     model = joint_model(group, sc.correlations, n_t, n_c)
     ours = simulate_group_chunk(model, seed, 2, 300)
     reference = numpy_group_stats(group, sc.correlations, n_t, n_c, seed, 2, 300)
@@ -377,6 +419,8 @@ def test_group_kernel_equals_the_numpy_model_on_the_same_draws(seed):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=ep.id)
         else:
             np.testing.assert_array_equal(a, b, err_msg=ep.id)
+    if endpoints is SPARSE:  # the empty arms were there
+        assert (ours[0][:, 0] == 0).any() and (ours[0][:, 3] == 0).any()
 
 
 # --- sample size for the family (samplesize --criterion any|all) ------------------------------

@@ -94,13 +94,14 @@ def test_chisq_equals_contingency_table_enumeration(args, alternative, sign):
 @given(st.integers(1, 60), st.integers(1, 60),
        st.sampled_from([0.0, 1e-3, 0.05, 0.2, 0.5, 0.7, 0.97, 1.0]),
        st.sampled_from([0.0, 1e-3, 0.05, 0.2, 0.5, 0.7, 0.97, 1.0]),
-       st.floats(1e-4, 0.5), st.sampled_from([0, 1, -1]))
+       st.one_of(st.floats(1e-4, 0.5), st.floats(0.5, 0.99)), st.sampled_from([0, 1, -1]))
 def test_chisq_rejection_intervals_equal_every_table(n_t, n_c, p_t, p_c, alpha, tail):
     # The chi-square enumeration finds, per x_t, the interval of x_c the test accepts by
     # bisection (kernels/exact.py). Against every table tested one by one with the same z-form
     # statistic written in numpy (same floating-point operations, so the same decisions), with
     # extreme proportions (the supports are then cut and the centre can fall outside them),
-    # tiny arms and all three tails.
+    # tiny arms, all three tails, and alphas above 1/2 (one-sided, the accepted set can split:
+    # binary_exact_power("chisq", 1, 2, 0.5, 0.5, 0.9, one-sided, sign 1) is 0.625, not 0.75).
     z = special.ndtri(1 - alpha / 2 if tail == 0 else 1 - alpha)
     x_t = np.arange(n_t + 1)[:, None]
     x_c = np.arange(n_c + 1)[None, :]
@@ -120,6 +121,15 @@ def test_chisq_rejection_intervals_equal_every_table(n_t, n_c, p_t, p_c, alpha, 
                              alternative="two-sided" if tail == 0 else "one-sided",
                              sign=tail or 1)
     assert got == pytest.approx(want, abs=1e-12)
+
+
+def test_chisq_one_sided_alpha_above_one_half():
+    # z_crit < 0: a row's accepted x_c can split in two. 1 vs 2 patients, p = 1/2, one-sided
+    # (sign 1) at alpha = 0.9, tables (x_t, x_c): (0, 1), (1, 0) and (1, 1) reject; (0, 2)
+    # accepts and (0, 0), (1, 2) are undefined, so row x_t = 0 accepts x_c = 0 and 2 but not 1.
+    # Rejected mass 1/2 (1/2 + 1/4 + 1/2) = 0.625 (worked by hand).
+    got = binary_exact_power("chisq", 1, 2, 0.5, 0.5, 0.9, alternative="one-sided", sign=1)
+    assert got == pytest.approx(0.625, abs=1e-15)
 
 
 def binary(test, p_t, p_c, dropout=(0.0, 0.0), kind="binary", alternative="two-sided"):

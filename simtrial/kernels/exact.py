@@ -73,15 +73,17 @@ def _chisq_rejection_mass(m_t, pmf_t, x_t_lo, x_t_hi, m_c, pmf_c, x_c_lo, x_c_hi
                           cdf_c):
     """``sum P(x_t) P(x_c) [table rejects]`` over the supports, for one pair of numbers assessed.
 
-    For fixed ``x_t`` the tables the chi-square test accepts have ``x_c`` in one interval: it
-    accepts when ``f(x_c) < 0`` with ``f = d^2 - z^2 v`` two-sided (``d`` the difference of
-    proportions, linear in ``x_c``, and ``v`` its pooled variance, concave in ``x_c``), so ``f``
-    is convex; one-sided, ``tail d - z sqrt(v)`` is convex; the undefined tables (``v = 0``,
-    accepted) lie next to that interval. It holds the ``x_c`` nearest ``d = 0``. Its ends are
-    found by bisection with :func:`_chisq_rejects` itself, and the rejected mass is read off
-    the cumulative ``cdf_c`` (scratch of length ``x_c_hi + 2`` or more): O(log) a table row
-    instead of O(``x_c`` range). Should the centre itself reject (no such table is known), the
-    row is summed table by table.
+    For fixed ``x_t`` the tables the chi-square test accepts have ``x_c`` in one interval when
+    ``z_crit >= 0`` (alpha <= 1/2 one-sided): it accepts when ``f(x_c) < 0`` with
+    ``f = d^2 - z^2 v`` two-sided (``d`` the difference of proportions, linear in ``x_c``, and
+    ``v`` its pooled variance, concave in ``x_c``), so ``f`` is convex; one-sided,
+    ``tail d - z sqrt(v)`` is convex; the undefined tables (``v = 0``, accepted) lie next to
+    that interval. It holds the ``x_c`` nearest ``d = 0`` unless the support is cut short of
+    it or ``z`` is 0. Its ends are found by bisection with :func:`_chisq_rejects` itself, and
+    the rejected mass is read off the cumulative ``cdf_c`` (scratch of length ``x_c_hi + 2`` or
+    more): O(log) a row of tables instead of O(``x_c`` range). A row whose centre rejects, and
+    every row when ``z_crit < 0`` (the accepted set can then split in two), is summed table by
+    table.
     """
     cdf_c[x_c_lo] = 0.0
     for x_c in range(x_c_lo, x_c_hi + 1):  # cdf_c[x + 1] = P(x_c <= x) within the support
@@ -90,7 +92,7 @@ def _chisq_rejection_mass(m_t, pmf_t, x_t_lo, x_t_hi, m_c, pmf_c, x_c_lo, x_c_hi
     mass = 0.0
     for x_t in range(x_t_lo, x_t_hi + 1):
         centre = min(max(round(x_t * m_c / m_t), x_c_lo), x_c_hi)
-        if _chisq_rejects(m_t, x_t, m_c, centre, tail, z_crit):
+        if z_crit < 0.0 or _chisq_rejects(m_t, x_t, m_c, centre, tail, z_crit):
             rejected = 0.0
             for x_c in range(x_c_lo, x_c_hi + 1):
                 rejected += pmf_c[x_c] * _chisq_rejects(m_t, x_t, m_c, x_c, tail, z_crit)
