@@ -361,20 +361,24 @@ GROUP_PAIRS = [("b", "y0", -0.7), ("s", "y0", 0.4), ("y0", "y1", 0.5), ("b", "g"
                ("g", "o", -0.4), ("s", "o", 0.2)]
 
 
+def titre_endpoint(endpoint_id, test, dropout):
+    return f"""
+[[endpoints]]
+id = "{endpoint_id}"
+kind = "continuous"
+distribution = "lognormal"
+test = "{test}"
+better = "higher"
+dropout = {dropout}
+control = {{ gmean = 80.0, gsd = 3.0 }}
+treatment = {{ gmean = 120.0, gsd = 2.5 }}
+"""
+
+
 # log-normal values (t test and ranks on the log scale), a safety endpoint (Fisher's counts)
 # and an ordinal one; with 5 patients and high dropout, arms with nobody assessed are common
 SPARSE = [
-    """
-[[endpoints]]
-id = "titre"
-kind = "continuous"
-distribution = "lognormal"
-test = "welch"
-better = "higher"
-dropout = 0.6
-control = { gmean = 80.0, gsd = 3.0 }
-treatment = { gmean = 120.0, gsd = 2.5 }
-""",
+    titre_endpoint("titre", "welch", 0.6),
     """
 [[endpoints]]
 id = "ae"
@@ -385,17 +389,7 @@ dropout = { treatment = 0.3, control = 0.8 }
 control = { p = 0.02 }
 treatment = { p = 0.3 }
 """,
-    """
-[[endpoints]]
-id = "titre_rank"
-kind = "continuous"
-distribution = "lognormal"
-test = "mannwhitney"
-better = "higher"
-dropout = 0.9
-control = { gmean = 80.0, gsd = 3.0 }
-treatment = { gmean = 120.0, gsd = 2.5 }
-""",
+    titre_endpoint("titre_rank", "mannwhitney", 0.9),
     GROUP[-1],
 ]
 SPARSE_PAIRS = [("titre", "ae", -0.5), ("titre", "titre_rank", 0.6), ("ae", "o", 0.3)]
