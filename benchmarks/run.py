@@ -45,7 +45,7 @@ from scipy import stats
 import simtrial
 from simtrial import rng as streams
 from simtrial.correlated import correlated_groups, joint_model
-from simtrial.distributions import level_probabilities
+from simtrial.distributions import level_probabilities, score_levels
 from simtrial.kernels._jit import kernel
 from simtrial.kernels.binary import bernoulli_counts
 from simtrial.kernels.continuous import normal_moments
@@ -351,7 +351,7 @@ def scipy_group(sc, group, n_t, n_c):
                                                           sc.correlations)))
     binary, score, normal = group
     cut_t, cut_c = (stats.norm.isf(getattr(binary, arm)["p"]) for arm in ("treatment", "control"))
-    levels = np.arange(0, 101, 5.0)
+    levels = score_levels(*score.scale)
     score_cuts = [stats.norm.ppf(np.cumsum(level_probabilities(score, arm))[:-1])
                   for arm in ("treatment", "control")]
     scales = [(getattr(normal, arm)["mean"], getattr(normal, arm)["sd"])

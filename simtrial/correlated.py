@@ -113,7 +113,7 @@ def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
         statistic = STATISTICS[ep.test]
         if ep.kind in _LEVEL_KINDS:
             modes[j] = LEVEL_RANKS if statistic == "ranks" else LEVEL_MOMENTS
-            for a, arm in enumerate(ARMS):
+            for a, arm in enumerate(_ARMS):
                 arm_cuts = _level_cuts(ep, arm)
                 cuts[j, a, :len(arm_cuts)] = arm_cuts
                 n_cuts[j] = len(arm_cuts)
@@ -121,10 +121,10 @@ def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
                 levels[j, :n_cuts[j] + 1] = score_levels(*ep.scale)
         elif ep.distribution == "bernoulli":
             modes[j] = COUNTS
-            params[j, :, 0] = [special.ndtri(1.0 - getattr(ep, arm)["p"]) for arm in ARMS]
+            params[j, :, 0] = [special.ndtri(1.0 - getattr(ep, arm)["p"]) for arm in _ARMS]
         else:
             modes[j] = VALUE_RANKS if statistic == "ranks" else MOMENTS
-            params[j] = [normal_scale(ep, arm) for arm in ARMS]
+            params[j] = [normal_scale(ep, arm) for arm in _ARMS]
             if statistic == "ranks":
                 bucket_maps[j] = quantile_buckets(n_t, *params[j, 0], n_c, *params[j, 1],
                                                   2 * (n_t + n_c))
@@ -170,5 +170,5 @@ def _level_cuts(ep: Endpoint, arm: str) -> np.ndarray:
     return special.ndtri(cdf[:-1])
 
 
-ARMS = ("treatment", "control")
+_ARMS = ("treatment", "control")
 _LEVEL_KINDS = ("score", "ordinal")

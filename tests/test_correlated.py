@@ -18,8 +18,8 @@ from scipy import stats
 from simtrial import rng
 from simtrial.correlated import correlated_groups, joint_model, simulate_group_chunk
 from simtrial.distributions import level_probabilities, normal_scale, score_levels
-from simtrial.kernels.group import level_of, value_rank_stats
-from simtrial.kernels.ranks import quantile_buckets
+from simtrial.kernels.group import level_of
+from simtrial.kernels.ranks import quantile_buckets, value_rank_stats
 from simtrial.scenario import ScenarioError, correlation_matrix, parse_scenario
 from simtrial.simulate import power
 from simtrial.stattests import STATISTICS

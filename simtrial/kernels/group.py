@@ -14,7 +14,8 @@ Each endpoint has a mode:
 - :data:`MOMENTS` (normal, or log-normal on the log scale): the value is ``mean + sd z``; fills
   ``(m_t, mean_t, ss_t, m_c, mean_c, ss_c)`` as :func:`simtrial.kernels.continuous.normal_moments`
   does;
-- :data:`VALUE_RANKS`: the same values, ranked by :func:`value_rank_stats`; fills
+- :data:`VALUE_RANKS`: the same values, ranked by
+  :func:`simtrial.kernels.ranks.value_rank_stats`; fills
   ``(m_t, m_c, u_t, tie_term)`` as :func:`simtrial.kernels.ranks.normal_rank_stats` does;
 - :data:`LEVEL_RANKS` and :data:`LEVEL_MOMENTS` (score and ordinal): the level is the number of
   the arm's latent cut points at or below the latent (:func:`level_of`); patients are counted
@@ -26,10 +27,10 @@ import numpy as np
 
 from simtrial.kernels._jit import kernel
 from simtrial.kernels.grid import moments_from_counts
-from simtrial.kernels.ranks import bucket_sort, rank_stats_from_counts, rank_stats_from_sorted
+from simtrial.kernels.ranks import rank_stats_from_counts, value_rank_stats
 
 __all__ = ["COUNTS", "LEVEL_MOMENTS", "LEVEL_RANKS", "MOMENTS", "VALUE_RANKS", "group_stats",
-           "level_of", "value_rank_stats"]
+           "level_of"]
 
 COUNTS, MOMENTS, VALUE_RANKS, LEVEL_RANKS, LEVEL_MOMENTS = range(5)
 
@@ -120,20 +121,6 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
                     row[0], row[3] = m_t, m_c
                     row[1], row[2] = moments_from_counts(levels[j, :size], counts_t[:size], m_t)
                     row[4], row[5] = moments_from_counts(levels[j, :size], counts_c[:size], m_c)
-
-
-@kernel
-def value_rank_stats(values, m, m_t, low, scale, table, keys, key_in_t, bucket, starts):
-    """``(u_t, tie_term)`` of the first ``m`` values, the first ``m_t`` of them treated.
-
-    Sorted by :func:`simtrial.kernels.ranks.bucket_sort` with the bucket map ``low``,
-    ``scale``, ``table`` (:func:`simtrial.kernels.ranks.quantile_buckets`), which only makes
-    the sort fast: any values are ranked exactly, ties sharing their average rank. ``keys``,
-    ``key_in_t`` and ``bucket`` are scratch of length ``m`` or more; ``starts`` holds a zero
-    per bucket and is left so.
-    """
-    bucket_sort(values, m, m_t, low, scale, table, bucket, starts, keys, key_in_t)
-    return rank_stats_from_sorted(keys, key_in_t, m, m_t)
 
 
 @kernel

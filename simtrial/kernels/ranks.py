@@ -16,7 +16,8 @@ import numpy as np
 from simtrial.kernels._jit import kernel
 
 __all__ = ["bucket_sort", "grid_rank_stats", "level_counts", "normal_rank_stats",
-           "quantile_buckets", "rank_stats_from_counts", "rank_stats_from_sorted"]
+           "quantile_buckets", "rank_stats_from_counts", "rank_stats_from_sorted",
+           "value_rank_stats"]
 
 
 @kernel
@@ -64,9 +65,22 @@ def normal_rank_stats(rng, n_t, n_c, mean_t, sd_t, mean_c, sd_c, drop_t, drop_c,
     for r in range(out.shape[0]):
         m_t = _draw_normal(rng, n_t, mean_t, sd_t, drop_t, values, 0)
         m = _draw_normal(rng, n_c, mean_c, sd_c, drop_c, values, m_t)
-        bucket_sort(values, m, m_t, low, scale, table, bucket, starts, keys, key_in_t)
         out[r, 0], out[r, 1] = m_t, m - m_t
-        out[r, 2], out[r, 3] = rank_stats_from_sorted(keys, key_in_t, m, m_t)
+        out[r, 2], out[r, 3] = value_rank_stats(values, m, m_t, low, scale, table, keys,
+                                                key_in_t, bucket, starts)
+
+
+@kernel
+def value_rank_stats(values, m, m_t, low, scale, table, keys, key_in_t, bucket, starts):
+    """``(u_t, tie_term)`` of the first ``m`` values, the first ``m_t`` of them treated.
+
+    Sorted by :func:`bucket_sort` with the bucket map ``low``, ``scale``, ``table``
+    (:func:`quantile_buckets`), which only makes the sort fast: any values are ranked exactly,
+    ties sharing their average rank. ``keys``, ``key_in_t`` and ``bucket`` are scratch of length
+    ``m`` or more; ``starts`` holds a zero per bucket and is left so.
+    """
+    bucket_sort(values, m, m_t, low, scale, table, bucket, starts, keys, key_in_t)
+    return rank_stats_from_sorted(keys, key_in_t, m, m_t)
 
 
 @kernel
