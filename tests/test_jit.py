@@ -49,6 +49,23 @@ def test_kernels_are_cached_on_disk(cache_dir):
     assert list(cache_dir.rglob("*twice*.nbi"))
 
 
+def test_kernels_are_cached_in_the_user_cache_not_in_the_package(tmp_path, monkeypatch):
+    # Code cached beside an installed package outlives `pip uninstall` (the files are not
+    # pip's) and the bare directory left shadows a later editable install; numba's user-wide
+    # cache comes first (XDG_CACHE_HOME here; the package's __pycache__ only as a last resort).
+    source = tmp_path / "package" / "triple.py"
+    source.parent.mkdir()
+    source.write_text("def triple(x):\n    return 3 * x\n")
+    monkeypatch.syspath_prepend(str(source.parent))
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    from triple import triple
+
+    assert kernel(triple)(4) == 12
+    assert list((tmp_path / "user-cache" / "numba").rglob("triple.triple-*.nbi"))
+    assert not list(source.parent.rglob("*.nb*"))
+
+
 def test_a_failed_save_gives_one_notice_and_no_second_try(cache_dir, monkeypatch, capsys):
     writes = []
 

@@ -3,7 +3,7 @@
 import sys
 
 import numba
-from numba.core.caching import FunctionCache
+from numba.core.caching import CompileResultCacheImpl, FunctionCache, InTreeCacheLocator
 
 __all__ = ["kernel"]
 
@@ -18,8 +18,10 @@ def kernel(function):
     in threads on all cores; ``error_model="numpy"`` gives nan/inf instead of exceptions for
     division by zero, as the vectorised numpy code around the kernels expects.
 
-    When numba finds no writable cache directory (``NUMBA_CACHE_DIR``, the package's
-    ``__pycache__``, the user cache), it refuses ``cache=True`` with a RuntimeError at
+    The code is cached in ``NUMBA_CACHE_DIR`` if set, else in the user's cache (numba's
+    user-wide directory, ``~/.cache/numba``), and only if neither is writable in the package's
+    ``__pycache__`` (see :class:`_GuardedCache`). When numba finds no writable cache directory
+    at all, it refuses ``cache=True`` with a RuntimeError at
     decoration (numba.core.caching: "cannot cache function ...: no locator available"). The
     kernel is then compiled in memory in every process, and one notice says so on stderr. A
     directory that fails later, when the code is saved, is handled by :class:`_GuardedCache`.
@@ -48,6 +50,19 @@ class _GuardedCache(FunctionCache):
     """
 
     gave_up = False  # for every kernel of the process
+
+    class _impl_class(CompileResultCacheImpl):  # noqa: N801 (numba's attribute name)
+        """numba's cache locators in its order, but the package's ``__pycache__`` last.
+
+        Files numba writes into an installed package are not pip's: uninstalling it left
+        ``site-packages/simtrial/kernels/__pycache__``, a bare directory that made
+        ``pip install .`` then ``pip install -e '.[test]'`` (the README's two commands, in one
+        environment) fail outside the checkout with "No module named
+        'simtrial.kernels.group'". The user-wide cache comes first instead.
+        """
+
+        _locator_classes = sorted(CompileResultCacheImpl._locator_classes,
+                                  key=lambda locator: locator is InTreeCacheLocator)
 
     def save_overload(self, sig, data):
         """Save the compiled code, unless saving has failed before in this process."""
