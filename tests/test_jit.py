@@ -1,6 +1,7 @@
 """The kernel decorator: machine code cached on disk, and a cache directory that fails."""
 
 import errno
+import io
 import json
 import os
 import subprocess
@@ -8,7 +9,7 @@ import sys
 
 import numba
 import pytest
-from numba.core import caching
+from numba.core import caching, event
 
 from simtrial.kernels import _jit
 from simtrial.kernels._jit import kernel
@@ -18,7 +19,7 @@ from simtrial.simulate import power
 # directory at decoration (a temporary file) still passes: only saving compiled code fails.
 FULL_DISK_CLI = """
 import errno, sys
-from numba.core import caching
+from numba.core import caching, event
 
 def full_disk(self, filepath):
     raise OSError(errno.ENOSPC, "No space left on device", filepath)
@@ -102,3 +103,24 @@ def test_cli_runs_when_the_cache_directory_fails_on_save(tmp_path):
     ours = power("msc-covid19", 100, reps=1000, endpoints=["msc_ae"]).endpoints[0].power
     assert json.loads(run.stdout)["endpoints"][0]["power"] == ours
     assert not list((tmp_path / "cache").rglob("*.nb*"))  # nothing half written
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("stream, said", [(_Terminal, True), (io.StringIO, False)])
+def test_compiling_is_announced_once_at_a_terminal_only(stream, said, monkeypatch):
+    # The first run on a machine compiles for 15-30 s; at a terminal one line says why it waits.
+    # A pipe or log gets nothing: stderr there carries only notices and errors.
+    err = stream()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(_jit._compiling, "said", True)  # simtrial's own: silent here
+    notice = _jit._CompilingNotice()
+    with event.install_listener("numba:compile", notice):
+        assert numba.njit(lambda x: x + 1)(1) == 2
+        assert numba.njit(lambda x: x + 2)(1) == 3
+    lines = err.getvalue().splitlines()
+    assert lines == (["simtrial: compiling numerical kernels for this machine (once; later runs "
+                      "load them from the cache)..."] if said else [])

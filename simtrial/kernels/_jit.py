@@ -3,6 +3,7 @@
 import sys
 
 import numba
+from numba.core import event
 from numba.core.caching import CompileResultCacheImpl, FunctionCache, InTreeCacheLocator
 
 __all__ = ["kernel"]
@@ -75,6 +76,32 @@ class _GuardedCache(FunctionCache):
             _notice(f"could not save compiled kernels in the numba cache ({error}), so they are "
                     "compiled in memory, in every run until it can (set NUMBA_CACHE_DIR to a "
                     "writable directory with free space)")
+
+
+class _CompilingNotice(event.Listener):
+    """Tells a user at a terminal, once per process, that kernels are being compiled.
+
+    numba fires ``numba:compile`` only when a kernel is not in the cache, so this shows on the
+    first run on a machine (15 to 20 s of compiling, silent otherwise) and after an upgrade, and
+    not when the compiled code is loaded. Nothing is printed when stderr is not a terminal
+    (pipes, logs, tests), where stderr carries only notices and errors.
+    """
+
+    def __init__(self):
+        self.said = False
+
+    def on_start(self, _event):
+        if not self.said and sys.stderr.isatty():
+            print("simtrial: compiling numerical kernels for this machine (once; later runs load "
+                  "them from the cache)...", file=sys.stderr, flush=True)
+        self.said = True
+
+    def on_end(self, _event):
+        pass
+
+
+_compiling = _CompilingNotice()
+event.register("numba:compile", _compiling)
 
 
 def _notice(message):
