@@ -91,13 +91,21 @@ class _CompilingNotice(event.Listener):
         self.said = False
 
     def on_start(self, _event):
-        if not self.said and sys.stderr.isatty():
+        if not self.said and _is_terminal(sys.stderr):
             print("simtrial: compiling numerical kernels for this machine (once; later runs load "
                   "them from the cache)...", file=sys.stderr, flush=True)
         self.said = True
 
     def on_end(self, _event):
         pass
+
+
+def _is_terminal(stream):
+    """Whether ``stream`` is a terminal; False for None (no console) or a closed stream."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 _compiling = _CompilingNotice()
