@@ -129,7 +129,7 @@ def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
                 bucket_maps[j] = quantile_buckets(n_t, *params[j, 0], n_c, *params[j, 1],
                                                   2 * (n_t + n_c))
     buckets = np.zeros((k, 3))
-    tables = np.zeros((k, max([len(m[2]) for m in bucket_maps.values()] + [1])), np.int32)
+    tables = np.zeros((k, max([len(m[2]) for m in bucket_maps.values()] + [1])), np.uint32)
     for j, (low, scale, table) in bucket_maps.items():
         buckets[j] = low, scale, len(table)
         tables[j, :len(table)] = table

@@ -143,9 +143,9 @@ def test_bucket_sort_is_a_sort_whatever_the_buckets(values, fitted):
     buckets = 2 * m
     low, scale, table = quantile_buckets(m_t, fitted[0], fitted[1], m - m_t, fitted[2], fitted[3],
                                           buckets)
-    starts = np.zeros(buckets, np.int32)
+    starts = np.zeros(buckets, np.uint32)
     keys, key_in_t = np.empty(m), np.empty(m, np.int64)
-    bucket_sort(values, m, m_t, low, scale, table, np.empty(m, np.int32), starts, keys, key_in_t)
+    bucket_sort(values, m, m_t, low, scale, table, np.empty(m, np.uint32), starts, keys, key_in_t)
     assert np.array_equal(keys, np.sort(values))
     assert not starts.any()  # left as found, for the next replicate
     in_t = np.arange(m) < m_t

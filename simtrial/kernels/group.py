@@ -65,7 +65,7 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
         Values of the levels (:data:`LEVEL_MOMENTS`), the first ``n_cuts[j] + 1`` used.
     buckets : float64 array (k, 3)
         ``(low, scale, table size)`` of :func:`simtrial.kernels.ranks.quantile_buckets` per
-        endpoint (:data:`VALUE_RANKS`), whose tables are the rows of ``tables`` (int32, padded).
+        endpoint (:data:`VALUE_RANKS`), whose tables are the rows of ``tables`` (uint32, padded).
     out : float64 array (k, reps, 6)
 
     Notes
@@ -88,8 +88,8 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
     values = np.empty(n)
     keys = np.empty(n)
     key_in_t = np.empty(n, np.int64)
-    bucket = np.empty(n, np.int32)
-    starts = np.zeros(2 * n, np.int32)
+    bucket = np.empty(n, np.uint32)
+    starts = np.zeros(2 * n, np.uint32)
     for r in range(reps):
         for j in range(1, k):
             _standard_normals(rngs[j], latent[j])
