@@ -21,9 +21,10 @@ that line and solve it for the target. Where a closed form gives the line's slop
 simulated point at the closed-form n fixes its level; otherwise two points around a starting
 value (a closed form of a similar test, or a pilot) give both. They move and repeat only if
 the answer is outside the points' window (:data:`SPREAD`).
-The answer is then simulated with :func:`simtrial.simulate.power` (for n, also one patient
-below), so that the reported power and its MCSE are exactly what ``simtrial power`` prints with
-the same reps and seed.
+The fitted n is then checked with :func:`simtrial.simulate.power`, which has its own Monte
+Carlo error: from the fitted n the search steps to where that power crosses the target
+(:func:`_crossing`), so that the reported n reaches the target and n - 1 does not, both exactly
+as ``simtrial power`` prints them with the same reps and seed.
 """
 
 from __future__ import annotations
@@ -139,8 +140,8 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     :data:`SPREAD` multiples of the start, simulated with common random numbers. It re-centres
     while the answer is outside the :data:`SPREAD` window. For an endpoint in the scenario's
     multiplicity family the power is the procedure's, as :func:`simtrial.simulate.power`
-    reports it. The answer and n - 1 are then simulated with :func:`simtrial.simulate.power`:
-    an independent estimate, within Monte Carlo error of the target on either side.
+    reports it. The answer is where :func:`simtrial.simulate.power` (the same reps and seed)
+    crosses the target next to the fitted n: it reaches the target at n and not at n - 1.
 
     Examples
     --------
@@ -180,7 +181,22 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
         n = search(search(min(max_n, 32), min(PILOT_REPS, reps), "pilot"), reps, "search")
     else:
         n = search(start, reps, "search", _closed_form_slope(closed, trial, start))
-    final = [_final(scenario, ep, m, reps, seed, jobs, trace) for m in (n, n - 1) if m >= 2]
+    results = {}
+
+    def reported(m: int):
+        if m not in results:
+            results[m] = power(scenario, m, reps=reps, seed=seed, endpoints=[ep.id],
+                               jobs=jobs).endpoints[0]
+            trace.append({"n_total": m, "power": results[m].power, "mcse": results[m].mcse,
+                          "reps": reps, "stage": "final"})
+        return results[m].power
+
+    n = _crossing(n, reported, target_power, n_min, max_n)
+    if n is None:
+        raise TargetNotReached(
+            f"endpoint {ep.id!r}: power {target_power:g} is not reached by n = {max_n} "
+            f"(simulated power {results[max_n].power:.4f}); raise --max-n or check the effect")
+    final = [results[m] for m in (n, n - 1) if m in results]
     below = None
     if len(final) == 2:
         below = {"n_total": n - 1, "n_per_arm": dict(zip(("treatment", "control"),
@@ -226,7 +242,8 @@ def family_sample_size(scenario: Scenario | str, criterion: str, target_power: f
     same seed). The search starts where the closed forms of the family's endpoints put it
     (the largest of their sample sizes for ``all``, the smallest for ``any``; a pilot where no
     endpoint has one) and fits the level of probit(power) against sqrt(n) with that binding
-    endpoint's closed-form slope, as :func:`sample_size` does.
+    endpoint's closed-form slope, as :func:`sample_size` does, and reports where the family's
+    power crosses the target next to the fitted n (it reaches it at n and not at n - 1).
 
     Examples
     --------
@@ -271,14 +288,23 @@ def family_sample_size(scenario: Scenario | str, criterion: str, target_power: f
         n = search(start, reps, "search", _closed_form_slope(binding, trial, start))
     else:
         n = search(search(min(max_n, 32), min(PILOT_REPS, reps), "pilot"), reps, "search")
-    final = []
-    for m in (n, n - 1):
-        if m >= _smallest_n(trial):
+    results = {}
+
+    def reported(m: int):
+        if m not in results:
             res = family_power(m, reps)
-            p, mcse, ci = (getattr(res, f"{k}_{criterion}") for k in ("power", "mcse", "ci"))
-            trace.append({"n_total": m, "power": p, "mcse": mcse, "reps": reps,
-                          "stage": "final"})
-            final.append((p, mcse, ci))
+            results[m] = tuple(getattr(res, f"{k}_{criterion}") for k in ("power", "mcse", "ci"))
+            trace.append({"n_total": m, "power": results[m][0], "mcse": results[m][1],
+                          "reps": reps, "stage": "final"})
+        return results[m][0]
+
+    n = _crossing(n, reported, target_power, _smallest_n(trial), max_n)
+    if n is None:
+        raise TargetNotReached(
+            f"family ({criterion} of {', '.join(family)}): power {target_power:g} is not "
+            f"reached by n = {max_n} (simulated power {results[max_n][0]:.4f}); raise "
+            "--max-n or check the effects")
+    final = [results[m] for m in (n, n - 1) if m in results]
     below = None if len(final) < 2 else {
         "n_total": n - 1, "n_per_arm": dict(zip(("treatment", "control"), trial.split(n - 1),
                                                 strict=True)),
@@ -563,12 +589,52 @@ def _mcse(p: float, reps: int) -> float:
     return math.sqrt(p * (1 - p) / reps)
 
 
-def _final(scenario: Scenario, ep: Endpoint, n: int, reps: int, seed: int, jobs, trace):
-    """The power at n exactly as ``simtrial power --n n`` reports it."""
-    res = power(scenario, n, reps=reps, seed=seed, endpoints=[ep.id], jobs=jobs).endpoints[0]
-    trace.append({"n_total": n, "power": res.power, "mcse": res.mcse, "reps": reps,
-                  "stage": "final"})
-    return res
+def _crossing(n: int, reported: Callable[[int], float], target: float, n_min: int,
+              max_n: int) -> int | None:
+    """The n next to the fitted ``n`` where the reported power crosses ``target``, or None.
+
+    ``reported(m)`` is the power ``simtrial power --n m`` prints (same reps and seed). The
+    fitted n is within Monte Carlo error of the crossing, and so may fall on either side of it
+    in the reported power, which has its own error. Steps doubling away from ``n`` bracket a
+    crossing and bisection narrows it, so that the answer reaches the target and n - 1 does
+    not (or n is ``n_min``). None when the power at ``max_n`` stays below the target.
+
+    Examples
+    --------
+    >>> _crossing(10, lambda m: m / 100, 0.25, 4, 1000)
+    25
+    >>> _crossing(40, lambda m: m / 100, 0.25, 4, 1000)
+    25
+    >>> _crossing(40, lambda m: m / 100, 0.25, 4, 20) is None
+    True
+    """
+    step = 1
+    if reported(n) >= target:
+        high = n
+        while True:
+            low = high - step
+            if low < n_min:
+                low = n_min - 1  # below the smallest n: counts as not reaching, never simulated
+                break
+            if reported(low) < target:
+                break
+            high, step = low, 2 * step
+    else:
+        low = n
+        while True:
+            high = min(low + step, max_n)
+            if reported(high) >= target:
+                break
+            if high == max_n:
+                return None
+            low, step = high, 2 * step
+    while high - low > 1:
+        middle = (low + high) // 2
+        if reported(middle) >= target:
+            high = middle
+        else:
+            low = middle
+    return high
 
 
 def _proxy(ep: Endpoint) -> Endpoint:
