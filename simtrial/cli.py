@@ -15,6 +15,11 @@ import click
 from simtrial._version import __version__
 
 SCENARIO_HELP = "Built-in scenario name or path of a TOML scenario file."
+#: Most simulated trials a command takes: a Monte Carlo standard error of 5e-5 at any power.
+#: Each endpoint keeps a p-value per trial (0.8 GB at this many).
+MAX_REPS = 10**8
+#: Largest total sample size a command simulates; a trial's patients are held in memory.
+MAX_N = 10**7
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,12 +30,13 @@ def cli():
 
 @cli.command()
 @click.option("--scenario", "-s", default="msc-covid19", show_default=True, help=SCENARIO_HELP)
-@click.option("--n", "n", type=click.IntRange(min=2), required=True,
+@click.option("--n", "n", type=click.IntRange(min=2, max=MAX_N), required=True,
               help="Patients randomised in total (split by the allocation).")
-@click.option("--reps", type=click.IntRange(min=1), default=None,
+@click.option("--reps", type=click.IntRange(min=1, max=MAX_REPS), default=None,
               help="Simulated trials per endpoint  [default: 10000].")
-@click.option("--mcse", type=click.FloatRange(min=0, max=0.5, min_open=True), default=None,
-              help="Choose reps so that the Monte Carlo standard error is at most this.")
+@click.option("--mcse", type=click.FloatRange(min=5e-5, max=0.05), default=None,
+              help="Choose reps (100 to 10^8) so that the Monte Carlo standard error is at most "
+                   "this.")
 @click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Threads (default: all cores); results do not depend on it.")
@@ -92,7 +98,8 @@ def validate(file):
               help="Scenario value to vary (repeatable; the grid is the product with --n): "
                    "trial.alpha, trial.allocation=65:35,1:1, endpoints.<id>.dropout[.<arm>], "
                    "endpoints.<id>.<arm>.<param>.")
-@click.option("--reps", type=click.IntRange(min=1), default=10_000, show_default=True,
+@click.option("--reps", type=click.IntRange(min=1, max=MAX_REPS), default=10_000,
+              show_default=True,
               help="Simulated trials per grid cell.")
 @click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
@@ -131,7 +138,11 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
     except ImportError as exc:
         raise click.UsageError(str(exc)) from None
     progress = None if quiet or not sys.stderr.isatty() else sweeps.TerminalProgress()
-    result = sweeps.sweep(load_scenario(scenario), sweeps.parse_n_values(n_text), vary=vary,
+    n_values = sweeps.parse_n_values(n_text)
+    if max(n_values) > MAX_N:
+        raise click.BadParameter(f"{max(n_values)} is above the largest n, {MAX_N}",
+                                 param_hint="'--n'")
+    result = sweeps.sweep(load_scenario(scenario), n_values, vary=vary,
                           reps=reps, seed=seed, endpoints=list(endpoints) or None, jobs=jobs,
                           backend=backend, scheduler=scheduler, out=out, resume=resume,
                           force=force, progress=progress)
@@ -152,10 +163,12 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
 @click.option("--power", "target", required=True,
               type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Target power, in (0, 1).")
-@click.option("--reps", type=click.IntRange(min=1), default=10_000, show_default=True,
+@click.option("--reps", type=click.IntRange(min=1, max=MAX_REPS), default=10_000,
+              show_default=True,
               help="Simulated trials per point of the power curve and for the answer.")
 @click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
-@click.option("--max-n", type=click.IntRange(min=4), default=100_000, show_default=True,
+@click.option("--max-n", type=click.IntRange(min=4, max=MAX_N), default=100_000,
+              show_default=True,
               help="Largest total n searched.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Threads (default: all cores); results do not depend on it.")
@@ -183,12 +196,13 @@ def samplesize(scenario, endpoint, criterion, target, reps, seed, max_n, jobs, f
 @cli.command()
 @click.option("--scenario", "-s", default="msc-covid19", show_default=True, help=SCENARIO_HELP)
 @click.option("--endpoint", required=True, help="Id of the endpoint.")
-@click.option("--n", "n", type=click.IntRange(min=4), required=True,
+@click.option("--n", "n", type=click.IntRange(min=4, max=MAX_N), required=True,
               help="Patients randomised in total (split by the allocation).")
 @click.option("--power", "target", required=True,
               type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Target power, in (0, 1).")
-@click.option("--reps", type=click.IntRange(min=1), default=10_000, show_default=True,
+@click.option("--reps", type=click.IntRange(min=1, max=MAX_REPS), default=10_000,
+              show_default=True,
               help="Simulated trials per effect evaluated.")
 @click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
@@ -213,7 +227,8 @@ def detectable(scenario, endpoint, n, target, reps, seed, jobs, fmt):
               help="Target power of the primary endpoint, in (0, 1).")
 @click.option("--out", "-o", type=click.Path(file_okay=False), required=True,
               help="Directory for report.md, results.json and the figures.")
-@click.option("--reps", type=click.IntRange(min=1), default=10_000, show_default=True,
+@click.option("--reps", type=click.IntRange(min=1, max=MAX_REPS), default=10_000,
+              show_default=True,
               help="Simulated trials for the sample size and the powers at n (the curve and "
                    "the sensitivity analysis use a fifth).")
 @click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
@@ -291,4 +306,12 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as exc:  # ScenarioError and the _iv checks: bad input
         click.echo(f"Error: {exc}", err=True)
         code = 2
+    except MemoryError:  # a failed computation (DESIGN 1.4): too big for this machine
+        click.echo("Error: out of memory: lower --reps (or raise --mcse) or the sample size",
+                   err=True)
+        code = 1
+    except OSError as exc:  # a file that cannot be read or written, named by the OS
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
+        code = 1
     sys.exit(code or 0)

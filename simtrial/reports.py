@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import re
 import shlex
@@ -106,12 +107,10 @@ def report(scenario: Scenario | str, target_power: float, out: str | Path, *,
     out = _report_iv(target_power, out, reps, seed, force)
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
     name = scenario if isinstance(scenario, str) else _file_of(scenario)
-    results = _compute(sc, name, target_power, out, reps, seed, jobs)
-    markdown = _markdown(sc, results)
-    parent = out.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=parent))
+    staging = _staging(out)
     try:
+        results = _compute(sc, name, target_power, out, reps, seed, jobs)
+        markdown = _markdown(sc, results)
         (staging / "results.json").write_text(json.dumps(results, indent=2) + "\n",
                                               encoding="utf-8")
         (staging / "report.md").write_text(markdown, encoding="utf-8")
@@ -143,6 +142,24 @@ def _report_iv(target_power, out, reps, seed, force) -> Path:
     except ImportError as exc:
         raise ValueError(f"`out`: the report's figures need matplotlib ({exc}).") from None
     return out
+
+
+def _staging(out: Path) -> Path:
+    """A new empty directory next to `out`, to write the report in and then rename.
+
+    It is made before computing, so that a place where nothing can be written fails at once,
+    and it gets a new directory's usual permissions (the umask's), not the owner-only ones of a
+    temporary directory, since it becomes `out`.
+    """
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    except OSError as exc:
+        raise ValueError(f"`out` {out}: cannot write there ({exc.strerror or exc}).") from None
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)
+    return staging
 
 
 def _replace(staging: Path, out: Path) -> None:

@@ -85,7 +85,21 @@ treatment = { mean = 0.5, sd = 1.0 }
 
 
 @pytest.mark.parametrize(("args", "file_text", "message"), [
-    (["power", "--n", "0"], None, "Invalid value for '--n': 0 is not in the range x>=2"),
+    (["power", "--n", "0"], None, "Invalid value for '--n': 0 is not in the range 2<=x<=10000000"),
+    # sizes that would only exhaust memory (a 73 TiB allocation, 10^11 patients) or run for
+    # days: refused at once, not a MemoryError traceback after minutes
+    (["power", "--n", "100000000000"], None, "'--n': 100000000000 is not in the range 2<=x<="),
+    (["power", "--n", "400", "--reps", "10000000000000"], None,
+     "'--reps': 10000000000000 is not in the range 1<=x<=100000000"),
+    (["power", "--n", "400", "--mcse", "0.00001"], None,
+     "'--mcse': 1e-05 is not in the range 5e-05<=x<=0.05"),
+    (["power", "--n", "400", "--mcse", "0.5"], None, "'--mcse': 0.5 is not in the range"),
+    (["sweep", "--n", "100,20000000", "--out", "{f}.csv"], None,
+     "'--n': 20000000 is above the largest n, 10000000"),
+    (["samplesize", "--endpoint", "walk_m", "--power", "0.8", "--max-n", "99999999"], None,
+     "'--max-n': 99999999 is not in the range 4<=x<=10000000"),
+    (["report", "--power", "0.9", "--out", "{f}/grant"], "a file, not a directory",
+     "/grant: cannot write there"),
     (["power", "--n", "abc"], None, "Invalid value for '--n': 'abc'"),
     (["power", "--n", "400", "--reps", "x"], None, "Invalid value for '--reps'"),
     (["power"], None, "Missing option '--n'"),
@@ -116,6 +130,23 @@ def test_bad_input_is_one_error_line_with_exit_2(capsys, tmp_path, args, file_te
     assert err.count("\n") == 1 and err.startswith("Error: ")
     assert message in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("error, message", [
+    (MemoryError(), "Error: out of memory: lower --reps (or raise --mcse) or the sample size\n"),
+    (PermissionError(13, "Permission denied", "/data/x.csv"),
+     "Error: /data/x.csv: Permission denied\n"),
+])
+def test_a_failed_computation_is_one_error_line_with_exit_1(capsys, monkeypatch, error,
+                                                              message):
+    import simtrial.simulate
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(simtrial.simulate, "power", fail)
+    code, out, err = run(capsys, "power", "--n", "400")
+    assert (code, out, err) == (1, "", message)
 
 
 def test_console_script_end_to_end_without_traceback(tmp_path):

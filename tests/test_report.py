@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -200,6 +201,14 @@ def test_report_again_gives_the_same_bytes(written, capsys):
     assert code == 0, err
     for name, data in before.items():
         assert (written / name).read_bytes() == data, name
+
+
+def test_report_directory_has_the_usual_permissions(written):
+    # It is written in a temporary directory (owner-only, 0700) and renamed: it must get the
+    # permissions any new directory gets under the umask, readable by the group as usual.
+    umask = os.umask(0)
+    os.umask(umask)
+    assert written.stat().st_mode & 0o777 == 0o777 & ~umask
 
 
 def test_report_refuses_a_non_empty_directory(tmp_path, capsys):
