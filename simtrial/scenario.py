@@ -13,6 +13,7 @@ allowed, so the layers below never see an invalid scenario.
 from __future__ import annotations
 
 import copy
+import decimal
 import math
 import re
 import tomllib
@@ -506,11 +507,33 @@ class _Reader:
             if not isinstance(derivation, dict) or not isinstance(derivation.get("method"), str):
                 raise self.fail(_join(where, "derivation"),
                                 "must be a table with a string `method` and its inputs")
+            self.derivation_agrees(table.get("value"), derivation, _join(where, "derivation"))
             derivation = MappingProxyType(dict(derivation))
         elif basis == "derived":
             raise self.fail(_join(where, "derivation"), "is required for a derived number")
         self.provenance[key] = Provenance(basis=basis, derivation=derivation, **texts)
         return table["value"]
+
+    def derivation_agrees(self, value, derivation: dict, where: str) -> None:
+        """Recompute a derivation; the stated value must be its result rounded as written.
+
+        A value written with d decimals (``24.87``: 2) must be within half a unit of its last
+        digit of the recomputed number (24.8695...): a derivation that does not give the number
+        it stands beside is an error here, not a silent disagreement in a report.
+        """
+        from simtrial import evidence  # scipy: only for scenarios that carry derivations
+
+        try:
+            derived = evidence.derive(**derivation).value
+        except (TypeError, ValueError) as exc:
+            raise self.fail(where, str(exc)) from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return  # the value's own check reports it
+        exponent = decimal.Decimal(repr(value)).as_tuple().exponent
+        half_unit = 0.5 * 10.0 ** min(exponent, 0)
+        if not abs(value - derived) <= half_unit + 1e-9 * abs(derived):
+            raise self.fail(where, f"gives {derived:.6g}, which {value!r} is not (to the digits "
+                                   "written); correct the value or the derivation")
 
     def scenario(self, data: dict) -> Scenario:
         allowed = ("schema_version", "name", "title", "description", "trial", "endpoints",

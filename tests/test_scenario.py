@@ -31,6 +31,13 @@ def test_split_follows_design_rounding(n, split):
     assert load_scenario("msc-covid19").trial.split(n) == split
 
 
+def _derived(value: str, derivation: str) -> str:
+    """A normal endpoint whose control sd is derived, as written in a file."""
+    return scenario_text(NORMAL).replace(
+        "mean = 50.0, sd = 25.0", f'mean = 50.0, sd = {{ value = {value}, basis = "derived", '
+        f'source = "a paper", derivation = {{ {derivation} }} }}')
+
+
 BAD = [
     ("schema_version = 1\nname = 't'\n[[endpoints]\n", "not valid TOML"),
     (scenario_text(BINARY).replace('test = "chisq"', 'test = "chisq"\ncolour = 1'),
@@ -69,6 +76,21 @@ BAD = [
      "endpoints[0].control.p.reason: is required for an assumed number"),
     (scenario_text(BINARY).replace("p = 0.30", 'p = { value = 0.3, basis = "guessed" }'),
      "endpoints[0].control.p.basis: 'guessed' is not allowed (allowed: reported, derived"),
+    # a derivation is recomputed when the file is read: it must run, and give its value
+    (_derived("8.0", 'method = "sd_from_ci", lower = 1, upper = 3, n1 = 10, n2 = 10'),
+     "endpoints[0].control.sd.derivation: gives 1.14087, which 8.0 is not (to the digits "
+     "written)"),
+    (_derived("1.142", 'method = "sd_from_ci", lower = 1, upper = 3, n1 = 10, n2 = 10'),
+     "endpoints[0].control.sd.derivation: gives 1.14087, which 1.142 is not"),
+    (_derived("1.0", 'method = "nope"'),
+     "endpoints[0].control.sd.derivation: `method` must be one of ['effect_from_p_value'"),
+    (_derived("1.0", 'method = "sd_from_ci", lower = 1, upper = 3, n1 = 10, n2 = 10, x = 2'),
+     "endpoints[0].control.sd.derivation: Bad inputs for `sd_from_ci` (got an unexpected "
+     "keyword argument 'x')"),
+    (_derived("1.0", 'method = "sd_from_ci", lower = 3, upper = 1, n1 = 10, n2 = 10'),
+     "endpoints[0].control.sd.derivation: `lower` must be less than `upper`"),
+    (_derived("1.0", 'method = "proportion", events = 1, total = 0'),
+     "endpoints[0].control.sd.derivation: `total` must be an integer >= 1; got 0."),
 ]
 
 
@@ -79,6 +101,14 @@ def test_invalid_scenarios_name_file_key_and_allowed(text, message):
     assert str(info.value).startswith("plan.toml: ")
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["1.141", "1.14", "1.1", "1.14087"])
+def test_a_derived_value_rounded_as_written_is_accepted(value):
+    # sd_from_ci(1, 3, 10, 10) = 1.140870...: each value is it rounded to its own digits
+    text = _derived(value, 'method = "sd_from_ci", lower = 1, upper = 3, n1 = 10, n2 = 10')
+    sc = parse_scenario(text, source="plan.toml")
+    assert sc.endpoints[0].control["sd"] == float(value)
 
 
 def test_missing_file_and_unknown_builtin(tmp_path):
