@@ -55,7 +55,7 @@ def power(scenario, n, reps, mcse, seed, jobs, endpoints, fmt):
         reps = math.ceil(0.25 / mcse**2)  # p (1 - p) <= 1/4 whatever the power
     sc = load_scenario(scenario)
     result = simulate_power(sc, n, reps=reps or 10_000, seed=seed, jobs=jobs,
-                            endpoints=list(endpoints) or None)
+                            endpoints=list(dict.fromkeys(endpoints)) or None)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2))
     elif fmt == "csv":
@@ -87,7 +87,8 @@ def validate(file):
 
     sc = load_scenario(file)
     ids = ", ".join(ep.id for ep in sc.endpoints)
-    click.echo(f"OK: {file}: scenario {sc.name!r}, {len(sc.endpoints)} endpoints ({ids})")
+    count = len(sc.endpoints)
+    click.echo(f"OK: {file}: scenario {sc.name!r}, {count} endpoint{'s' * (count != 1)} ({ids})")
 
 
 @cli.command()
@@ -142,8 +143,8 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
     if max(n_values) > MAX_N:
         raise click.BadParameter(f"{max(n_values)} is above the largest n, {MAX_N}",
                                  param_hint="'--n'")
-    result = sweeps.sweep(load_scenario(scenario), n_values, vary=vary,
-                          reps=reps, seed=seed, endpoints=list(endpoints) or None, jobs=jobs,
+    result = sweeps.sweep(load_scenario(scenario), n_values, vary=vary, reps=reps, seed=seed,
+                          endpoints=list(dict.fromkeys(endpoints)) or None, jobs=jobs,
                           backend=backend, scheduler=scheduler, out=out, resume=resume,
                           force=force, progress=progress)
     if plot:

@@ -2,7 +2,7 @@
 
 Figures are built with :class:`matplotlib.figure.Figure` (no pyplot, no GUI backend), so they
 can be drawn in any thread or process. matplotlib is an optional extra
-(``pip install 'simtrial-planner[plot]'``); :func:`require_matplotlib` says so clearly.
+(``pip install matplotlib``, or the ``plot`` extra); :func:`require_matplotlib` says so clearly.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def require_matplotlib() -> None:
     >>> require_matplotlib()
     """
     if importlib.util.find_spec("matplotlib") is None:
-        raise ImportError("plots need matplotlib: pip install 'simtrial-planner[plot]'")
+        raise ImportError("plots need matplotlib: pip install matplotlib (or the plot extra: "
+                          "pip install '.[plot]' in simtrial's checkout)")
 
 
 def check_figure_path(path: str | Path) -> Path:

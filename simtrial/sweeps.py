@@ -448,8 +448,9 @@ def require_backend(backend: str) -> None:
     >>> require_backend("loky")
     """
     if backend == "dask" and importlib.util.find_spec("distributed") is None:
-        raise ImportError("backend 'dask' needs dask.distributed: "
-                          "pip install 'simtrial-planner[dask]'")
+        raise ImportError("backend 'dask' needs dask.distributed: pip install "
+                          "'dask[distributed]' (or the dask extra: pip install '.[dask]' in "
+                          "simtrial's checkout)")
 
 
 def _dask_client(scheduler: str | None, jobs: int):

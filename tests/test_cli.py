@@ -41,6 +41,13 @@ def test_power_json_fields(capsys):
         assert e["ci"][0] <= e["power"] <= e["ci"][1]
 
 
+def test_an_endpoint_given_twice_is_reported_once(capsys):
+    code, out, _ = run(capsys, "power", "--n", "400", "--reps", "500", "--format", "json",
+                       "--endpoint", "walk_m", "--endpoint", "walk_lln", "--endpoint", "walk_m")
+    assert code == 0
+    assert [e["id"] for e in json.loads(out)["endpoints"]] == ["walk_m", "walk_lln"]
+
+
 def test_power_csv_has_one_row_per_endpoint(capsys):
     code, out, _ = run(capsys, "power", "--n", "200", "--reps", "500", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -69,7 +76,7 @@ def test_scenarios_list_show_and_validate(capsys, tmp_path):
     f = tmp_path / "ok.toml"
     f.write_text(_MINIMAL)
     code, out, _ = run(capsys, "validate", str(f))
-    assert code == 0 and out.startswith(f"OK: {f}: scenario 't', 1 endpoints (y)")
+    assert code == 0 and out.startswith(f"OK: {f}: scenario 't', 1 endpoint (y)")
 
 
 _MINIMAL = """schema_version = 1

@@ -345,13 +345,12 @@ def test_plot_is_a_png(capsys, tmp_path):
 
 def test_missing_matplotlib_is_an_error_before_any_work(capsys, tmp_path, monkeypatch):
     def missing():
-        raise ImportError("plots need matplotlib: pip install 'simtrial-planner[plot]'")
+        raise ImportError("plots need matplotlib: pip install matplotlib")
 
     monkeypatch.setattr(plots, "require_matplotlib", missing)
     out = tmp_path / "never.csv"
     code, _, err = run(capsys, "--n", "100", "--out", out, "--plot", tmp_path / "p.png")
-    assert code == 2 and err == "Error: plots need matplotlib: pip install " \
-                                "'simtrial-planner[plot]'\n"
+    assert code == 2 and err == "Error: plots need matplotlib: pip install matplotlib\n"
     assert not out.exists()
 
 
