@@ -204,7 +204,8 @@ def detectable_table(result) -> str:
              f"{result.treatment_value:.4g} ({t}) vs {result.control_value:.4g} ({c}),",
              f"with power {result.power:.4f} (MCSE {result.mcse:.4f}; 95% CI "
              f"{result.ci[0]:.4f} to {result.ci[1]:.4f}).",
-             "closed form: " + ("-" if result.analytic_effect is None
+             "closed form (the endpoint's test alone, at the expected numbers assessed): "
+             + ("-" if result.analytic_effect is None
                                 else f"{result.analytic_effect:.4g}{unit}"), "", "trace"]
     trace = [[f"{p['effect']:.6g}", f"{p['treatment_value']:.6g}", f"{p['power']:.4f}",
               f"{p['mcse']:.4f}"] for p in result.trace]

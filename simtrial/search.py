@@ -542,7 +542,10 @@ def _solve(evaluate: Callable, centre: float, target: float, low: float, high: f
             return None
         centre = min(max(new, centre / 4, low), 4 * centre, high)
     raise TargetNotReached(f"the search for power {target:g} did not settle in {MAX_PASSES} "
-                           f"passes (last point {centre:.6g}); try more --reps")
+                           f"passes (last point {centre:.6g}, simulated power "
+                           f"{powers.max():.4f}): the target may be out of reach (behind a "
+                           "multiplicity procedure's gate, or too few patients assessed), or "
+                           "the curve too noisy (try more --reps)")
 
 
 def _fit_crossing(xs: np.ndarray, powers: np.ndarray, target: float, reps: int,
