@@ -447,14 +447,21 @@ def detectable_effect(scenario: Scenario | str, endpoint: str, n: int, target_po
             f"(simulated power {trace[-1]['power']:.4f})")
     answer = simulate(effect)
     # Same seed, same curve: step up until the answer's own simulation reaches the target,
-    # solving the line through the two points nearest the target again.
+    # solving the line through the nearest points below and at or above the target again (a
+    # binary endpoint's curve moves in steps: two points below it can give a nearly flat
+    # line, whose crossing overshot, e.g. to power 0.915 for a target of 0.67).
     for _ in range(MAX_PASSES):
         if answer.power >= target_power or effect >= limit:
             break
-        near = sorted(trace, key=lambda point: abs(point["power"] - target_power))[:2]
+        below = max((p for p in trace if p["power"] < target_power and p["effect"] <= effect),
+                    key=lambda p: p["effect"])
+        above = [p for p in trace if p["power"] >= target_power and p["effect"] > effect]
+        ceiling = min([p["effect"] for p in above] + [limit])
+        near = [below, min(above, key=lambda p: p["effect"])] if above else sorted(
+            trace, key=lambda point: abs(point["power"] - target_power))[:2]
         crossing = _fit_crossing(np.array([point["effect"] for point in near]),
                                  np.array([point["power"] for point in near]), target_power, reps)
-        effect = min(limit, max(crossing or 0.0, effect * (1 + EFFECT_RTOL)))
+        effect = min(ceiling, max(crossing or 0.0, effect * (1 + EFFECT_RTOL)))
         answer = simulate(effect)
     n_t, n_c = trial.split(n)
     return DetectableEffectResult(
