@@ -615,7 +615,7 @@ def _crossing(n: int, reported: Callable[[int], float], target: float, n_min: in
     25
     >>> _crossing(40, lambda m: m / 100, 0.25, 4, 1000)
     25
-    >>> _crossing(40, lambda m: m / 100, 0.25, 4, 20) is None
+    >>> _crossing(10, lambda m: m / 100, 0.25, 4, 20) is None  # 0.20 at the largest n
     True
     """
     step = 1
