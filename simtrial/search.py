@@ -34,7 +34,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 
 import numpy as np
 from scipy import special
@@ -181,16 +181,8 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
         n = search(search(min(max_n, 32), min(PILOT_REPS, reps), "pilot"), reps, "search")
     else:
         n = search(start, reps, "search", _closed_form_slope(closed, trial, start))
-    results = {}
-
-    def reported(m: int):
-        if m not in results:
-            results[m] = power(scenario, m, reps=reps, seed=seed, endpoints=[ep.id],
-                               jobs=jobs).endpoints[0]
-            trace.append({"n_total": m, "power": results[m].power, "mcse": results[m].mcse,
-                          "reps": reps, "stage": "final"})
-        return results[m].power
-
+    reported, results = _reported(lambda m: power(
+        scenario, m, reps=reps, seed=seed, endpoints=[ep.id], jobs=jobs).endpoints[0], reps, trace)
     n = _crossing(n, reported, target_power, n_min, max_n)
     if n is None:
         raise TargetNotReached(
@@ -288,34 +280,30 @@ def family_sample_size(scenario: Scenario | str, criterion: str, target_power: f
         n = search(start, reps, "search", _closed_form_slope(binding, trial, start))
     else:
         n = search(search(min(max_n, 32), min(PILOT_REPS, reps), "pilot"), reps, "search")
-    results = {}
+    def family_at(m: int) -> SimpleNamespace:
+        res = family_power(m, reps)
+        return SimpleNamespace(**{k: getattr(res, f"{k}_{criterion}")
+                                  for k in ("power", "mcse", "ci")})
 
-    def reported(m: int):
-        if m not in results:
-            res = family_power(m, reps)
-            results[m] = tuple(getattr(res, f"{k}_{criterion}") for k in ("power", "mcse", "ci"))
-            trace.append({"n_total": m, "power": results[m][0], "mcse": results[m][1],
-                          "reps": reps, "stage": "final"})
-        return results[m][0]
-
+    reported, results = _reported(family_at, reps, trace)
     n = _crossing(n, reported, target_power, _smallest_n(trial), max_n)
     if n is None:
         raise TargetNotReached(
             f"family ({criterion} of {', '.join(family)}): power {target_power:g} is not "
-            f"reached by n = {max_n} (simulated power {results[max_n][0]:.4f}); raise "
+            f"reached by n = {max_n} (simulated power {results[max_n].power:.4f}); raise "
             "--max-n or check the effects")
     final = [results[m] for m in (n, n - 1) if m in results]
     below = None if len(final) < 2 else {
         "n_total": n - 1, "n_per_arm": dict(zip(("treatment", "control"), trial.split(n - 1),
                                                 strict=True)),
-        "power": final[1][0], "mcse": final[1][1]}
+        "power": final[1].power, "mcse": final[1].mcse}
     n_t, n_c = trial.split(n)
     return FamilySampleSizeResult(
         scenario=scenario.name, criterion=criterion, procedure=scenario.analysis.multiplicity,
         family=family, target_power=target_power, n_total=n,
         n_per_arm={"treatment": n_t, "control": n_c}, arms=trial.arms,
         allocation=trial.allocation, alpha=trial.alpha, alternative=trial.alternative,
-        power=final[0][0], mcse=final[0][1], ci=final[0][2], n_minus_step=below,
+        power=final[0].power, mcse=final[0].mcse, ci=final[0].ci, n_minus_step=below,
         method="one simulation of the family per n, same seed", reps=reps, seed=seed,
         version=__version__, trace=tuple(trace))
 
@@ -597,6 +585,24 @@ def _closed_form_slope(ep: Endpoint, trial: Trial, n: int) -> float | None:
 
 def _mcse(p: float, reps: int) -> float:
     return math.sqrt(p * (1 - p) / reps)
+
+
+def _reported(simulate: Callable, reps: int, trace: list) -> tuple[Callable, dict]:
+    """A function giving the power at n as ``simulate(n)`` reports it, and its results.
+
+    ``simulate(m)`` returns a result with ``power``, ``mcse`` and ``ci``; each n is simulated
+    once, kept in the returned dict and added to ``trace`` as a "final" point.
+    """
+    results: dict = {}
+
+    def reported(m: int) -> float:
+        if m not in results:
+            results[m] = simulate(m)
+            trace.append({"n_total": m, "power": results[m].power, "mcse": results[m].mcse,
+                          "reps": reps, "stage": "final"})
+        return results[m].power
+
+    return reported, results
 
 
 def _crossing(n: int, reported: Callable[[int], float], target: float, n_min: int,
