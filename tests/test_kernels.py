@@ -14,6 +14,8 @@ import subprocess
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from simtrial.kernels.binary import bernoulli_counts, binomial_counts
@@ -133,38 +135,78 @@ def test_runs_without_a_writable_numba_cache(tmp_path):
 ])
 @pytest.mark.parametrize("fitted", [(0.0, 1.0, 0.0, 1.0), (50.0, 1e-3, -3.0, 1e3),
                                     (0.0, 1e300, 0.0, 1.0)])
-def test_bucket_sort_is_a_sort_whatever_the_buckets(values, fitted):
-    # normal_rank_stats sorts with buckets fitted to the arms' distributions; the buckets only
-    # change its speed: any values, tied, far outside the buckets or infinite, come out sorted.
-    from simtrial.kernels.ranks import bucket_sort, quantile_buckets
+def test_bucket_order_then_sort_is_a_sort_whatever_the_buckets(values, fitted):
+    # normal_rank_stats orders by buckets fitted to the arms' distributions; the buckets only
+    # change its speed: any values, tied, far outside the buckets or infinite, come out in
+    # ascending buckets (so a lower bucket's values are smaller) and sorted once sorted within.
+    from simtrial.kernels.ranks import bucket_order, quantile_buckets, sort_bucket_order
 
     m = len(values)
-    m_t = m // 3
     buckets = 2 * m
-    low, scale, table = quantile_buckets(m_t, fitted[0], fitted[1], m - m_t, fitted[2], fitted[3],
-                                          buckets)
+    low, scale, table = quantile_buckets(m // 3, fitted[0], fitted[1], m - m // 3, fitted[2],
+                                          fitted[3], buckets)
     starts = np.zeros(buckets, np.uint32)
-    keys, key_in_t = np.empty(m), np.empty(m, np.int64)
-    bucket_sort(values, m, m_t, low, scale, table, np.empty(m, np.uint32), starts, keys, key_in_t)
-    assert np.array_equal(keys, np.sort(values))
+    bucket, order = np.empty(m, np.uint32), np.empty(m, np.uint32)
+    bucket_order(values, m, low, scale, table, np.empty(m, np.uint32), bucket, starts, order)
+    assert sorted(order) == list(range(m))
+    assert (np.diff(bucket[order].astype(np.int64)) >= 0).all()
+    for b in np.unique(bucket):  # within a bucket the indices ascend
+        assert (np.diff(order[bucket[order] == b].astype(np.int64)) > 0).all()
+    higher = bucket[:, None] > bucket[None, :]
+    assert (values[:, None] > values[None, :])[higher].all()
     assert not starts.any()  # left as found, for the next replicate
-    in_t = np.arange(m) < m_t
-    for value in np.unique(values):  # each value keeps its arm flags (in some order)
-        assert sorted(key_in_t[keys == value]) == sorted(in_t[values == value])
+    sort_bucket_order(values, order, m)
+    assert np.array_equal(values[order], np.sort(values))
+    assert sorted(order) == list(range(m))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 80), st.integers(0, 80), st.integers(1, 40), st.integers(0, 2**32 - 1),
+       st.sampled_from(["normal", "tied", "clustered"]))
+def test_u_from_bucket_order_equals_scipy_for_any_buckets(m, m_t, buckets, seed, data):
+    # Few buckets put many values in one (up to all of them in one bucket): every pair in a
+    # bucket is then corrected, neighbours branch-free and the rest by the walk back; the
+    # result is U by scipy.stats.rankdata, or `tied` when two values are equal.
+    from simtrial.kernels.ranks import bucket_order, quantile_buckets, u_from_bucket_order
+
+    gen = np.random.default_rng(seed)
+    m_t = min(m_t, m)
+    values = {"normal": lambda: gen.normal(0.0, 1.0, m),
+              "tied": lambda: gen.integers(0, 6, m).astype(float),
+              "clustered": lambda: np.repeat(gen.normal(0.0, 1.0, 4), 20)[:m]
+              + gen.normal(0.0, 1e-9, m)}[data]()
+    low, scale, table = quantile_buckets(1, 0.0, 1.0, 1, 0.0, 1.0, buckets)
+    bucket, order = np.empty(m, np.uint32), np.empty(m, np.uint32)
+    bucket_order(values, m, low, scale, table, np.empty(m, np.uint32), bucket,
+                 np.zeros(buckets, np.uint32), order)
+    u_t, tied = u_from_bucket_order(values, bucket, order, m, m_t)
+    assert tied == (len(np.unique(values)) < m)
+    if not tied:
+        ranks = stats.rankdata(values)
+        assert u_t == ranks[:m_t].sum() - m_t * (m_t + 1) / 2
 
 
 def test_quantile_buckets_spread_the_pooled_distribution():
     # Each cell's bucket is floor(buckets * F(midpoint)), F the pooled normal mixture's cdf
-    # (recomputed with scipy.stats.norm); so 100,000 draws from the mixture fill each of 200
-    # buckets with about 500, give or take the cells' discretisation (a cell is about a bucket
-    # wide where the density peaks, so a bucket there holds one or two cells' probability).
+    # (recomputed with scipy.stats.norm) interpolated linearly between every step-th cell; so
+    # 100,000 draws from the mixture fill each of 200 buckets with about 500, give or take the
+    # cells' discretisation (a cell is about a bucket wide where the density peaks, so a bucket
+    # there holds one or two cells' probability).
     from simtrial.kernels.ranks import quantile_buckets
 
     n_t, n_c, buckets = 650, 350, 200
     low, scale, table = quantile_buckets(n_t, 1.0, 2.0, n_c, -3.0, 0.5, buckets)
     mid = low + (np.arange(len(table)) + 0.5) / scale
     cdf = 0.65 * stats.norm.cdf(mid, 1.0, 2.0) + 0.35 * stats.norm.cdf(mid, -3.0, 0.5)
-    assert np.array_equal(table, np.minimum((cdf * buckets).astype(int), buckets - 1))
+    step = min(max(len(table) // 64, 1), 16)  # the cdf at every step-th cell, linear between
+    knots = np.append(np.arange(0, len(table), step), len(table) - 1)
+    interpolated = np.interp(np.arange(len(table)), knots, cdf[knots]) * buckets
+    exact = np.minimum(interpolated.astype(int), buckets - 1)
+    near_integer = np.abs(interpolated - np.round(interpolated)) < 1e-9  # rounding may differ
+    assert np.array_equal(table[~near_integer], exact[~near_integer])
+    assert (np.diff(table.astype(np.int64)) >= 0).all()
+    assert np.abs(table.astype(np.int64) - np.minimum((cdf * buckets).astype(int),
+                                                      buckets - 1)).max() <= 1
     gen = np.random.default_rng(11)
     arm_t = gen.random(100_000) < 0.65
     x = np.where(arm_t, gen.normal(1.0, 2.0, 100_000), gen.normal(-3.0, 0.5, 100_000))

@@ -86,9 +86,9 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
     counts_t = np.empty(levels.shape[1], np.int64)
     counts_c = np.empty(levels.shape[1], np.int64)
     values = np.empty(n)
-    keys = np.empty(n)
-    key_in_t = np.empty(n, np.int64)
+    cell = np.empty(n, np.uint32)
     bucket = np.empty(n, np.uint32)
+    order = np.empty(n, np.uint32)
     starts = np.zeros(2 * n, np.uint32)
     for r in range(reps):
         for j in range(1, k):
@@ -106,8 +106,8 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
                 m_t, m = _assessed_values(z, visit, n_t, params[j], drops[j], values)
                 row[0], row[1] = m_t, m - m_t
                 row[2], row[3] = value_rank_stats(values, m, m_t, buckets[j, 0], buckets[j, 1],
-                                                  tables[j, :int(buckets[j, 2])], keys,
-                                                  key_in_t, bucket, starts)
+                                                  tables[j, :int(buckets[j, 2])], cell,
+                                                  bucket, starts, order)
             else:
                 size = n_cuts[j] + 1
                 m_t = _level_counts(z, visit, 0, n_t, cuts[j, 0, :size - 1], drops[j, 0],
