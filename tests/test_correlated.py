@@ -19,7 +19,7 @@ from simtrial import rng
 from simtrial.correlated import correlated_groups, joint_model, simulate_group_chunk
 from simtrial.distributions import level_probabilities, normal_scale, score_levels
 from simtrial.kernels.group import level_of
-from simtrial.kernels.ranks import quantile_buckets, value_rank_stats
+from simtrial.kernels.ranks import quantile_buckets, rank_scratch, value_rank_stats
 from simtrial.scenario import ScenarioError, correlation_matrix, parse_scenario
 from simtrial.simulate import power
 from simtrial.stattests import STATISTICS
@@ -268,9 +268,8 @@ def test_value_rank_stats_equal_scipy(m, m_t, levels, seed, tied):
     else:
         values = gen.normal(levels, 10.0, size=m)  # far from the buckets' N(0, 1)
     low, scale, table = quantile_buckets(1, 0.0, 1.0, 1, 0.0, 1.0, 2 * max(m, 1))
-    scratch = (np.empty(m, np.uint32), np.empty(m, np.uint32), np.zeros(2 * max(m, 1), np.uint32),
-               np.empty(m, np.uint32))
-    u_t, tie_term = value_rank_stats(values.copy(), m, m_t, low, scale, table, *scratch)
+    scratch = rank_scratch(m, 2 * max(m, 1))
+    u_t, tie_term = value_rank_stats(values.copy(), m, m_t, low, scale, table, scratch)
     assert (m_t, m - m_t, u_t, tie_term) == scipy_rank_stats(values[:m_t], values[m_t:])
 
 

@@ -135,55 +135,67 @@ def test_runs_without_a_writable_numba_cache(tmp_path):
 ])
 @pytest.mark.parametrize("fitted", [(0.0, 1.0, 0.0, 1.0), (50.0, 1e-3, -3.0, 1e3),
                                     (0.0, 1e300, 0.0, 1.0)])
-def test_bucket_order_then_sort_is_a_sort_whatever_the_buckets(values, fitted):
+def test_bucket_scatter_then_sort_is_a_sort_whatever_the_buckets(values, fitted):
     # normal_rank_stats orders by buckets fitted to the arms' distributions; the buckets only
     # change its speed: any values, tied, far outside the buckets or infinite, come out in
-    # ascending buckets (so a lower bucket's values are smaller) and sorted once sorted within.
-    from simtrial.kernels.ranks import bucket_order, quantile_buckets, sort_bucket_order
+    # ascending buckets (so a lower bucket's values are smaller) with their arm flags, and
+    # sorted once sorted within buckets.
+    from simtrial.kernels.ranks import (
+        bucket_scatter,
+        quantile_buckets,
+        rank_scratch,
+        sort_within_buckets,
+    )
 
     m = len(values)
-    buckets = 2 * m
-    low, scale, table = quantile_buckets(m // 3, fitted[0], fitted[1], m - m // 3, fitted[2],
-                                          fitted[3], buckets)
-    starts = np.zeros(buckets, np.uint32)
-    bucket, order = np.empty(m, np.uint32), np.empty(m, np.uint32)
-    bucket_order(values, m, low, scale, table, np.empty(m, np.uint32), bucket, starts, order)
-    assert sorted(order) == list(range(m))
-    assert (np.diff(bucket[order].astype(np.int64)) >= 0).all()
-    for b in np.unique(bucket):  # within a bucket the indices ascend
-        assert (np.diff(order[bucket[order] == b].astype(np.int64)) > 0).all()
+    m_t = m // 3
+    low, scale, table = quantile_buckets(m_t, fitted[0], fitted[1], m - m_t, fitted[2],
+                                          fitted[3], 2 * m)
+    cell, bucket, starts, keys, key_in_t, crowded = rank_scratch(m, 2 * m)
+    count = bucket_scatter(values, m, m_t, low, scale, table, cell, bucket, starts, keys,
+                           key_in_t, crowded)
+    in_t = np.arange(m) < m_t
+    order = np.argsort(bucket, kind="stable")  # by bucket, values in their order within one
+    assert np.array_equal(keys, values[order]) and np.array_equal(key_in_t, in_t[order])
     higher = bucket[:, None] > bucket[None, :]
     assert (values[:, None] > values[None, :])[higher].all()
+    sizes = np.bincount(bucket, minlength=2 * m)
+    crowded_starts = np.cumsum(sizes)[sizes >= 3] - sizes[sizes >= 3]
+    assert count == len(crowded_starts)
+    assert np.array_equal(np.sort(crowded[:count]), crowded_starts)
+    assert np.array_equal(np.sort(crowded[count:2 * count]), np.cumsum(sizes)[sizes >= 3])
     assert not starts.any()  # left as found, for the next replicate
-    sort_bucket_order(values, order, m)
-    assert np.array_equal(values[order], np.sort(values))
-    assert sorted(order) == list(range(m))
+    sort_within_buckets(keys, key_in_t, m)
+    assert np.array_equal(keys, np.sort(values))
+    for value in np.unique(values):  # each value keeps its arm flags (in some order)
+        assert sorted(key_in_t[keys == value]) == sorted(in_t[values == value])
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 80), st.integers(0, 80), st.integers(1, 40), st.integers(0, 2**32 - 1),
        st.sampled_from(["normal", "tied", "clustered"]))
-def test_u_from_bucket_order_equals_scipy_for_any_buckets(m, m_t, buckets, seed, data):
-    # Few buckets put many values in one (up to all of them in one bucket): every pair in a
-    # bucket is then corrected, neighbours branch-free and the rest by the walk back; the
-    # result is U by scipy.stats.rankdata, or `tied` when two values are equal.
-    from simtrial.kernels.ranks import bucket_order, quantile_buckets, u_from_bucket_order
+def test_value_rank_stats_equal_scipy_for_any_buckets(m, m_t, buckets, seed, data):
+    # Few buckets put many values in one (up to all of them): pairs in one bucket are then
+    # corrected, neighbours branch-free and the rest in the crowded buckets' pass, and ties
+    # (whole groups, or one pair among clustered values) go to the sort; U and the tie term
+    # are scipy.stats.rankdata's, the scratch left ready for the next replicate.
+    from simtrial.kernels.ranks import quantile_buckets, rank_scratch, value_rank_stats
 
     gen = np.random.default_rng(seed)
     m_t = min(m_t, m)
     values = {"normal": lambda: gen.normal(0.0, 1.0, m),
               "tied": lambda: gen.integers(0, 6, m).astype(float),
               "clustered": lambda: np.repeat(gen.normal(0.0, 1.0, 4), 20)[:m]
-              + gen.normal(0.0, 1e-9, m)}[data]()
+              + gen.normal(0.0, 1e-9, m).round(11)}[data]()
     low, scale, table = quantile_buckets(1, 0.0, 1.0, 1, 0.0, 1.0, buckets)
-    bucket, order = np.empty(m, np.uint32), np.empty(m, np.uint32)
-    bucket_order(values, m, low, scale, table, np.empty(m, np.uint32), bucket,
-                 np.zeros(buckets, np.uint32), order)
-    u_t, tied = u_from_bucket_order(values, bucket, order, m, m_t)
-    assert tied == (len(np.unique(values)) < m)
-    if not tied:
+    scratch = rank_scratch(m, buckets)
+    for _ in range(2):
+        u_t, tie_term = value_rank_stats(values, m, m_t, low, scale, table, scratch)
         ranks = stats.rankdata(values)
+        ties = np.unique(values, return_counts=True)[1]
         assert u_t == ranks[:m_t].sum() - m_t * (m_t + 1) / 2
+        assert tie_term == float((ties**3 - ties).sum())
+        assert not scratch[2].any()
 
 
 def test_quantile_buckets_spread_the_pooled_distribution():

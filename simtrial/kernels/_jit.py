@@ -12,8 +12,8 @@ _OPTIONS = {"nogil": True, "error_model": "numpy"}
 _notified = []
 
 
-def kernel(function):
-    """Compile ``function`` lazily with simtrial's policy.
+def kernel(function=None, *, inline=False):
+    """Compile ``function`` lazily with simtrial's policy (``@kernel`` or ``@kernel(inline=True)``).
 
     ``cache=True`` keeps the machine code on disk between runs; ``nogil=True`` lets chunks run
     in threads on all cores; ``error_model="numpy"`` gives nan/inf instead of exceptions for
@@ -26,8 +26,15 @@ def kernel(function):
     decoration (numba.core.caching: "cannot cache function ...: no locator available"). The
     kernel is then compiled in memory in every process, and one notice says so on stderr. A
     directory that fails later, when the code is saved, is handled by :class:`_GuardedCache`.
+
+    ``inline=True`` (numba's ``inline="always"``) compiles the function into each kernel that
+    calls it, for a small function called once per replicate with many arrays, whose call
+    would cost more than its work.
     """
-    dispatcher = numba.njit(**_OPTIONS)(function)
+    if function is None:
+        return lambda function: kernel(function, inline=inline)
+    options = dict(_OPTIONS, inline="always") if inline else _OPTIONS
+    dispatcher = numba.njit(**options)(function)
     try:
         # What cache=True does (numba's Dispatcher.enable_caching), with the saving guarded.
         dispatcher._cache = _GuardedCache(function)

@@ -27,7 +27,7 @@ import numpy as np
 
 from simtrial.kernels._jit import kernel
 from simtrial.kernels.grid import moments_from_counts
-from simtrial.kernels.ranks import rank_stats_from_counts, value_rank_stats
+from simtrial.kernels.ranks import rank_scratch, rank_stats_from_counts, value_rank_stats
 
 __all__ = ["COUNTS", "LEVEL_MOMENTS", "LEVEL_RANKS", "MOMENTS", "VALUE_RANKS", "group_stats",
            "level_of"]
@@ -86,10 +86,7 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
     counts_t = np.empty(levels.shape[1], np.int64)
     counts_c = np.empty(levels.shape[1], np.int64)
     values = np.empty(n)
-    cell = np.empty(n, np.uint32)
-    bucket = np.empty(n, np.uint32)
-    order = np.empty(n, np.uint32)
-    starts = np.zeros(2 * n, np.uint32)
+    scratch = rank_scratch(n, 2 * n)
     for r in range(reps):
         for j in range(1, k):
             _standard_normals(rngs[j], latent[j])
@@ -106,8 +103,7 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
                 m_t, m = _assessed_values(z, visit, n_t, params[j], drops[j], values)
                 row[0], row[1] = m_t, m - m_t
                 row[2], row[3] = value_rank_stats(values, m, m_t, buckets[j, 0], buckets[j, 1],
-                                                  tables[j, :int(buckets[j, 2])], cell,
-                                                  bucket, starts, order)
+                                                  tables[j, :int(buckets[j, 2])], scratch)
             else:
                 size = n_cuts[j] + 1
                 m_t = _level_counts(z, visit, 0, n_t, cuts[j, 0, :size - 1], drops[j, 0],

@@ -15,9 +15,10 @@ import numpy as np
 
 from simtrial.kernels._jit import kernel
 
-__all__ = ["bucket_order", "grid_rank_stats", "level_counts", "normal_rank_stats",
-           "quantile_buckets", "rank_stats_from_counts", "rank_stats_from_order",
-           "sort_bucket_order", "u_from_bucket_order", "value_rank_stats"]
+__all__ = ["bucket_scatter", "crowded_pairs", "grid_rank_stats", "level_counts",
+           "neighbour_pairs", "normal_rank_stats", "quantile_buckets", "rank_scratch",
+           "rank_stats_from_counts", "rank_stats_from_sorted", "sort_within_buckets",
+           "value_rank_stats"]
 
 
 @kernel
@@ -57,37 +58,55 @@ def normal_rank_stats(rng, n_t, n_c, mean_t, sd_t, mean_c, sd_c, drop_t, drop_c,
     """
     n = n_t + n_c
     values = np.empty(n)
-    cell = np.empty(n, np.uint32)
-    bucket = np.empty(n, np.uint32)
-    order = np.empty(n, np.uint32)
     low, scale, table = quantile_buckets(n_t, mean_t, sd_t, n_c, mean_c, sd_c, 2 * n)
-    starts = np.zeros(2 * n, np.uint32)
+    scratch = rank_scratch(n, 2 * n)
     for r in range(out.shape[0]):
         m_t = _draw_normal(rng, n_t, mean_t, sd_t, drop_t, values, 0)
         m = _draw_normal(rng, n_c, mean_c, sd_c, drop_c, values, m_t)
         out[r, 0], out[r, 1] = m_t, m - m_t
-        out[r, 2], out[r, 3] = value_rank_stats(values, m, m_t, low, scale, table, cell, bucket,
-                                                starts, order)
+        out[r, 2], out[r, 3] = value_rank_stats(values, m, m_t, low, scale, table, scratch)
 
 
 @kernel
-def value_rank_stats(values, m, m_t, low, scale, table, cell, bucket, starts, order):
+def rank_scratch(n, buckets):
+    """Buffers for :func:`value_rank_stats` of up to ``n`` values in ``buckets`` buckets.
+
+    ``(cell, bucket, starts, keys, key_in_t, crowded)``: per value its cell and bucket
+    (uint32), a zero per bucket (uint32, left so after each use), the values in bucket order
+    (float64) with their arm (uint8, 1 for treated), and room for the ranges of the buckets
+    holding three or more values (uint32).
+    """
+    return (np.empty(n, np.uint32), np.empty(n, np.uint32), np.zeros(buckets, np.uint32),
+            np.empty(n), np.empty(n, np.uint8), np.empty(n, np.uint32))
+
+
+@kernel(inline=True)
+def value_rank_stats(values, m, m_t, low, scale, table, scratch):
     """``(u_t, tie_term)`` of the first ``m`` values, the first ``m_t`` of them treated.
 
-    The values are ordered by bucket (:func:`bucket_order`, the bucket map ``low``, ``scale``,
-    ``table`` from :func:`quantile_buckets`) and U is counted from that order, corrected for
-    the pairs that share a bucket (:func:`u_from_bucket_order`). Only if two values are equal
-    are the buckets sorted (:func:`sort_bucket_order`) and the ties' average ranks summed
-    (:func:`rank_stats_from_order`). The buckets only make this fast: any values but NaN are
-    ranked exactly. ``cell``, ``bucket`` and ``order`` are scratch of length ``m`` or more;
-    ``starts`` holds a zero per bucket and is left so.
+    The values are put in order of bucket (:func:`bucket_scatter`, with the bucket map ``low``,
+    ``scale``, ``table`` from :func:`quantile_buckets`), and U is counted from their positions
+    and corrected for the pairs in one bucket that are out of order: neighbours
+    (:func:`neighbour_pairs`) and, in the few buckets holding three or more values, the rest
+    (:func:`crowded_pairs`). Only if two values are equal are the buckets sorted
+    (:func:`sort_within_buckets`) and the ties' average ranks summed
+    (:func:`rank_stats_from_sorted`). The buckets only make this fast: any values but NaN are
+    ranked exactly. ``scratch`` comes from :func:`rank_scratch` (for ``m`` values or more and
+    the table's number of buckets).
+
+    Compiled into its callers (numba's ``inline="always"``): a call per replicate passing seven
+    arrays cost 2-4% at n = 100.
     """
-    bucket_order(values, m, low, scale, table, cell, bucket, starts, order)
-    u_t, tied = u_from_bucket_order(values, bucket, order, m, m_t)
-    if not tied:
-        return u_t, 0.0
-    sort_bucket_order(values, order, m)
-    return rank_stats_from_order(values, order, m, m_t)
+    cell, bucket, starts, keys, key_in_t, crowded = scratch
+    crowded_buckets = bucket_scatter(values, m, m_t, low, scale, table, cell, bucket, starts,
+                                     keys, key_in_t, crowded)
+    rank_sum, correction, equal_pairs = neighbour_pairs(keys, key_in_t, m)
+    if equal_pairs == 0:
+        far_correction, equal_pairs = crowded_pairs(keys, key_in_t, crowded, crowded_buckets)
+        if equal_pairs == 0:
+            return (rank_sum + correction + far_correction) - m_t * (m_t + 1) / 2, 0.0
+    sort_within_buckets(keys, key_in_t, m)
+    return rank_stats_from_sorted(keys, key_in_t, m, m_t)
 
 
 @kernel
@@ -134,13 +153,16 @@ def _pooled_cdf(x, w_t, mean_t, sd_t, mean_c, sd_c):
 
 
 @kernel
-def bucket_order(values, m, low, scale, table, cell, bucket, starts, order):
-    """Fill ``order[:m]`` with the indices of ``values[:m]`` ordered by bucket.
+def bucket_scatter(values, m, m_t, low, scale, table, cell, bucket, starts, keys, key_in_t,
+                   crowded):
+    """Put ``values[:m]`` in order of bucket in ``keys[:m]``, ``key_in_t[:m]`` (1 if treated).
 
-    A counting sort of the indices by bucket (``low``, ``scale``, ``table`` from
-    :func:`quantile_buckets`; ``starts`` holds a zero per bucket and is left so); ``bucket[i]``
-    is the bucket of ``values[i]``. Within a bucket the indices ascend, the values need not.
-    The map is monotone, so a value in a lower bucket is smaller than any in a higher one.
+    A counting sort by bucket (``low``, ``scale``, ``table`` from :func:`quantile_buckets`;
+    ``starts`` holds a zero per bucket and is left so); ``cell`` and ``bucket`` are scratch of
+    length ``m``. The map is monotone, so a value in a lower bucket is smaller than any in a
+    higher one; within a bucket the values keep their order. Returns the number ``k`` of
+    buckets holding three or more values, whose first and end positions it leaves in
+    ``crowded[:k]`` and ``crowded[k:2 k]``.
 
     The cells are computed in a loop of their own, which the compiler vectorises; the counts
     are turned into starts two buckets a step. ``table``, ``bucket`` and ``starts`` hold
@@ -151,10 +173,15 @@ def bucket_order(values, m, low, scale, table, cell, bucket, starts, order):
     top = table.shape[0] - 1.0
     for i in range(m):  # max(0.0, nan) is 0.0: a nan cell goes to the first bucket
         cell[i] = np.uint32(min(top, max(0.0, (values[i] - low) * scale)))
+    crowded_buckets = 0
     for i in range(m):
         b = table[np.uint64(cell[i])]
         bucket[i] = b
-        starts[b] += 1
+        count = starts[b] + np.uint32(1)
+        starts[b] = count
+        if count == 3:
+            crowded[crowded_buckets] = b
+            crowded_buckets += 1
     end = np.uint32(0)
     for pair in range(starts.shape[0] // 2):
         first, second = starts[2 * pair], starts[2 * pair + 1]
@@ -162,95 +189,104 @@ def bucket_order(values, m, low, scale, table, cell, bucket, starts, order):
         end += first + second
     if starts.shape[0] % 2:
         starts[starts.shape[0] - 1] = end
+    for j in range(crowded_buckets):
+        b = crowded[j]
+        crowded[j] = starts[b]
+        crowded[crowded_buckets + j] = starts[b + 1] if b + 1 < starts.shape[0] else m
     for i in range(m):
         b = bucket[i]
         k = starts[b]
-        order[k] = i
+        keys[k] = values[i]
+        key_in_t[k] = i < m_t
         starts[b] = k + np.uint32(1)
     for b in range(starts.shape[0]):  # a loop: numba compiles a[:] = 0 seven times slower
         starts[b] = 0
+    return crowded_buckets
 
 
 @kernel
-def u_from_bucket_order(values, bucket, order, m, m_t):
-    """``(u_t, tied)`` from ``order`` (:func:`bucket_order`); indices below ``m_t`` treated.
+def neighbour_pairs(keys, key_in_t, m):
+    """``(rank_sum, correction, equal_pairs)`` of ``keys[:m]`` in bucket order (1-based ranks).
 
-    Ranked by position in the bucket order, the treated values' rank sum gives U exactly for
-    pairs in different buckets. A pair in one bucket whose first value is the larger is
-    corrected, by +1 if that value is treated and -1 if it is a control; equal values are
-    only detected (``tied``), their half counts left to :func:`rank_stats_from_order`.
-    Neighbours are compared branch-free (a branch on their order would be mispredicted for
-    about one value in ten); a value is compared with the earlier values of its bucket only
-    when the largest value before its neighbour is not below it (about 3% of values), because
-    values in lower buckets are smaller. Without ties ``u_t`` is exact; once one is seen the
-    count stops, as a heavily tied bucket would cost a comparison per pair.
+    ``rank_sum`` sums the treated keys' positions: less ``m_t (m_t + 1) / 2`` it is U for the
+    pairs in different buckets. ``correction`` is U's correction for neighbours out of order:
+    +1 where the larger comes first and is treated, -1 where it is a control (in one bucket:
+    across buckets the order is right). ``equal_pairs`` counts equal neighbours; their half
+    counts are left to :func:`rank_stats_from_sorted`.
+
+    Branch-free, so that the compiler vectorises it (AVX-512 here); a branch on the
+    neighbours' order, mispredicted for about one value in ten, cost 10-15% of the kernel.
     """
-    if m == 0:
-        return 0.0, False
-    treated = np.uint32(m_t)
-    first = order[0]
-    previous = values[first]
-    previous_t = np.int64(first < treated)
-    rank_sum = previous_t
+    rank_sum = np.int64(key_in_t[0]) if m > 0 else 0
     correction = 0
     equal_pairs = 0
-    before = -np.inf  # the largest value before the neighbour
     for i in range(1, m):
-        index = order[i]
-        value = values[index]
-        in_t = np.int64(index < treated)
+        before, value = keys[i - 1], keys[i]
+        in_t = np.int64(key_in_t[i])
         rank_sum += (i + 1) * in_t
-        correction += np.int64(previous > value) * (previous_t - in_t)
-        equal_pairs += previous == value
-        further = before >= value
-        before = max(before, previous)
-        previous, previous_t = value, in_t
-        if further:
-            if equal_pairs:
-                break
-            b = bucket[index]
-            j = i - 2
-            while j >= 0 and bucket[order[j]] == b:
-                other = values[order[j]]
-                correction += np.int64(other > value) * (np.int64(order[j] < treated) - in_t)
-                equal_pairs += other == value
-                j -= 1
-    return (rank_sum + correction) - m_t * (m_t + 1) / 2, equal_pairs > 0
+        correction += np.int64(before > value) * (np.int64(key_in_t[i - 1]) - in_t)
+        equal_pairs += before == value
+    return rank_sum, correction, equal_pairs
+
+
+@kernel(inline=True)
+def crowded_pairs(keys, key_in_t, crowded, crowded_buckets):
+    """``(correction, equal_pairs)`` of the pairs two or more apart in one bucket.
+
+    Only buckets holding three or more values have such pairs (``crowded`` from
+    :func:`bucket_scatter`: about 1.4% of 2n buckets); corrections and equal pairs as in
+    :func:`neighbour_pairs`. It stops at the first equal pair, which sends the values to the
+    exact tie path: a heavily tied bucket would otherwise cost a comparison per pair.
+    """
+    correction = 0
+    for j in range(crowded_buckets):
+        first, end = crowded[j], crowded[crowded_buckets + j]
+        for i in range(first + 2, end):
+            value = keys[i]
+            in_t = np.int64(key_in_t[i])
+            for k in range(first, i - 1):
+                if keys[k] == value:
+                    return correction, 1
+                correction += np.int64(keys[k] > value) * (np.int64(key_in_t[k]) - in_t)
+    return correction, 0
 
 
 @kernel
-def sort_bucket_order(values, order, m):
-    """Sort ``order[:m]`` (:func:`bucket_order`) by value.
+def sort_within_buckets(keys, key_in_t, m):
+    """Sort ``keys[:m]`` in bucket order (:func:`bucket_scatter`) with their arm flags.
 
-    An insertion sort, which only moves the few indices that share a bucket with a larger value.
+    An insertion sort, which only moves the few keys that share a bucket with a larger one.
     """
     for i in range(1, m):
-        index = order[i]
-        value = values[index]
-        j = i - 1
-        while j >= 0 and values[order[j]] > value:
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = index
+        value = keys[i]
+        if keys[i - 1] > value:
+            flag = key_in_t[i]
+            j = i - 1
+            while j >= 0 and keys[j] > value:
+                keys[j + 1] = keys[j]
+                key_in_t[j + 1] = key_in_t[j]
+                j -= 1
+            keys[j + 1] = value
+            key_in_t[j + 1] = flag
 
 
 @kernel
-def rank_stats_from_order(values, order, m, m_t):
-    """``(u_t, tie_term)`` from ``order[:m]``, the indices of ``values`` sorted ascending.
+def rank_stats_from_sorted(keys, key_in_t, m, m_t):
+    """``(u_t, tie_term)`` from the first ``m`` keys sorted ascending and their arm flags.
 
     A group of ``ties`` equal values from position i has average rank i + (ties + 1) / 2;
-    twice the treatment rank sum (indices below ``m_t``) is summed in integers.
+    twice the treatment rank sum is summed in integers.
     """
     twice_rank_sum = 0
     tie_term = 0.0
     i = 0
     while i < m:
         j = i + 1
-        while j < m and values[order[j]] == values[order[i]]:
+        while j < m and keys[j] == keys[i]:
             j += 1
         ties = j - i
         for k in range(i, j):
-            twice_rank_sum += (2 * i + ties + 1) * np.int64(order[k] < m_t)
+            twice_rank_sum += (2 * i + ties + 1) * np.int64(key_in_t[k])
         tie_term += float(ties) ** 3 - ties
         i = j
     return twice_rank_sum / 2 - m_t * (m_t + 1) / 2, tie_term
