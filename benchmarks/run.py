@@ -508,8 +508,8 @@ def k(value):
     return f"{value / 1e3:,.1f}k"
 
 
-def x(ratio):
-    return f"{ratio:.1f}x"
+def x(ratio, digits=1):
+    return f"{ratio:.{digits}f}x"
 
 
 def table(header, rows):
@@ -555,13 +555,13 @@ def main():
          "kernel time / floor"],
         [[r["test"], r["n"], k(r["simtrial_1"]), k(r["simtrial_2"]), k(r["scipy"]),
           x(r["simtrial_2"] / r["scipy"]), k(r["kernel_1"]), k(r["floor_1"]),
-          x(r["kernel_floor"])] for r in rows]))
+          x(r["kernel_floor"], 2)] for r in rows]))
     print(sections[-1], "\n", flush=True)
 
     twins = [row for n in args.n for row in measure_patient_level(n)]
     sections.append("## Patient-level twins against their floor (one thread)\n\n" + table(
         ["kernel", "n", "kernel 1", "floor 1", "kernel time / floor"],
-        [[r["kernel"], r["n"], k(r["kernel_1"]), k(r["floor_1"]), x(r["kernel_floor"])]
+        [[r["kernel"], r["n"], k(r["kernel_1"]), k(r["floor_1"]), x(r["kernel_floor"], 2)]
          for r in twins]))
     print(sections[-1], "\n", flush=True)
 
@@ -575,7 +575,7 @@ def main():
                              "floor 1", "kernel time / floor"],
                             [[r["n"], k(r["simtrial_1"]), k(r["simtrial_2"]), k(r["scipy"]),
                               x(r["simtrial_2"] / r["scipy"]), k(r["kernel_1"]),
-                              k(r["floor_1"]), x(r["kernel_floor"])] for r in group]))
+                              k(r["floor_1"]), x(r["kernel_floor"], 2)] for r in group]))
     print(sections[-1], "\n", flush=True)
 
     rpact = measure_rpact()

@@ -319,17 +319,20 @@ def level_counts(rng, n, drop, cdf, guide, counts):
     """Fill ``counts`` per level for the assessed among ``n``; return the number assessed.
 
     ``cdf`` and ``guide`` come from :func:`_guide_table`: the level of a uniform ``u`` is the
-    first ``k`` with ``u < cdf[k]``, searched from ``guide[int(u * len(guide))]``.
+    first ``k`` with ``u < cdf[k]``, searched from ``guide[int(u * len(guide))]``. The indices
+    are unsigned (uint64), which spares numba's check of each for a negative value (Python's
+    wraparound): with the same levels drawn, a 21-level score's kernel went from 1.85-2.0x
+    its draws to 1.3-1.5x.
     """
     assessed = n if drop == 0.0 else rng.binomial(n, 1.0 - drop)
     for k in range(counts.shape[0]):
         counts[k] = 0
-    size = guide.shape[0]
+    size = float(guide.shape[0])
     for _ in range(assessed):
         u = rng.random()
-        k = guide[int(u * size)]
+        k = np.uint64(guide[np.uint64(u * size)])
         while u >= cdf[k]:
-            k += 1
+            k += np.uint64(1)
         counts[k] += 1
     return assessed
 
