@@ -20,8 +20,8 @@ writes to ``benchmarks/RESULTS.md`` (below the marker line; the notes above it a
 Each rate is the best of five timings of a run long enough to take at least 0.25 s, after a
 warm-up call (compilation is not counted; scipy: best of two, or one where slow). A kernel and
 its floor are timed in turns, 15 rounds, and their ratio is the median of the rounds' ratios
-(``against_floor``). Binary
-endpoints have 10% dropout in every implementation; continuous and score endpoints have none.
+(``against_floor``). Binary endpoints have 10% dropout in every implementation; continuous and
+score endpoints have none.
 """
 
 from __future__ import annotations

@@ -136,6 +136,7 @@ def quantile_buckets(n_t, mean_t, sd_t, n_c, mean_c, sd_c, buckets):
     cells = int(min(max(buckets * width * peak, 16.0), 65536.0))
     step = min(max(cells // 64, 1), 16)
     table = np.empty(cells, np.uint32)
+    previous = 0
     right = _pooled_cdf(low + 0.5 * width / cells, w_t, mean_t, sd_t, mean_c, sd_c)
     for first in range(0, cells, step):
         left = right
@@ -143,8 +144,8 @@ def quantile_buckets(n_t, mean_t, sd_t, n_c, mean_c, sd_c, buckets):
         right = _pooled_cdf(low + (knot + 0.5) * width / cells, w_t, mean_t, sd_t, mean_c, sd_c)
         slope = (right - left) * buckets / max(knot - first, 1)
         for k in range(first, min(first + step, cells)):
-            bucket = min(int(left * buckets + (k - first) * slope), buckets - 1)
-            table[k] = max(bucket, table[k - 1]) if k > 0 else bucket
+            previous = max(previous, min(int(left * buckets + (k - first) * slope), buckets - 1))
+            table[k] = previous
     scale = cells / width if 0.0 < width < math.inf else 0.0
     return low, scale, table
 
