@@ -1,8 +1,17 @@
 import json
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis runs the same examples on every machine and every run: derandomised, with no
+# example database (a failure found once must not replay only where it was found; a regression
+# worth keeping becomes an @example). HYPOTHESIS_PROFILE=explore searches at random instead.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REFERENCE = Path(__file__).parent / "reference" / "r_reference.json"
 
