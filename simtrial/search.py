@@ -42,7 +42,12 @@ from scipy import special
 from simtrial import analytic, rng
 from simtrial._version import __version__
 from simtrial.kernels.prefix import binomial_prefix_counts, normal_prefix_moments
-from simtrial.results import DetectableEffectResult, FamilySampleSizeResult, SampleSizeResult
+from simtrial.results import (
+    DetectableEffectResult,
+    EndpointPower,
+    FamilySampleSizeResult,
+    SampleSizeResult,
+)
 from simtrial.scenario import Endpoint, Scenario, Trial, load_scenario
 from simtrial.simulate import power
 from simtrial.stattests import STATISTICS, TESTS
@@ -54,8 +59,10 @@ __all__ = ["PREFIX_SIMULATORS", "TargetNotReached", "analytic_sample_size", "det
 DEFAULT_MAX_N = 100_000
 #: The candidates of a pass: the centre times these factors.
 SPREAD = (0.96, 1.04)
-#: Passes before the search gives up (each moves the centre to the last fitted answer).
-MAX_PASSES = 12
+#: Passes before the search gives up. Each pass moves at most 4 times farther or, once the
+#: target is bracketed, cuts the bracket by at least a quarter, so a reachable target settles
+#: well within this many.
+MAX_PASSES = 40
 #: Replicates of the pilot that locates n when there is no closed form to start from.
 PILOT_REPS = 1000
 #: Smallest relative step up of a detectable effect whose own simulation missed the target.
@@ -416,41 +423,31 @@ def detectable_effect(scenario: Scenario | str, endpoint: str, n: int, target_po
     limit = _effect_limit(ep)
     trace: list[dict] = []
 
-    def simulate(effect: float):
-        value = _treatment_value(ep, effect)
-        sc = scenario.with_values({f"endpoints.{ep.id}.treatment.{ep.location}": value})
-        res = power(sc, n, reps=reps, seed=seed, endpoints=[ep.id], jobs=jobs).endpoints[0]
-        trace.append({"effect": effect, "treatment_value": value, "power": res.power,
-                      "mcse": res.mcse})
-        return res
+    results: dict[float, EndpointPower] = {}
+
+    def simulate(effect: float) -> EndpointPower:
+        if effect not in results:
+            value = _treatment_value(ep, effect)
+            sc = scenario.with_values({f"endpoints.{ep.id}.treatment.{ep.location}": value})
+            results[effect] = res = power(sc, n, reps=reps, seed=seed, endpoints=[ep.id],
+                                          jobs=jobs).endpoints[0]
+            trace.append({"effect": effect, "treatment_value": value, "power": res.power,
+                          "mcse": res.mcse})
+        return results[effect]
 
     analytic_effect = _analytic_effect(ep, trial, n, target_power, limit)
     start = analytic_effect or abs(ep.difference) or ep.control.get("sd", 1.0)
     effect = _solve(lambda effects: np.array([simulate(float(e)).power for e in effects]),
                     min(start, limit), target_power, 1e-9 * start, limit, reps, sqrt=False)
+    if effect is not None:
+        effect = _step_up(simulate, {e: r.power for e, r in results.items()}, effect,
+                          target_power, reps, limit)
     if effect is None:
         raise TargetNotReached(
             f"endpoint {ep.id!r}: no effect up to {ep.location} = "
             f"{trace[-1]['treatment_value']:.6g} reaches power {target_power:g} at n = {n} "
             f"(simulated power {trace[-1]['power']:.4f})")
     answer = simulate(effect)
-    # Same seed, same curve: step up until the answer's own simulation reaches the target,
-    # solving the line through the nearest points below and at or above the target again (a
-    # binary endpoint's curve moves in steps: two points below it can give a nearly flat
-    # line, whose crossing overshot, e.g. to power 0.915 for a target of 0.67).
-    for _ in range(MAX_PASSES):
-        if answer.power >= target_power or effect >= limit:
-            break
-        below = max((p for p in trace if p["power"] < target_power and p["effect"] <= effect),
-                    key=lambda p: p["effect"])
-        above = [p for p in trace if p["power"] >= target_power and p["effect"] > effect]
-        ceiling = min([p["effect"] for p in above] + [limit])
-        near = [below, min(above, key=lambda p: p["effect"])] if above else sorted(
-            trace, key=lambda point: abs(point["power"] - target_power))[:2]
-        crossing = _fit_crossing(np.array([point["effect"] for point in near]),
-                                 np.array([point["power"] for point in near]), target_power, reps)
-        effect = min(ceiling, max(crossing or 0.0, effect * (1 + EFFECT_RTOL)))
-        answer = simulate(effect)
     n_t, n_c = trial.split(n)
     return DetectableEffectResult(
         scenario=scenario.name, endpoint=ep.id, label=ep.label, test=ep.test, kind=ep.kind,
@@ -461,6 +458,53 @@ def detectable_effect(scenario: Scenario | str, endpoint: str, n: int, target_po
         standardized=_standardized(ep, effect), power=answer.power, mcse=answer.mcse,
         ci=answer.ci, analytic_effect=analytic_effect, reps=reps, seed=seed,
         version=__version__, trace=tuple(trace))
+
+
+def _step_up(simulate: Callable, known: dict[float, float], effect: float, target: float,
+             reps: int, limit: float) -> float | None:
+    """``effect`` if its own simulated power reaches ``target``, else the next effect that does.
+
+    ``simulate(e)`` gives the power at effect e with one seed (one curve); ``known`` holds the
+    powers already simulated on it. A fitted effect can fall just short of the target on that
+    curve: the search brackets the crossing
+    between the nearest effect below the target and the nearest at or above it and narrows the
+    bracket to :data:`EFFECT_RTOL` (relative), reading each step off the line through the two
+    (at least a quarter of the bracket in from each end, so it cannot cycle), and answers the
+    bracket's upper end. Before an effect above the target is known it steps up, each time
+    twice as far. None when the effect reaches ``limit`` below the target. A binary curve
+    moves in steps: two points below it can give a nearly flat line whose crossing overshoots
+    (power 0.915 for a target of 0.67), which the bracket corrects.
+
+    Examples
+    --------
+    >>> curve = lambda e: SimpleNamespace(power=float(special.ndtr(e - 1.5)))
+    >>> round(_step_up(curve, {}, 2.0, 0.8, 10_000, math.inf), 3)  # 1.5 + ndtri(0.8) = 2.3416
+    2.342
+    >>> _step_up(curve, {}, 2.0, 0.99, 10_000, 2.2) is None
+    True
+    """
+    powers = dict(known)
+    powers[effect] = simulate(effect).power
+    if powers[effect] >= target:
+        return effect
+    rise = EFFECT_RTOL
+    while True:
+        below, above = _bracket(powers, target)
+        if above is not None and (below is None or above - below <= EFFECT_RTOL * above):
+            return above
+        if above is None:
+            if effect >= limit:
+                return None
+            near = sorted(powers, key=lambda e: abs(powers[e] - target))[:2]
+            crossing = _fit_crossing(np.array(near), np.array([powers[e] for e in near]),
+                                     target, reps)
+            effect = min(limit, max(crossing or 0.0, effect * (1 + rise)))
+            rise *= 2
+        else:
+            gap = above - below
+            crossing = _read_off(powers, below, above, target, reps, sqrt=False)
+            effect = min(max(crossing, below + gap / 4), above - gap / 4)
+        powers[effect] = simulate(effect).power
 
 
 class _Curve:
@@ -516,7 +560,24 @@ def _solve(evaluate: Callable, centre: float, target: float, low: float, high: f
     the line (from a closed form) a pass simulates the centre only and fits the line's level.
     An answer within the :data:`SPREAD` window around the centre is accepted; otherwise the
     search moves there (at most 4 times farther) and repeats.
+
+    The search brackets: every point simulated so far is on one side of the target, and the
+    next centre always lies strictly between the nearest point below the target and the
+    nearest one at or above it (at least a quarter of the gap from each), so it cannot cycle
+    even where the simulated curve is not monotone (at unequal allocation the rounding of the
+    split makes it a sawtooth in n). Once the gap is no wider than the window, the answer is
+    read off the line through those two points.
+
+    Examples
+    --------
+    A step in the curve makes the line through each point overshoot to the other side of the
+    step (274 -> 260 -> 274 -> ... before bracketing); the search still settles between them:
+
+    >>> curve = lambda xs: np.where(np.asarray(xs) >= 267, 0.6385, 0.5975)
+    >>> _solve(curve, 274, 0.6171875, 4, 10_000, 2000, sqrt=True, slope=0.127)
+    267
     """
+    points: dict[float, float] = {}
     for _ in range(MAX_PASSES):
         window = np.clip(centre * np.array(SPREAD), low, high)
         xs = window if slope is None else np.clip([centre], low, high)
@@ -524,6 +585,7 @@ def _solve(evaluate: Callable, centre: float, target: float, low: float, high: f
             xs = np.unique(np.round(xs)).astype(np.int64)
             window = np.round(window)
         powers = evaluate(xs)
+        points.update(zip(xs.tolist(), powers.tolist(), strict=True))
         crossing = _fit_crossing(np.sqrt(xs) if sqrt else xs, powers, target, reps, slope)
         if crossing is None:  # flat: step away from the side the target is not on
             new = xs[0] / 2 if powers.min() >= target else 2 * xs[-1]
@@ -535,12 +597,60 @@ def _solve(evaluate: Callable, centre: float, target: float, low: float, high: f
             return max(new, low)
         if new > window[-1] and xs[-1] >= high:
             return None
+        below, above = _bracket(points, target)
+        if below is not None and above is not None:
+            gap = above - below
+            if gap <= max(window[-1] - window[0], 1.0 if sqrt else 0.0):
+                return _read_off(points, below, above, target, reps, sqrt)
+            new = min(max(new, below + gap / 4), above - gap / 4)
+        elif below is not None and new <= below:  # the fit points back below a point below
+            new = 2 * below
+        elif above is not None and new >= above:
+            new = above / 2
         centre = min(max(new, centre / 4, low), 4 * centre, high)
     raise TargetNotReached(f"the search for power {target:g} did not settle in {MAX_PASSES} "
                            f"passes (last point {centre:.6g}, simulated power "
                            f"{powers.max():.4f}): the target may be out of reach (behind a "
-                           "multiplicity procedure's gate, or too few patients assessed), or "
-                           "the curve too noisy (try more --reps)")
+                           "multiplicity procedure's gate, or too few patients assessed)")
+
+
+def _bracket(points: dict[float, float], target: float) -> tuple[float | None, float | None]:
+    """The smallest point at or above ``target`` and the largest point below it short of that.
+
+    Either is None when no simulated point is on that side. Taking the largest point below
+    the target only among those short of the smallest point above it keeps the bracket
+    ordered on a curve that is not monotone.
+
+    Examples
+    --------
+    >>> _bracket({256: 0.59, 260: 0.60, 273: 0.64, 274: 0.63, 280: 0.61}, 0.617)
+    (260, 273)
+    >>> _bracket({10: 0.2, 20: 0.3}, 0.5)
+    (20, None)
+    """
+    above = min((x for x, p in points.items() if p >= target), default=None)
+    below = max((x for x, p in points.items() if p < target and (above is None or x < above)),
+                default=None)
+    return below, above
+
+
+def _read_off(points: dict[float, float], below: float, above: float, target: float, reps: int,
+              sqrt: bool) -> float:
+    """Where the line through the bracketing points reaches ``target``, inside the bracket.
+
+    Examples
+    --------
+    >>> _read_off({4.0: 0.5, 9.0: 0.8413}, 4.0, 9.0, 0.6915, 10_000, sqrt=True)
+    7
+    """
+    xs = np.array([below, above], dtype=float)
+    crossing = _fit_crossing(np.sqrt(xs) if sqrt else xs,
+                             np.array([points[below], points[above]]), target, reps)
+    if crossing is None:  # the two points have the same power: the first reaching it
+        return above
+    if sqrt:
+        return min(max(math.ceil(max(crossing, 0.0) ** 2), below + 1), above)
+    return min(max(crossing, below), above)
 
 
 def _fit_crossing(xs: np.ndarray, powers: np.ndarray, target: float, reps: int,
@@ -665,8 +775,24 @@ def _proxy(ep: Endpoint) -> Endpoint:
 
 
 def _smallest_n(trial: Trial) -> int:
-    """Smallest total n with at least two patients in each arm."""
-    n = 4
+    """Smallest total n with at least two patients in each arm.
+
+    With shares f and 1 - f of the allocation, the treatment arm has two patients from
+    n f >= 1.5 on and the control arm from n (1 - f) > 1.5 on (DESIGN 1.3's rounding), so the
+    answer is found from that bound in a step or two, however lopsided the allocation.
+
+    Examples
+    --------
+    >>> _smallest_n(Trial(allocation=(65, 35))), _smallest_n(Trial(allocation=(1, 1000)))
+    (5, 1502)
+    >>> _smallest_n(Trial(allocation=(1.0, 1e300))) > 10**299
+    True
+    """
+    a_t, a_c = trial.allocation
+    bound = max(1.5 * (a_t + a_c) / a_t, 1.5 * (a_t + a_c) / a_c)
+    if bound > 2**52:  # beyond every n anyone simulates: whole numbers are not exact here
+        return math.ceil(bound)
+    n = max(4, math.floor(bound) - 2)
     while min(trial.split(n)) < 2:
         n += 1
     return n
