@@ -190,11 +190,12 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
         n = search(start, reps, "search", _closed_form_slope(closed, trial, start))
     reported, results = _reported(lambda m: power(
         scenario, m, reps=reps, seed=seed, endpoints=[ep.id], jobs=jobs).endpoints[0], reps, trace)
-    n = _crossing(n, reported, target_power, n_min, max_n)
-    if n is None:
+    crossing = _crossing(n, reported, target_power, n_min, max_n)
+    if crossing is None:
         raise TargetNotReached(
             f"endpoint {ep.id!r}: power {target_power:g} is not reached by n = {max_n} "
             f"(simulated power {results[max_n].power:.4f}); raise --max-n or check the effect")
+    n = crossing
     final = [results[m] for m in (n, n - 1) if m in results]
     below = None
     if len(final) == 2:
@@ -490,8 +491,6 @@ def _step_up(simulate: Callable, known: dict[float, float], effect: float, targe
     rise = EFFECT_RTOL
     while True:
         below, above = _bracket(powers, target)
-        if above is not None and (below is None or above - below <= EFFECT_RTOL * above):
-            return above
         if above is None:
             if effect >= limit:
                 return None
@@ -500,6 +499,8 @@ def _step_up(simulate: Callable, known: dict[float, float], effect: float, targe
                                      target, reps)
             effect = min(limit, max(crossing or 0.0, effect * (1 + rise)))
             rise *= 2
+        elif below is None or above - below <= EFFECT_RTOL * above:
+            return above
         else:
             gap = above - below
             crossing = _read_off(powers, below, above, target, reps, sqrt=False)
@@ -547,7 +548,7 @@ class _Curve:
 
         workers = min(self.jobs or os.cpu_count() or 1, len(chunks))
         with ThreadPoolExecutor(workers) as pool:
-            return sum(pool.map(run, range(len(chunks))))
+            return np.sum(list(pool.map(run, range(len(chunks)))), axis=0)
 
 
 def _solve(evaluate: Callable, centre: float, target: float, low: float, high: float, reps: int,
