@@ -35,7 +35,8 @@ __all__ = ["markdown_code", "markdown_inline", "plot_label", "terminal"]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 #: What Markdown could read as markup anywhere in a line of text (see markdown_inline).
 _MARKUP = re.compile(r"""
-      [\\`*\[\]|~$\#]            # escapes, code, emphasis, links, table cells, math, headings
+      [\\`*|~$\#]                # escapes, code, emphasis, table cells, strikethrough, math
+    | \[(?=[\[^]) | \](?=[(\[:]|\Z)  # links, images, definitions, footnotes, wiki links
     | (?<![^\W_])_ | _(?![^\W_])   # underscore emphasis (not between two letters or digits)
     | <(?=[A-Za-z/!?])            # raw HTML, comments, autolinks
     | &(?=\#?[A-Za-z0-9]+;)       # entity and numeric character references
@@ -94,18 +95,23 @@ def markdown_inline(text: str) -> str:
     Notes
     -----
     Always escaped: backslash, backtick, ``*``, ``_`` (except between two letters or digits,
-    where it cannot emphasise), ``[``, ``]``, ``|``, ``~``, ``$`` and ``#``. Escaped where they
-    would start markup: ``<`` before a letter, ``/``, ``!`` or ``?`` (HTML, autolinks), ``&``
-    before an entity, and at the very start ``>``, ``+``, ``=``, ``-`` and the ``.`` or ``)``
-    of an ordered-list number. A backslash before ASCII punctuation is the CommonMark escape,
-    and ``\|`` is GitHub's escape of a pipe in a table cell.
+    where it cannot emphasise), ``|``, ``~``, ``$`` and ``#``. Escaped where they would start
+    markup: ``]`` before ``(``, ``[`` or ``:`` and at the end (the text that follows is not
+    known), ``[`` before ``[`` or ``^``, ``<`` before a letter, ``/``, ``!`` or ``?`` (HTML,
+    autolinks), ``&`` before an entity, and at the very start ``>``, ``+``, ``=``, ``-`` and the
+    ``.`` or ``)`` of an ordered-list number. A backslash before ASCII punctuation is the
+    CommonMark escape, and ``\|`` is GitHub's escape of a pipe in a table cell.
+
+    Brackets alone (``see [analysis]``) stay as written: without ``](`` they link only to a
+    link reference definition, which escaped text cannot write (it would need ``]:``), so a
+    document must not define any of its own.
 
     Examples
     --------
     >>> markdown_inline("6-MWD below LLN, month 24 (p < 0.05)")
     '6-MWD below LLN, month 24 (p < 0.05)'
     >>> print(markdown_inline("# heading\n<script>alert(1)</script> | [x](javascript:y)"))
-    \# heading \<script>alert(1)\</script> \| \[x\](javascript:y)
+    \# heading \<script>alert(1)\</script> \| [x\](javascript:y)
     >>> print(markdown_inline("- $x$ *and* snake_case `code`"))
     \- \$x\$ \*and\* snake_case \`code\`
     """

@@ -23,7 +23,8 @@ HOSTILE = ["# heading\n", "<script>alert(1)</script>", "a | b", "\x1b[31mred", "
            "\u202eevil\u202c", "$x$", "`code`", "[link](javascript:alert(1))",
            "![img](http://x/y.png)", "*em* _em_ **strong** ~~strike~~", "&amp; &#60; &lt;",
            "1. one", "- item", "> quote", "===", "    code", "\\*", "<http://x.y>", "a\\",
-           "line\u2028separator", "tab\there", "nul\x00", "c1\x9b31m"]
+           "line\u2028separator", "tab\there", "nul\x00", "c1\x9b31m", "[x]: http://e.f",
+           "[^1]", "[[wiki]]", "x]"]
 
 
 def shown_as(source: str) -> str:
@@ -91,7 +92,8 @@ def test_terminal_shows_what_the_file_wrote():
 
 @pytest.mark.parametrize("text", ["Six-minute walk distance (m)", "6-MWD below LLN, month 24",
                                   "p < 0.05 and q > 1", "UC-MSC", "AE's: 3/65 = 0.046",
-                                  "snake_case_name", "Smith & Jones (2021), 95% CI 1.4 to 24.3"])
+                                  "snake_case_name", "Smith & Jones (2021), 95% CI 1.4 to 24.3",
+                                  "the testing sequence in [analysis] keeps the error"])
 def test_markdown_keeps_ordinary_prose(text):
     assert markdown_inline(text) == text
 
