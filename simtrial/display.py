@@ -2,7 +2,7 @@
 
 Text from the scenario file (names, labels, units, arm names, provenance) reaches a terminal
 only through :func:`simtrial.text.terminal`: every table cell, and every line around a table,
-is made one line without control characters (:func:`table`, :func:`lines`). CSV keeps the
+is made one line without control characters (the functions ``table`` and ``_lines``). CSV keeps the
 exact text: it is data (see :mod:`simtrial.text`).
 """
 
@@ -13,8 +13,8 @@ import io
 
 from simtrial.text import terminal
 
-__all__ = ["detectable_table", "lines", "power_csv", "power_table", "sample_size_table",
-           "scenario_text", "table"]
+__all__ = ["detectable_table", "power_csv", "power_table", "sample_size_table", "scenario_text",
+           "table"]
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -37,12 +37,12 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def lines(texts: list[str]) -> str:
+def _lines(texts: list[str]) -> str:
     r"""Join one-line texts, each made a safe terminal line (a newline in a value is a space).
 
     Examples
     --------
-    >>> print(lines(["Scenario x: a\nb", "", "done"]))
+    >>> print(_lines(["Scenario x: a\nb", "", "done"]))
     Scenario x: a b
     <BLANKLINE>
     done
@@ -86,7 +86,7 @@ def power_table(result, title: str = "") -> str:
              "analytic: textbook closed form at the expected assessed numbers; "
              "exact: power of the binary test by enumerating every 2x2 table.",
              *_family_lines(result), *_safety_lines(result)]
-    return lines(head) + "\n" + table(header, rows) + "\n" + lines(notes)
+    return _lines(head) + "\n" + table(header, rows) + "\n" + _lines(notes)
 
 
 def _family_lines(result) -> list[str]:
@@ -156,7 +156,7 @@ def scenario_text(scenario) -> str:
         for key, prov in scenario.provenance.items():
             text = prov.source or prov.reason
             texts.append(f"  {key}: {prov.basis}: {text}")
-    return lines(texts)
+    return _lines(texts)
 
 
 def sample_size_table(result) -> str:
@@ -187,7 +187,7 @@ def sample_size_table(result) -> str:
              "sqrt(n) of the search points reaches the target;",
              "power at n and n - 1: `simtrial power` with the same reps and seed, an independent "
              "estimate within Monte Carlo error of the target."]
-    return "\n".join([lines(head), table(["", ""], rows), "", "trace",
+    return "\n".join([_lines(head), table(["", ""], rows), "", "trace",
                       table(["stage", "n", "power", "MCSE", "reps"], trace), "", *notes])
 
 
@@ -207,7 +207,7 @@ def family_sample_size_table(result) -> str:
     rows.append(["search", f"{result.method}; {len(result.trace)} simulated points"])
     trace = [[p["stage"], str(p["n_total"]), f"{p['power']:.4f}", f"{p['mcse']:.4f}",
               str(p["reps"])] for p in result.trace]
-    return "\n".join([lines(head), table(["", ""], rows), "", "trace",
+    return "\n".join([_lines(head), table(["", ""], rows), "", "trace",
                       table(["stage", "n", "power", "MCSE", "reps"], trace)])
 
 
@@ -234,5 +234,5 @@ def detectable_table(result) -> str:
                                else f"{result.analytic_effect:.4g}{unit}"), "", "trace"]
     trace = [[f"{p['effect']:.6g}", f"{p['treatment_value']:.6g}", f"{p['power']:.4f}",
               f"{p['mcse']:.4f}"] for p in result.trace]
-    return lines(head) + "\n" + table(["effect", f"{result.location} ({t})", "power", "MCSE"],
+    return _lines(head) + "\n" + table(["effect", f"{result.location} ({t})", "power", "MCSE"],
                                        trace)
