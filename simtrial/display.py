@@ -1,16 +1,24 @@
-"""Plain-text tables and CSV for the command line; formatting only, no computation."""
+"""Plain-text tables and CSV for the command line; formatting only, no computation.
+
+Text from the scenario file (names, labels, units, arm names, provenance) reaches a terminal
+only through :func:`simtrial.text.terminal`: every table cell, and every line around a table,
+is made one line without control characters (the functions ``table`` and ``_lines``). CSV keeps the
+exact text: it is data (see :mod:`simtrial.text`).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from simtrial.text import terminal
+
 __all__ = ["detectable_table", "power_csv", "power_table", "sample_size_table", "scenario_text",
            "table"]
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
-    """Left-aligned text columns separated by two spaces.
+    r"""Left-aligned text columns separated by two spaces; each cell made one safe line.
 
     Examples
     --------
@@ -18,11 +26,28 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     a    bb
     1    2
     333  4
+    >>> print(table(["label"], [["two\nlines \x1b[2J"]]))
+    label
+    two lines \u001b[2J
     """
+    header, rows = [terminal(c) for c in header], [[terminal(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
              for r in [header, *rows]]
     return "\n".join(lines)
+
+
+def _lines(texts: list[str]) -> str:
+    r"""Join one-line texts, each made a safe terminal line (a newline in a value is a space).
+
+    Examples
+    --------
+    >>> print(_lines(["Scenario x: a\nb", "", "done"]))
+    Scenario x: a b
+    <BLANKLINE>
+    done
+    """
+    return "\n".join(terminal(text) for text in texts)
 
 
 def _design_lines(result) -> list[str]:
@@ -61,7 +86,7 @@ def power_table(result, title: str = "") -> str:
              "analytic: textbook closed form at the expected assessed numbers; "
              "exact: power of the binary test by enumerating every 2x2 table.",
              *_family_lines(result), *_safety_lines(result)]
-    return "\n".join(head) + "\n" + table(header, rows) + "\n" + "\n".join(notes)
+    return _lines(head) + "\n" + table(header, rows) + "\n" + _lines(notes)
 
 
 def _family_lines(result) -> list[str]:
@@ -116,31 +141,31 @@ def power_csv(result) -> str:
 def scenario_text(scenario) -> str:
     """A readable summary of a scenario, with every number's provenance."""
     trial = scenario.trial
-    lines = [f"{scenario.name}: {scenario.title}" if scenario.title else scenario.name,
+    texts = [f"{scenario.name}: {scenario.title}" if scenario.title else scenario.name,
              f"source: {scenario.source}",
              f"arms: {trial.arms[0]} (treatment) vs {trial.arms[1]} (control), allocation "
              f"{trial.allocation[0]:g}:{trial.allocation[1]:g}",
              f"alpha = {trial.alpha:g} {trial.alternative}", ""]
     for ep in scenario.endpoints:
         drop = ep.dropout
-        lines.append(f"[{ep.id}] {ep.label}: {ep.kind} ({ep.distribution}), test {ep.test}, "
+        texts.append(f"[{ep.id}] {ep.label}: {ep.kind} ({ep.distribution}), test {ep.test}, "
                      f"{ep.better} is better, dropout {drop[0]:g} / {drop[1]:g}")
-        lines.append(f"    {ep.describe()}" + (f" {ep.unit}" if ep.unit else ""))
+        texts.append(f"    {ep.describe()}" + (f" {ep.unit}" if ep.unit else ""))
     if scenario.provenance:
-        lines += ["", "provenance:"]
+        texts += ["", "provenance:"]
         for key, prov in scenario.provenance.items():
             text = prov.source or prov.reason
-            lines.append(f"  {key}: {prov.basis}: {text}")
-    return "\n".join(lines)
+            texts.append(f"  {key}: {prov.basis}: {text}")
+    return _lines(texts)
 
 
 def sample_size_table(result) -> str:
     """The default output of ``simtrial samplesize``."""
     t, c = result.arms
-    lines = [f"Sample size: {result.label} [{result.endpoint}]; test {result.test}; "
-             f"{result.effect}, {t} vs {c}",
-             f"target power {result.target_power:g}; scenario {result.scenario}",
-             *_design_lines(result)]
+    head = [f"Sample size: {result.label} [{result.endpoint}]; test {result.test}; "
+            f"{result.effect}, {t} vs {c}",
+            f"target power {result.target_power:g}; scenario {result.scenario}",
+            *_design_lines(result)]
     below = result.n_minus_step
     drop_t, drop_c = result.dropout
     assessed = result.expected_assessed
@@ -162,7 +187,7 @@ def sample_size_table(result) -> str:
              "sqrt(n) of the search points reaches the target;",
              "power at n and n - 1: `simtrial power` with the same reps and seed, an independent "
              "estimate within Monte Carlo error of the target."]
-    return "\n".join([*lines, table(["", ""], rows), "", "trace",
+    return "\n".join([_lines(head), table(["", ""], rows), "", "trace",
                       table(["stage", "n", "power", "MCSE", "reps"], trace), "", *notes])
 
 
@@ -170,9 +195,9 @@ def family_sample_size_table(result) -> str:
     """The output of ``simtrial samplesize --criterion any|all``."""
     what = {"any": "at least one rejected", "all": "all rejected"}[result.criterion]
     joiner = " > " if result.procedure == "fixed-sequence" else ", "
-    lines = [f"Sample size: family ({result.procedure}: {joiner.join(result.family)}), "
-             f"{what}", f"target power {result.target_power:g}; scenario {result.scenario}",
-             *_design_lines(result)]
+    head = [f"Sample size: family ({result.procedure}: {joiner.join(result.family)}), "
+            f"{what}", f"target power {result.target_power:g}; scenario {result.scenario}",
+            *_design_lines(result)]
     below = result.n_minus_step
     rows = [["power at n", f"{result.power:.4f} (MCSE {result.mcse:.4f}; 95% CI "
                            f"{result.ci[0]:.4f} to {result.ci[1]:.4f})"]]
@@ -182,7 +207,7 @@ def family_sample_size_table(result) -> str:
     rows.append(["search", f"{result.method}; {len(result.trace)} simulated points"])
     trace = [[p["stage"], str(p["n_total"]), f"{p['power']:.4f}", f"{p['mcse']:.4f}",
               str(p["reps"])] for p in result.trace]
-    return "\n".join([*lines, table(["", ""], rows), "", "trace",
+    return "\n".join([_lines(head), table(["", ""], rows), "", "trace",
                       table(["stage", "n", "power", "MCSE", "reps"], trace)])
 
 
@@ -192,22 +217,22 @@ def detectable_table(result) -> str:
     n = result.n_per_arm
     unit = f" {result.unit}" if result.unit else ""
     d = "" if result.standardized is None else f" (d = {result.standardized:.2f})"
-    lines = [f"Detectable effect: {result.label} [{result.endpoint}]; test {result.test}; "
-             f"{result.better} is better",
-             f"n = {result.n_total} randomised: {n['treatment']} {t} + {n['control']} {c}; "
-             f"alpha = {result.alpha:g} {result.alternative}; target power "
-             f"{result.target_power:g}",
-             f"{result.reps} simulated trials per effect; seed {result.seed}; "
-             f"simtrial {result.version}", "",
-             f"With {result.n_total} patients the trial detects a difference in "
-             f"{result.location} of {result.effect:.4g}{unit}{d}: {result.location} "
-             f"{result.treatment_value:.4g} ({t}) vs {result.control_value:.4g} ({c}),",
-             f"with power {result.power:.4f} (MCSE {result.mcse:.4f}; 95% CI "
-             f"{result.ci[0]:.4f} to {result.ci[1]:.4f}).",
-             "closed form (the endpoint's test alone, at the expected numbers assessed): "
-             + ("-" if result.analytic_effect is None
-                                else f"{result.analytic_effect:.4g}{unit}"), "", "trace"]
+    head = [f"Detectable effect: {result.label} [{result.endpoint}]; test {result.test}; "
+            f"{result.better} is better",
+            f"n = {result.n_total} randomised: {n['treatment']} {t} + {n['control']} {c}; "
+            f"alpha = {result.alpha:g} {result.alternative}; target power "
+            f"{result.target_power:g}",
+            f"{result.reps} simulated trials per effect; seed {result.seed}; "
+            f"simtrial {result.version}", "",
+            f"With {result.n_total} patients the trial detects a difference in "
+            f"{result.location} of {result.effect:.4g}{unit}{d}: {result.location} "
+            f"{result.treatment_value:.4g} ({t}) vs {result.control_value:.4g} ({c}),",
+            f"with power {result.power:.4f} (MCSE {result.mcse:.4f}; 95% CI "
+            f"{result.ci[0]:.4f} to {result.ci[1]:.4f}).",
+            "closed form (the endpoint's test alone, at the expected numbers assessed): "
+            + ("-" if result.analytic_effect is None
+                               else f"{result.analytic_effect:.4g}{unit}"), "", "trace"]
     trace = [[f"{p['effect']:.6g}", f"{p['treatment_value']:.6g}", f"{p['power']:.4f}",
               f"{p['mcse']:.4f}"] for p in result.trace]
-    return "\n".join([*lines, table(["effect", f"{result.location} ({t})", "power", "MCSE"],
-                                    trace)])
+    return _lines(head) + "\n" + table(["effect", f"{result.location} ({t})", "power", "MCSE"],
+                                       trace)

@@ -3,6 +3,8 @@
 Figures are built with :class:`matplotlib.figure.Figure` (no pyplot, no GUI backend), so they
 can be drawn in any thread or process. matplotlib is an optional extra
 (``pip install matplotlib``, or the ``plot`` extra); :func:`require_matplotlib` says so clearly.
+Every text given to matplotlib here passes through :func:`simtrial.text.plot_label`: a ``$``
+in a scenario's name or label is drawn as a dollar sign, never as mathtext.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import importlib.util
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from simtrial.text import plot_label
 
 __all__ = ["check_figure_path", "panel_grid", "power_curve_figure", "require_matplotlib",
            "save_power_curves"]
@@ -89,7 +93,7 @@ def power_curve_figure(rows: Iterable[dict], *, series: Sequence[str] = (),
             line = sorted((r["n_total"], r["power"], r["ci_low"], r["ci_high"]) for r in rows
                           if r["endpoint"] == endpoint and tuple(r[c] for c in series) == key)
             n, power, low, high = zip(*line, strict=True)
-            label = ", ".join(_value_text(v) for v in key) or "simulated power"
+            label = plot_label(", ".join(_value_text(v) for v in key) or "simulated power")
             ax.fill_between(n, low, high, color=colour, alpha=0.18, linewidth=0)
             ax.plot(n, power, "o-", color=colour, markersize=3.5, linewidth=1.6, label=label)
         for target in targets:
@@ -97,15 +101,15 @@ def power_curve_figure(rows: Iterable[dict], *, series: Sequence[str] = (),
             ax.annotate(f"target {target:.0%}", (1, target), xycoords=("axes fraction", "data"),
                         xytext=(-3, 2), textcoords="offset points", ha="right", va="bottom",
                         fontsize=8, color="0.25")
-        ax.set_title((labels or {}).get(endpoint, endpoint), fontsize=10)
+        ax.set_title(plot_label((labels or {}).get(endpoint, endpoint)), fontsize=10)
         ax.set_xlabel(X_LABEL, fontsize=9)
     handles, names = axes[0].get_legend_handles_labels()
     band = _band_handle()
     figure.legend([*handles, band], [*names, "95% Monte Carlo interval (shaded)"],
                   loc="outside lower center", ncols=min(4, len(handles) + 1), fontsize=9,
-                  title=", ".join(series) or None, title_fontsize=9, frameon=False)
+                  title=plot_label(", ".join(series)) or None, title_fontsize=9, frameon=False)
     if title:
-        figure.suptitle(title, fontsize=11)
+        figure.suptitle(plot_label(title), fontsize=11)
     return figure
 
 

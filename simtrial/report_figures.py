@@ -2,11 +2,14 @@
 
 Both are :class:`matplotlib.figure.Figure` objects built without pyplot; the numbers they
 draw come from :func:`simtrial.reports.report`, which keeps them in ``results.json`` too.
+Text from the scenario (labels, units, the name in a title) passes through
+:func:`simtrial.text.plot_label` here or in :func:`simtrial.plots.power_curve_figure`.
 """
 
 from __future__ import annotations
 
 from simtrial.plots import panel_grid, power_curve_figure
+from simtrial.text import plot_label
 
 __all__ = ["chosen_n_figure", "sensitivity_figure"]
 
@@ -93,18 +96,18 @@ def sensitivity_figure(sensitivity: list[dict], endpoints: list[str], labels: di
             errors = [1.96 * r["power"][endpoint]["mcse"] for r in rows]
             ax.errorbar(xs, ys, yerr=errors, fmt=("o-", "s--", "^:")[i % 3], color=f"C{i}",
                         markersize=4, linewidth=1.5, capsize=3,
-                        label=labels.get(endpoint, endpoint))
+                        label=plot_label(labels.get(endpoint, endpoint)))
         if item["planned"] is not None:
             ax.axvline(item["planned"], color="0.15", linestyle=":", linewidth=1.2)
             ax.annotate("planned", (item["planned"], 0.02), xytext=(3, 0),
                         textcoords="offset points", ha="left", va="bottom", fontsize=8)
         ax.axhline(target, color="0.35", linestyle="--", linewidth=1)
-        ax.set_xlabel(item["label"], fontsize=9)
+        ax.set_xlabel(plot_label(item["label"]), fontsize=9)
     handles, names = axes[0].get_legend_handles_labels()
     figure.legend(handles, [*names], loc="outside lower center", ncols=min(3, len(handles)),
                   fontsize=9, frameon=False,
                   title=f"error bars: 95% Monte Carlo interval; grey dashed line: target "
                         f"{target:.0%}; dotted line: planned value", title_fontsize=9)
     if title:
-        figure.suptitle(title, fontsize=11)
+        figure.suptitle(plot_label(title), fontsize=11)
     return figure

@@ -23,6 +23,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from simtrial.text import terminal
+
 __all__ = [
     "ARMS",
     "Analysis",
@@ -69,6 +71,11 @@ LOCATIONS = {"bernoulli": "p", "normal": "mean", "lognormal": "gmean",
              "categorical": "mean category"}
 BASES = ("reported", "derived", "assumed")
 _ID = re.compile(r"[a-z0-9_]+\Z")
+#: Texts that may run over several lines (a newline or tab allowed); other texts are one line.
+#: No text may hold another control character (see simtrial.text for how outputs escape text).
+MULTILINE_TEXTS = ("description", "source", "quote", "reason", "note")
+_CONTROL = {False: re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"),
+            True: re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")}
 
 
 class ScenarioError(ValueError):
@@ -452,7 +459,8 @@ class _Reader:
         self.provenance: dict[str, Provenance] = {}
 
     def fail(self, path: str, message: str) -> ScenarioError:
-        return ScenarioError(f"{self.source}: {path}: {message}")
+        # terminal(): a key or value quoted from the file stays one line, with no escapes.
+        return ScenarioError(terminal(f"{self.source}: {path}: {message}"))
 
     def keys(self, table: Any, path: str, allowed: tuple[str, ...], required=()) -> dict:
         if not isinstance(table, dict):
@@ -472,6 +480,11 @@ class _Reader:
             raise self.fail(where, "is required")
         if not isinstance(value, str):
             raise self.fail(where, f"must be a string, got {_kind(value)}")
+        control = _CONTROL[key in MULTILINE_TEXTS].search(value)
+        if control:
+            raise self.fail(where, f"holds a control character, U+{ord(control.group()):04X} at "
+                            f"position {control.start()} (allowed: text without control "
+                            f"characters; a newline or tab only in {', '.join(MULTILINE_TEXTS)})")
         if choices is not None and value not in choices:
             raise self.fail(where, f"{value!r} is not allowed (allowed: {', '.join(choices)})")
         return value
@@ -628,9 +641,10 @@ class _Reader:
         allocation = self.allocation(table.get("allocation", [1, 1]))
         arms = table.get("arms", list(ARMS))
         if (not isinstance(arms, list) or len(arms) != 2
-                or not all(isinstance(a, str) and a for a in arms) or arms[0] == arms[1]):
-            raise self.fail("trial.arms", "must be two different non-empty names "
-                            "[treatment, control]")
+                or not all(isinstance(a, str) and a and not _CONTROL[False].search(a)
+                           for a in arms) or arms[0] == arms[1]):
+            raise self.fail("trial.arms", "must be two different non-empty names without "
+                            "control characters [treatment, control]")
         return Trial(allocation=allocation, alpha=alpha, alternative=alternative,
                      arms=(arms[0], arms[1]))
 
