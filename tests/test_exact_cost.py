@@ -33,8 +33,9 @@ def dense_work(test, n_t, n_c, p_t, p_c, drop_t, drop_c):
 
 @pytest.mark.parametrize("test", ["chisq", "fisher"])
 @pytest.mark.parametrize(("n_t", "n_c", "p_t", "p_c", "drop_t", "drop_c"), [
-    (260, 140, 0.18, 0.30, 0.25, 0.10), (30, 17, 0.5, 0.02, 0.0, 0.3), (1, 1, 0.0, 1.0, 0.5, 0.0),
-    (900, 1100, 0.001, 0.999, 0.05, 0.6), (2000, 50, 0.3, 0.3, 0.01, 0.99), (7, 400, 1.0, 0.0, 0, 0)])
+    (260, 140, 0.18, 0.30, 0.25, 0.10), (30, 17, 0.5, 0.02, 0.0, 0.3),
+    (1, 1, 0.0, 1.0, 0.5, 0.0), (900, 1100, 0.001, 0.999, 0.05, 0.6),
+    (2000, 50, 0.3, 0.3, 0.01, 0.99), (7, 400, 1.0, 0.0, 0, 0)])
 def test_work_equals_the_dense_tables(test, n_t, n_c, p_t, p_c, drop_t, drop_c):
     # Same rows, same ranges, same visited pairs: equal up to the order of summation.
     ours = enumeration_work(test, n_t, n_c, p_t, p_c, drop_t, drop_c)
