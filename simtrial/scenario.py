@@ -764,7 +764,7 @@ class _Reader:
                 or not all(isinstance(v, int | float) and not isinstance(v, bool)
                            and 0 <= v <= 1 for v in raw)
                 or abs(sum(raw) - 1) > 1e-6):
-            raise self.fail(where, f"{raw!r} is not allowed (allowed: {allowed})")
+            raise self.fail(where, f"{_short(raw)} is not allowed (allowed: {allowed})")
         return tuple(float(v) for v in raw)
 
     def dropout(self, table: dict, path: str, key: str) -> tuple[float, float]:
