@@ -409,7 +409,9 @@ def measure_group(n: int, quick: bool):
 
     def kernel_chunks(reps):
         for i, part in enumerate(streams.chunk_slices(reps)):
-            group_stats(generators(i), lower, n_t, n_c, modes, *rest,
+            draws = generators(i)
+            group_stats(draws, draws[0], lower, n_t, n_c, modes, *rest,
+                        np.empty((part.stop - part.start, n_t + n_c)),
                         out[:, :part.stop - part.start])
 
     def floor_chunks(reps):
@@ -417,7 +419,8 @@ def measure_group(n: int, quick: bool):
             floor_group(generators(i), n_t + n_c, part.stop - part.start)
 
     kernel_draws, floor_draws = generators(0), generators(0)
-    group_stats(kernel_draws, lower, n_t, n_c, modes, *rest, out[:, :50])
+    group_stats(kernel_draws, kernel_draws[0], lower, n_t, n_c, modes, *rest,
+                np.empty((50, n_t + n_c)), out[:, :50])
     floor_group(floor_draws, n_t + n_c, 50)
     if [g.bit_generator.state for g in kernel_draws] != [g.bit_generator.state
                                                           for g in floor_draws]:

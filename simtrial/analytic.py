@@ -13,7 +13,8 @@ import math
 import numpy as np
 from scipy import special, stats
 
-__all__ = ["endpoint_power", "power_ttest", "power_two_proportions", "power_welch"]
+__all__ = ["endpoint_closed_form", "endpoint_power", "power_ttest", "power_two_proportions",
+           "power_welch"]
 
 
 def power_ttest(delta: float, sd: float, n_t: float, n_c: float, alpha: float,
@@ -127,30 +128,71 @@ def endpoint_power(endpoint, n_t: int, n_c: int, alpha: float, alternative: str)
         Patients randomised per arm; the expected number assessed is used.
     alpha : float
     alternative : {"two-sided", "one-sided"}
+
+    See Also
+    --------
+    endpoint_closed_form : the same, with the reason where it is None.
+    """
+    return endpoint_closed_form(endpoint, n_t, n_c, alpha, alternative)[0]
+
+
+def endpoint_closed_form(endpoint, n_t: int, n_c: int, alpha: float,
+                         alternative: str) -> tuple[float | None, str | None]:
+    """``(textbook power, None)``, or ``(None, why there is none)``.
+
+    None where the test has no closed form, where fewer than two patients per arm are
+    expected to be assessed, and where the formula is degenerate: its noncentral t
+    distribution is out of scipy's numerical reach (a noncentrality of about 1e10 or more),
+    where it would otherwise print 0 for a power of 1.
+
+    Examples
+    --------
+    >>> from simtrial.scenario import load_scenario
+    >>> sc = load_scenario("msc-covid19")
+    >>> endpoint_closed_form(sc.endpoint("sf36_gh"), 260, 140, 0.05, "two-sided")
+    (None, 'no closed form for the mannwhitney test of a discretised_normal endpoint')
+    >>> far = sc.with_values({"endpoints.walk_m.treatment.mean": 1e11}).endpoint("walk_m")
+    >>> endpoint_closed_form(far, 260, 140, 0.05, "two-sided")[1]
+    'degenerate: the noncentral t of the formula is out of numerical reach at this effect'
     """
     m_t, m_c = n_t * (1 - endpoint.dropout[0]), n_c * (1 - endpoint.dropout[1])
     if min(m_t, m_c) < 2:
-        return None
+        return None, "fewer than 2 patients per arm expected to be assessed"
     t, c, sign = endpoint.treatment, endpoint.control, endpoint.benefit_sign
     if endpoint.test == "chisq":
-        return power_two_proportions(t["p"], c["p"], m_t, m_c, alpha, alternative, sign)
+        return power_two_proportions(t["p"], c["p"], m_t, m_c, alpha, alternative, sign), None
+    none = f"no closed form for the {endpoint.test} test of a {endpoint.distribution} endpoint"
     if endpoint.distribution == "lognormal":  # the t tests of titres run on the log scale
         t, c = ({"mean": math.log(a["gmean"]), "sd": math.log(a["gsd"])} for a in (t, c))
     elif endpoint.distribution != "normal" or endpoint.test not in ("ttest", "welch"):
-        return None
+        return None, none
     delta = sign * (t["mean"] - c["mean"])
     if endpoint.test == "welch":
-        return power_welch(delta, t["sd"], c["sd"], m_t, m_c, alpha, alternative)
-    if endpoint.test == "ttest" and t["sd"] == c["sd"]:
-        return power_ttest(delta, t["sd"], m_t, m_c, alpha, alternative)
-    return None  # the pooled t test under unequal variances has no closed form
+        value = power_welch(delta, t["sd"], c["sd"], m_t, m_c, alpha, alternative)
+    elif endpoint.test != "ttest":
+        return None, none
+    elif t["sd"] == c["sd"]:
+        value = power_ttest(delta, t["sd"], m_t, m_c, alpha, alternative)
+    else:
+        return None, none + " with unequal sds"
+    if math.isnan(value):
+        return None, ("degenerate: the noncentral t of the formula is out of numerical reach "
+                      "at this effect")
+    return value, None
 
 
 def _noncentral_t_power(ncp: float, df: float, alpha: float, alternative: str) -> float:
-    # scipy's noncentral t returns nan for some far tails (e.g. nct.cdf(-1.97, 398, 38)); a
-    # tail that far out is below 1e-80, so nan_to_num's 0 is exact to double precision.
+    """Power from the noncentral t; nan where scipy gives no tail at all (degenerate).
+
+    scipy's noncentral t returns nan for some far tails (e.g. nct.cdf(-1.97, 398, 38)); a
+    tail that far out is below 1e-80, so 0 is exact to double precision, as long as the other
+    tail is a number. At a noncentrality near 1e10 both are nan, and so is the power.
+    """
     if alternative == "two-sided":
         crit = stats.t.ppf(1 - alpha / 2, df)
-        tails = np.nan_to_num([stats.nct.sf(crit, df, ncp), stats.nct.cdf(-crit, df, ncp)])
-        return float(tails.sum())
-    return float(np.nan_to_num(stats.nct.sf(stats.t.ppf(1 - alpha, df), df, ncp)))
+        tails = np.array([stats.nct.sf(crit, df, ncp), stats.nct.cdf(-crit, df, ncp)])
+    else:
+        tails = np.array([stats.nct.sf(stats.t.ppf(1 - alpha, df), df, ncp)])
+    if np.isnan(tails).all():
+        return math.nan
+    return float(np.nan_to_num(tails).sum())

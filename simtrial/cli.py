@@ -13,13 +13,12 @@ import sys
 import click
 
 from simtrial._version import __version__
+from simtrial.scenario import MAX_N
 
 SCENARIO_HELP = "Built-in scenario name or path of a TOML scenario file."
 #: Most simulated trials a command takes: a Monte Carlo standard error of 5e-5 at any power.
 #: Each endpoint keeps a p-value per trial (0.8 GB at this many).
 MAX_REPS = 10**8
-#: Largest total sample size a command simulates; a trial's patients are held in memory.
-MAX_N = 10**7
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,7 +53,11 @@ def power(scenario, n, reps, mcse, seed, jobs, endpoints, fmt):
     if mcse is not None:
         reps = math.ceil(0.25 / mcse**2)  # p (1 - p) <= 1/4 whatever the power
     sc = load_scenario(scenario)
-    result = simulate_power(sc, n, reps=reps or 10_000, seed=seed, jobs=jobs,
+    if n < sc.trial.smallest_n():
+        raise click.BadParameter(f"{n} leaves an arm fewer than 2 patients at allocation "
+                                 f"{':'.join(f'{a:g}' for a in sc.trial.allocation)} (allowed: "
+                                 f"{sc.trial.smallest_n()} or more)", param_hint="'--n'")
+    result = simulate_power(sc, n, reps=reps or 10_000, seed=seed, jobs=_cap_jobs(jobs),
                             endpoints=list(dict.fromkeys(endpoints)) or None)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2))
@@ -187,11 +190,11 @@ def samplesize(scenario, endpoint, criterion, target, reps, seed, max_n, jobs, f
     sc = load_scenario(scenario)
     if criterion is not None:
         _echo_search(lambda: family_sample_size(sc, criterion, target, reps=reps, seed=seed,
-                                                max_n=max_n, jobs=jobs), fmt,
+                                                max_n=max_n, jobs=_cap_jobs(jobs)), fmt,
                      display.family_sample_size_table)
         return
     _echo_search(lambda: sample_size(sc, endpoint, target, reps=reps, seed=seed, max_n=max_n,
-                                     jobs=jobs), fmt, display.sample_size_table)
+                                     jobs=_cap_jobs(jobs)), fmt, display.sample_size_table)
 
 
 @cli.command()
@@ -218,7 +221,7 @@ def detectable(scenario, endpoint, n, target, reps, seed, jobs, fmt):
 
     sc = load_scenario(scenario)
     _echo_search(lambda: detectable_effect(sc, endpoint, n, target, reps=reps, seed=seed,
-                                           jobs=jobs), fmt, display.detectable_table)
+                                           jobs=_cap_jobs(jobs)), fmt, display.detectable_table)
 
 
 @cli.command()
@@ -283,6 +286,18 @@ def _key_value(text: str) -> tuple[str, int | float | str]:
     return key, value
 
 
+def _cap_jobs(jobs: int | None) -> int | None:
+    """``--jobs`` capped at the cores available, with a note on stderr when it was above."""
+    from simtrial.simulate import available_cores
+
+    cores = available_cores()
+    if jobs is not None and jobs > cores:
+        click.echo(f"Note: --jobs {jobs} is more than the {cores} cores available; using "
+                   f"{cores}", err=True)
+        return cores
+    return jobs
+
+
 def _echo_search(search, fmt: str, as_table) -> None:
     """Run a search and print its result; a target it cannot reach is an error (exit 1)."""
     from simtrial.search import TargetNotReached
@@ -307,9 +322,9 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as exc:  # ScenarioError and the _iv checks: bad input
         click.echo(f"Error: {exc}", err=True)
         code = 2
-    except MemoryError:  # a failed computation (DESIGN 1.4): too big for this machine
-        click.echo("Error: out of memory: lower --reps (or raise --mcse) or the sample size",
-                   err=True)
+    except MemoryError as exc:  # a failed computation (DESIGN 1.4): too big for this machine
+        message = str(exc) or "out of memory: lower --reps (or raise --mcse) or the sample size"
+        click.echo(f"Error: {message}", err=True)
         code = 1
     except OSError as exc:  # a file that cannot be read or written, named by the OS
         where = f"{exc.filename}: " if exc.filename else ""

@@ -38,12 +38,17 @@ from simtrial.kernels.group import (
     MOMENTS,
     VALUE_RANKS,
     group_stats,
+    skip_normals,
 )
 from simtrial.kernels.ranks import quantile_buckets
 from simtrial.scenario import Endpoint, correlation_matrix
 from simtrial.stattests import STATISTIC_COLUMNS, STATISTICS
 
-__all__ = ["JointModel", "correlated_groups", "joint_model", "simulate_group_chunk"]
+__all__ = ["LATENT_BYTES", "JointModel", "correlated_groups", "joint_model", "latent_block",
+           "simulate_group_chunk"]
+
+#: Memory a chunk may take for the first endpoint's latents (:func:`latent_block`).
+LATENT_BYTES = 64 * 2**20
 
 
 def correlated_groups(endpoints, correlations) -> list[list[Endpoint]]:
@@ -147,16 +152,40 @@ def simulate_group_chunk(model: JointModel, seed: int, chunk: int,
 
     Returns one array per endpoint, ``size`` rows of its test's statistics
     (:data:`simtrial.stattests.STATISTIC_COLUMNS`: counts, moments or rank statistics).
+    The first endpoint's latents are held :func:`latent_block` replicates at a time, so a
+    chunk takes ``O(n)`` memory at any n; the numbers drawn are the same for any block.
     """
     generators = tuple(rng.chunk_generator(seed, ep_id, chunk) for ep_id in model.ids)
+    n = model.n_t + model.n_c
+    block = latent_block(size, n)
+    visits = generators[0]
+    if block < size:  # a second copy of the stream, moved past the latents to the uniforms
+        visits = rng.chunk_generator(seed, model.ids[0], chunk)
+        skip_normals(visits, size * n)
     lower, modes, *rest = model.arguments
     out = np.empty((len(model.ids), size, 6))
-    group_stats(generators, lower, model.n_t, model.n_c, modes, *rest, out)
+    group_stats(generators, visits, lower, model.n_t, model.n_c, modes, *rest,
+                np.empty((block, n)), out)
     stats = []
     for j, statistic in enumerate(model.statistics):
         columns, dtype = STATISTIC_COLUMNS[statistic]
         stats.append(np.ascontiguousarray(out[j, :, :columns], dtype=dtype))
     return stats
+
+
+def latent_block(size: int, n: int) -> int:
+    """Replicates whose first-endpoint latents a chunk of ``size`` holds at once.
+
+    The whole chunk while that takes at most :data:`LATENT_BYTES` (n up to 8,000 at chunks
+    of 1,000), else as many as fit (at least one); past the whole chunk the visit uniforms
+    come from a second generator, which costs one more normal draw per patient.
+
+    Examples
+    --------
+    >>> latent_block(1000, 400), latent_block(1000, 100_000), latent_block(1000, 10**7)
+    (1000, 83, 1)
+    """
+    return max(1, min(size, LATENT_BYTES // (8 * n)))
 
 
 def _level_cuts(ep: Endpoint, arm: str) -> np.ndarray:

@@ -76,9 +76,15 @@ class EndpointPower:
     exact_power: float | None = None
     safety: dict | None = None
     power_unadjusted: float | None = None
+    analytic_note: str | None = None
+    exact_note: str | None = None
 
     def to_dict(self) -> dict:
-        """Plain-JSON fields (DESIGN 1.4), without the per-replicate p-values."""
+        """Plain-JSON fields (DESIGN 1.4), without the per-replicate p-values.
+
+        ``analytic_note`` and ``exact_note`` say why ``analytic_power`` or ``exact_power`` is
+        null (None when it is a number, and ``exact_note`` for tests without an enumeration).
+        """
         return {
             "id": self.id, "label": self.label, "kind": self.kind,
             "distribution": self.distribution, "test": self.test, "better": self.better,
@@ -86,7 +92,8 @@ class EndpointPower:
             "power_unadjusted": self.power_unadjusted,
             "analytic_power": self.analytic_power, "exact_power": self.exact_power,
             "rejections": self.rejections, "expected_assessed": dict(self.expected_assessed),
-            "safety": self.safety,
+            "safety": self.safety, "analytic_note": self.analytic_note,
+            "exact_note": self.exact_note,
         }
 
 

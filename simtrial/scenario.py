@@ -27,6 +27,7 @@ from simtrial.text import terminal
 
 __all__ = [
     "ARMS",
+    "MAX_N",
     "Analysis",
     "Endpoint",
     "Provenance",
@@ -42,11 +43,19 @@ __all__ = [
 SCHEMA_VERSION = 1
 ARMS = ("treatment", "control")
 
+#: Largest total sample size the commands take (a trial's patients are held in memory).
+MAX_N = 10**7
+#: Largest magnitude of a location or spread, and smallest spread: beyond these, squares and
+#: sums of squares of n values overflow or underflow a double.
+_HUGE, _TINY = 1e100, 1e-100
+#: Smallest sd relative to the mean: a smaller spread is lost in rounding (16 digits).
+_RELATIVE_SD = 1e-12
+
 # Parameters of each (kind, distribution): name -> (check, what is allowed).
 _PROBABILITY = (lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")
-_FINITE = (math.isfinite, "a finite number")
-_POSITIVE = (lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
-_ABOVE_ONE = (lambda v: math.isfinite(v) and v > 1, "a finite number > 1")
+_FINITE = (lambda v: abs(v) <= _HUGE, "a number in [-1e100, 1e100]")
+_POSITIVE = (lambda v: _TINY <= v <= _HUGE, "a number in [1e-100, 1e100]")
+_ABOVE_ONE = (lambda v: 1 < v <= _HUGE, "a number > 1 and <= 1e100")
 #: An array of category probabilities (read by _Reader.probabilities, not as a number).
 _PROBABILITIES = (None, "an array of at least 2 numbers in [0, 1] summing to 1")
 DISTRIBUTIONS: dict[str, dict[str, dict[str, tuple]]] = {
@@ -129,6 +138,20 @@ class Trial:
     alpha: float = 0.05
     alternative: str = "two-sided"
     arms: tuple[str, str] = ARMS
+
+    def smallest_n(self) -> int:
+        """Smallest total n (at least 4) that gives each arm at least two patients.
+
+        Examples
+        --------
+        >>> Trial(allocation=(65, 35)).smallest_n(), Trial(allocation=(1, 99)).smallest_n()
+        (5, 150)
+        """
+        a_t, a_c = self.allocation
+        n = max(4, math.floor(1.5 * (a_t + a_c) / min(a_t, a_c)) - 2)  # just below the answer
+        while min(self.split(n)) < 2:
+            n += 1
+        return n
 
     def split(self, n: int) -> tuple[int, int]:
         """Split ``n`` randomised patients into (treatment, control) by the allocation.
@@ -500,9 +523,9 @@ class _Reader:
             raw = self.with_provenance(raw, where, provenance_key or where)
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             raise self.fail(where, f"must be {allowed}, got {_kind(raw)}")
-        value = float(raw)
-        if not check(value):
-            raise self.fail(where, f"{raw!r} is out of range (allowed: {allowed})")
+        value = _as_float(raw)
+        if value is None or not check(value):
+            raise self.fail(where, f"{_short(raw)} is out of range (allowed: {allowed})")
         return value
 
     def with_provenance(self, table: dict, where: str, key: str):
@@ -654,12 +677,18 @@ class _Reader:
             raw = self.with_provenance(raw, where, where)
         allowed = "two positive numbers [treatment, control]"
         if not isinstance(raw, list) or len(raw) != 2:
-            raise self.fail(where, f"must be {allowed}, got {raw!r}")
+            raise self.fail(where, f"must be {allowed}, got {_short(raw)}")
         for i, part in enumerate(raw):
-            if isinstance(part, bool) or not isinstance(part, int | float) \
-                    or not (math.isfinite(part) and part > 0):
-                raise self.fail(f"{where}[{i}]", f"{part!r} is not allowed (allowed: {allowed})")
-        return float(raw[0]), float(raw[1])
+            value = None if isinstance(part, bool) or not isinstance(part, int | float) \
+                else _as_float(part)
+            if value is None or not (math.isfinite(value) and value > 0):
+                raise self.fail(f"{where}[{i}]", f"{_short(part)} is not allowed "
+                                f"(allowed: {allowed})")
+        allocation = float(raw[0]), float(raw[1])
+        if min(Trial(allocation=allocation).split(MAX_N)) < 2:
+            raise self.fail(where, f"{_short(raw)} leaves an arm fewer than 2 patients even at "
+                            f"the largest n, {MAX_N} (allowed: ratios up to about 5,000,000:1)")
+        return allocation
 
     def endpoint(self, table: Any, path: str) -> Endpoint:
         allowed = ("id", "label", "unit", "kind", "distribution", "test", "better", "dropout",
@@ -689,6 +718,13 @@ class _Reader:
                 for name in names})
             if scale is not None:
                 self.check_score(scale, arms[arm], f"{path}.{arm}")
+            if distribution == "normal":
+                self.check_spread(arms[arm], f"{path}.{arm}")
+        if distribution == "categorical":
+            sizes = [len(arms[arm]["probs"]) for arm in ARMS]
+            if sizes[0] != sizes[1]:
+                raise self.fail(f"{path}.treatment.probs", f"has {sizes[0]} levels and "
+                                f"control.probs {sizes[1]} (allowed: the same levels in both arms)")
         return Endpoint(id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
                         treatment=arms["treatment"], control=arms["control"],
                         dropout=self.dropout(table, path, key),
@@ -715,6 +751,13 @@ class _Reader:
             raise self.fail(where, str(exc)) from None
         return low, high, step
 
+    def check_spread(self, params, where: str) -> None:
+        """An sd that rounding to 16 digits would not wipe out next to the mean."""
+        if params["sd"] < _RELATIVE_SD * abs(params["mean"]):
+            raise self.fail(f"{where}.sd", f"{params['sd']!r} is lost next to mean "
+                            f"{params['mean']!r} in double precision (allowed: sd >= "
+                            f"{_RELATIVE_SD:g} x |mean|)")
+
     def check_score(self, scale, params, where: str) -> None:
         """Fit the score's latent normal now, so that impossible summaries fail at load."""
         from simtrial.distributions import fit_score
@@ -735,7 +778,7 @@ class _Reader:
                 or not all(isinstance(v, int | float) and not isinstance(v, bool)
                            and 0 <= v <= 1 for v in raw)
                 or abs(sum(raw) - 1) > 1e-6):
-            raise self.fail(where, f"{raw!r} is not allowed (allowed: {allowed})")
+            raise self.fail(where, f"{_short(raw)} is not allowed (allowed: {allowed})")
         return tuple(float(v) for v in raw)
 
     def dropout(self, table: dict, path: str, key: str) -> tuple[float, float]:
@@ -787,6 +830,20 @@ def _positive_definite(matrix: list[list[float]]) -> bool:
             else:
                 lower[i][j] = total / lower[j][j]
     return True
+
+
+def _as_float(value: int | float) -> float | None:
+    """``float(value)``, or None for a TOML integer beyond the range of a double."""
+    try:
+        return float(value)
+    except OverflowError:
+        return None
+
+
+def _short(value: Any) -> str:
+    """``repr(value)`` cut to 40 characters (a 300-digit integer is not worth printing)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def _join(path: str, key: str) -> str:

@@ -14,7 +14,12 @@ import numpy as np
 
 from simtrial import analytic, exact, rng, safety
 from simtrial._version import __version__
-from simtrial.correlated import correlated_groups, joint_model, simulate_group_chunk
+from simtrial.correlated import (
+    LATENT_BYTES,
+    correlated_groups,
+    joint_model,
+    simulate_group_chunk,
+)
 from simtrial.distributions import level_probabilities, normal_scale, score_levels
 from simtrial.kernels.binary import binomial_counts
 from simtrial.kernels.continuous import normal_chi2_moments
@@ -25,7 +30,7 @@ from simtrial.results import EndpointPower, FamilyPower, PowerResult, binomial_s
 from simtrial.scenario import Endpoint, Scenario, load_scenario
 from simtrial.stattests import STATISTIC_COLUMNS, STATISTICS, TESTS
 
-__all__ = ["power", "simulate_pvalues"]
+__all__ = ["available_cores", "free_memory", "memory_needed", "power", "simulate_pvalues"]
 
 
 def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = rng.DEFAULT_SEED,
@@ -76,6 +81,10 @@ def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = r
         adjusted = PROCEDURES[analysis.multiplicity](matrix, trial.alpha)
         family = FamilyPower.from_rejections(analysis.multiplicity, analysis.family, adjusted)
         adjusted_by_id = dict(zip(analysis.family, adjusted.T, strict=True))
+    closed_form = {ep.id: analytic.endpoint_closed_form(ep, n_t, n_c, trial.alpha,
+                                                        trial.alternative) for ep in chosen}
+    exact_form = {ep.id: exact.endpoint_exact(ep, n_t, n_c, trial.alpha, trial.alternative)
+                  for ep in chosen}
     results = []
     for ep in chosen:
         raw = int(np.count_nonzero(rejected[ep.id]))
@@ -84,8 +93,8 @@ def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = r
         results.append(EndpointPower(
             id=ep.id, label=ep.label, kind=ep.kind, distribution=ep.distribution, test=ep.test,
             better=ep.better, effect=ep.describe(), power=estimate, mcse=mcse, ci=ci,
-            analytic_power=analytic.endpoint_power(ep, n_t, n_c, trial.alpha, trial.alternative),
-            exact_power=exact.endpoint_exact_power(ep, n_t, n_c, trial.alpha, trial.alternative),
+            analytic_power=closed_form[ep.id][0], analytic_note=closed_form[ep.id][1],
+            exact_power=exact_form[ep.id][0], exact_note=exact_form[ep.id][1],
             safety=safety.endpoint_safety(ep, n_t, n_c), rejections=final,
             expected_assessed={"treatment": n_t * (1 - ep.dropout[0]),
                                "control": n_c * (1 - ep.dropout[1])},
@@ -125,7 +134,19 @@ def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int,
     >>> p, = simulate_pvalues([ep], 260, 140, "two-sided", reps=1500, seed=7)
     >>> p.shape, bool(((0 <= p) & (p <= 1)).all())
     ((1500,), True)
+
+    Raises
+    ------
+    MemoryError
+        Up front, before anything is allocated, when :func:`memory_needed` is more than the
+        memory available.
     """
+    workers = min(jobs or available_cores(), available_cores())
+    need, free = memory_needed(endpoints, n_t + n_c, reps, workers, correlations), free_memory()
+    if need > free:
+        raise MemoryError(f"n = {n_t + n_c} with {reps} replicates needs about "
+                          f"{need / 1e9:.2g} GB, more than the {free / 1e9:.2g} GB available: "
+                          "lower the replicates (--reps, --mcse), the sample size or --jobs")
     pvalues = {ep.id: np.empty(reps) for ep in endpoints}
     groups = [(group, joint_model(group, correlations, n_t, n_c) if len(group) > 1 else None)
               for group in correlated_groups(endpoints, correlations)]
@@ -148,7 +169,7 @@ def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int,
         for ep, chunk_stats in zip(group, stats, strict=True):
             pvalues[ep.id][part] = TESTS[ep.test](chunk_stats, alternative, ep.benefit_sign)
 
-    workers = min(jobs or os.cpu_count() or 1, len(tasks))
+    workers = min(workers, len(tasks))
     if workers <= 1:
         for task in tasks:
             run(task)
@@ -156,6 +177,54 @@ def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int,
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(run, tasks))
     return [pvalues[ep.id] for ep in endpoints]
+
+
+def available_cores() -> int:
+    """Cores this process may run on: the most threads worth starting.
+
+    Examples
+    --------
+    >>> available_cores() >= 1
+    True
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def memory_needed(endpoints, n: int, reps: int, workers: int, correlations=()) -> int:
+    """Bytes that simulating ``reps`` trials of ``n`` patients takes at most (an estimate).
+
+    Per endpoint and replicate, its p-value, rejection and adjusted rejection (24 bytes); per
+    thread, one patient-level trial of the largest correlated group (its latents, visit
+    uniforms, ranking scratch and bucket table: ``(16 k + 64) n`` bytes for k endpoints), the
+    first endpoint's latents (:func:`simtrial.correlated.latent_block`) and a chunk of
+    statistics; and the exact power's tables (:data:`simtrial.exact.MAX_TABLE_BYTES`).
+
+    Examples
+    --------
+    >>> sc = load_scenario("msc-covid19")
+    >>> round(memory_needed(sc.endpoints, 400, 10_000, 2, sc.correlations) / 2**20)  # MiB
+    72
+    >>> round(memory_needed(sc.endpoints, 10**7, 10**8, 2, sc.correlations) / 1e9)  # GB
+    17
+    """
+    k = max(len(group) for group in correlated_groups(endpoints, correlations))
+    latents = min(LATENT_BYTES, 8 * rng.CHUNK * n)
+    per_thread = (16 * k + 64) * n + latents + 48 * k * rng.CHUNK
+    return 24 * len(endpoints) * reps + workers * per_thread + exact.MAX_TABLE_BYTES
+
+
+def free_memory() -> int:
+    """Bytes of memory available to this process now (Linux: MemAvailable)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
 def _bernoulli(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
@@ -199,7 +268,8 @@ _SIMULATORS = {
 
 
 def _power_iv(scenario: Scenario, n, reps, seed, endpoints, jobs) -> list[Endpoint]:
-    for name, value, low in (("n", n, 2), ("reps", reps, 1), ("seed", seed, 0)):
+    n_min = scenario.trial.smallest_n()
+    for name, value, low in (("n", n, n_min), ("reps", reps, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}")
     if jobs is not None and (not isinstance(jobs, int | np.integer) or jobs < 1):

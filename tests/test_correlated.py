@@ -464,3 +464,21 @@ def test_family_sample_size_needs_a_family():
         family_sample_size(sc, "any", 0.8, reps=100)
     with pytest.raises(ValueError, match="`criterion` must be 'any' or 'all'"):
         family_sample_size(sc, "most", 0.8, reps=100)
+
+
+@pytest.mark.parametrize("block", [1, 7, 300])
+def test_group_kernel_gives_the_same_numbers_whatever_latent_block(monkeypatch, block):
+    # Large n holds the first endpoint's latents a few replicates at a time and takes the visit
+    # uniforms from a second generator moved past them (correlated.latent_block): the numbers
+    # must be those of the whole chunk at once, bit for bit, or results would change with n's
+    # memory rule.
+    from simtrial import correlated
+
+    sc = scenario(GROUP, GROUP_PAIRS, allocation=(3, 2))
+    group, = correlated_groups(sc.endpoints, sc.correlations)
+    model = joint_model(group, sc.correlations, *sc.trial.split(45))
+    whole = simulate_group_chunk(model, 3, 2, 300)
+    monkeypatch.setattr(correlated, "LATENT_BYTES", 8 * 45 * block)
+    assert correlated.latent_block(300, 45) == block
+    for a, b in zip(whole, simulate_group_chunk(model, 3, 2, 300), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -30,21 +30,24 @@ from simtrial.kernels.grid import moments_from_counts
 from simtrial.kernels.ranks import rank_scratch, rank_stats_from_counts, value_rank_stats
 
 __all__ = ["COUNTS", "LEVEL_MOMENTS", "LEVEL_RANKS", "MOMENTS", "VALUE_RANKS", "group_stats",
-           "level_of"]
+           "level_of", "skip_normals"]
 
 COUNTS, MOMENTS, VALUE_RANKS, LEVEL_RANKS, LEVEL_MOMENTS = range(5)
 
 
 @kernel
-def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, levels, buckets,
-                tables, out):
+def group_stats(rngs, visits, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, levels,
+                buckets, tables, first, out):
     """Fill ``out[j, r]`` with endpoint j's statistics in replicate r (module docstring).
 
     Parameters
     ----------
     rngs : tuple of k numpy Generators
-        Endpoint j's latents come from ``rngs[j]``; the visit uniforms from ``rngs[0]``, after
-        all of its latents.
+        Endpoint j's latents come from ``rngs[j]``.
+    visits : numpy Generator
+        The visit uniforms: endpoint 0's stream after all of its latents, that is ``rngs[0]``
+        itself when ``first`` holds every replicate, else a second generator of that stream
+        advanced past ``reps * n`` normals (:func:`skip_normals`).
     lower : float64 array (k, k)
         Lower Cholesky factor of the correlation matrix: ``z_j = sum_l lower[j, l] e_l``.
     n_t, n_c : int
@@ -66,6 +69,9 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
     buckets : float64 array (k, 3)
         ``(low, scale, table size)`` of :func:`simtrial.kernels.ranks.quantile_buckets` per
         endpoint (:data:`VALUE_RANKS`), whose tables are the rows of ``tables`` (uint32, padded).
+    first : float64 array (block, n)
+        Room for endpoint 0's latents of ``block`` replicates at a time, drawn ``block``
+        replicates ahead; ``block = reps`` (one draw for the chunk) or fewer for large ``n``.
     out : float64 array (k, reps, 6)
 
     Notes
@@ -73,13 +79,11 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
     Each generator draws in the order of ``rng.standard_normal((reps, n))``, and ``rngs[0]``
     then of ``rngs[0].random((reps, n))``: the numbers that numpy code would draw, so the
     kernel can be checked against a numpy version of the model (tests/test_correlated.py).
-    The first endpoint's latents are therefore drawn for the whole chunk first.
+    The results are the same for any ``block``: only the memory they take differs.
     """
     k, reps = out.shape[0], out.shape[1]
     n = n_t + n_c
-    first = np.empty((reps, n))
-    for r in range(reps):
-        _standard_normals(rngs[0], first[r])
+    block = first.shape[0]
     latent = np.empty((k, n))
     z = np.empty(n)
     visit = np.empty(n)
@@ -88,11 +92,14 @@ def group_stats(rngs, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, level
     values = np.empty(n)
     scratch = rank_scratch(n, 2 * n)
     for r in range(reps):
+        if r % block == 0:
+            for s in range(min(block, reps - r)):
+                _standard_normals(rngs[0], first[s])
         for j in range(1, k):
             _standard_normals(rngs[j], latent[j])
-        _uniforms(rngs[0], visit)
+        _uniforms(visits, visit)
         for j in range(k):
-            _combine(lower[j], first[r], latent, z)
+            _combine(lower[j], first[r % block], latent, z)
             row = out[j, r]
             mode = modes[j]
             if mode == COUNTS:
@@ -141,6 +148,13 @@ def level_of(cuts, x):
         first = first + (half + 1) * below
         size = half + (size - 2 * half - 1) * below
     return first
+
+
+@kernel
+def skip_normals(generator, count):
+    """Draw ``count`` standard normals and drop them: the generator moves on as if it drew."""
+    for _ in range(count):
+        generator.standard_normal()
 
 
 @kernel
