@@ -164,7 +164,7 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     ep = _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs)
     trial = scenario.trial
     curve = _Curve(scenario, ep, seed, jobs)
-    n_min = _smallest_n(trial)
+    n_min = trial.smallest_n()
     trace: list[dict] = []
 
     def search(centre: int, reps: int, stage: str, slope: float | None = None) -> int:
@@ -269,7 +269,7 @@ def family_sample_size(scenario: Scenario | str, criterion: str, target_power: f
                           "reps": reps, "stage": stage} for n, p in zip(ns, estimate, strict=True))
             return estimate
 
-        n = _solve(evaluate, centre, target_power, _smallest_n(trial), max_n, reps, sqrt=True,
+        n = _solve(evaluate, centre, target_power, trial.smallest_n(), max_n, reps, sqrt=True,
                    slope=slope)
         if n is None:
             raise TargetNotReached(
@@ -294,7 +294,7 @@ def family_sample_size(scenario: Scenario | str, criterion: str, target_power: f
                                   for k in ("power", "mcse", "ci")})
 
     reported, results = _reported(family_at, reps, trace)
-    n = _crossing(n, reported, target_power, _smallest_n(trial), max_n)
+    n = _crossing(n, reported, target_power, trial.smallest_n(), max_n)
     if n is None:
         raise TargetNotReached(
             f"family ({criterion} of {', '.join(family)}): power {target_power:g} is not "
@@ -341,7 +341,7 @@ def analytic_sample_size(endpoint: Endpoint, trial: Trial, target_power: float,
     # Newton steps on probit(power) = c sqrt(n) - z_alpha (exact for a z test), then the exact
     # integer by single steps. scipy's noncentral t gives nan far above the target: halve n.
     z_alpha = special.ndtri(1 - trial.alpha / (2 if trial.alternative == "two-sided" else 1))
-    low, n = _smallest_n(trial), min(max_n, 64)
+    low, n = trial.smallest_n(), min(max_n, 64)
     for _ in range(60):
         p = closed_form(n)
         if math.isnan(p) and n == low:
@@ -684,7 +684,7 @@ def _fit_crossing(xs: np.ndarray, powers: np.ndarray, target: float, reps: int,
 
 def _closed_form_slope(ep: Endpoint, trial: Trial, n: int) -> float | None:
     """Slope of probit(closed-form power) against sqrt(n) over the SPREAD window around n."""
-    ns = [max(_smallest_n(trial), round(n * factor)) for factor in (SPREAD[0], SPREAD[-1])]
+    ns = [max(trial.smallest_n(), round(n * factor)) for factor in (SPREAD[0], SPREAD[-1])]
     powers = [analytic.endpoint_power(ep, *trial.split(m), trial.alpha, trial.alternative)
               for m in ns]
     if None in powers or ns[0] == ns[1]:
@@ -775,30 +775,6 @@ def _proxy(ep: Endpoint) -> Endpoint:
     return replace(ep, test=test, distribution="normal" if normal else ep.distribution)
 
 
-def _smallest_n(trial: Trial) -> int:
-    """Smallest total n with at least two patients in each arm.
-
-    With shares f and 1 - f of the allocation, the treatment arm has two patients from
-    n f >= 1.5 on and the control arm from n (1 - f) > 1.5 on (DESIGN 1.3's rounding), so the
-    answer is found from that bound in a step or two, however lopsided the allocation.
-
-    Examples
-    --------
-    >>> _smallest_n(Trial(allocation=(65, 35))), _smallest_n(Trial(allocation=(1, 1000)))
-    (5, 1502)
-    >>> _smallest_n(Trial(allocation=(1.0, 1e300))) > 10**299
-    True
-    """
-    a_t, a_c = trial.allocation
-    bound = max(1.5 * (a_t + a_c) / a_t, 1.5 * (a_t + a_c) / a_c)
-    if bound > 2**52:  # beyond every n anyone simulates: whole numbers are not exact here
-        return math.ceil(bound)
-    n = max(4, math.floor(bound) - 2)
-    while min(trial.split(n)) < 2:
-        n += 1
-    return n
-
-
 def _naive_inflation_n(ep: Endpoint, trial: Trial, target: float, max_n: int) -> int | None:
     """Closed-form n without dropout divided by (1 - dropout): the usual inflation."""
     n0 = analytic_sample_size(replace(ep, dropout=(0.0, 0.0)), trial, target, max_n)
@@ -873,7 +849,7 @@ def _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs) -
     _check_target(target_power)
     _check_integer("reps", reps, 1)
     _check_integer("seed", seed, 0)
-    n_min = _smallest_n(scenario.trial)
+    n_min = scenario.trial.smallest_n()
     _check_integer("max_n", max_n, n_min)
     if jobs is not None:
         _check_integer("jobs", jobs, 1)
@@ -893,7 +869,7 @@ def _family_sample_size_iv(scenario, criterion, target_power, reps, seed, max_n,
                            jobs) -> tuple[str, ...]:
     _check_target(target_power)
     for name, value, low in (("reps", reps, 1), ("seed", seed, 0),
-                             ("max_n", max_n, _smallest_n(scenario.trial))):
+                             ("max_n", max_n, scenario.trial.smallest_n())):
         _check_integer(name, value, low)
     if jobs is not None:
         _check_integer("jobs", jobs, 1)
@@ -910,7 +886,7 @@ def _detectable_iv(scenario, endpoint, n, target_power, reps, seed, jobs) -> End
     _check_target(target_power)
     _check_integer("reps", reps, 1)
     _check_integer("seed", seed, 0)
-    _check_integer("n", n, _smallest_n(scenario.trial))
+    _check_integer("n", n, scenario.trial.smallest_n())
     if jobs is not None:
         _check_integer("jobs", jobs, 1)
     ep = scenario.endpoint(endpoint)
