@@ -53,8 +53,8 @@ from simtrial.kernels.binary import bernoulli_counts
 from simtrial.kernels.continuous import normal_moments
 from simtrial.kernels.group import group_stats
 from simtrial.scenario import correlation_matrix, load_scenario, parse_scenario
-from simtrial.simulate import _SIMULATORS, power
-from simtrial.stattests import STATISTIC_COLUMNS, STATISTICS
+from simtrial.simulate import power
+from simtrial.stattests import TESTS
 
 HERE = Path(__file__).parent
 MARKER = "<!-- Everything below is written by benchmarks/run.py. -->"
@@ -314,9 +314,9 @@ def measure_case(case: Case, n: int, quick: bool):
     n_t, n_c = split(n)
     ours = [rate(lambda reps, j=j: power(sc, n, reps=reps, jobs=j)) for j in (1, 2)]
     ep = sc.endpoints[0]
-    simulate_chunk = _SIMULATORS[ep.distribution, STATISTICS[ep.test]]
-    columns, dtype = STATISTIC_COLUMNS[STATISTICS[ep.test]]
-    out = np.empty((streams.CHUNK, columns), dtype)
+    statistic = TESTS[ep.test].statistic
+    simulate_chunk = ep.model.simulators[statistic.name]
+    out = np.empty((streams.CHUNK, statistic.columns), statistic.dtype)
 
     def run_kernel(generator, reps):
         simulate_chunk(generator, ep, n_t, n_c, out[:reps])

@@ -155,30 +155,16 @@ def endpoint_closed_form(endpoint, n_t: int, n_c: int, alpha: float,
     >>> endpoint_closed_form(far, 260, 140, 0.05, "two-sided")[1]
     'degenerate: the noncentral t of the formula is out of numerical reach at this effect'
     """
+    from simtrial.stattests import TESTS
+
     m_t, m_c = n_t * (1 - endpoint.dropout[0]), n_c * (1 - endpoint.dropout[1])
     if min(m_t, m_c) < 2:
         return None, "fewer than 2 patients per arm expected to be assessed"
-    t, c, sign = endpoint.treatment, endpoint.control, endpoint.benefit_sign
-    if endpoint.test == "chisq":
-        return power_two_proportions(t["p"], c["p"], m_t, m_c, alpha, alternative, sign), None
-    none = f"no closed form for the {endpoint.test} test of a {endpoint.distribution} endpoint"
-    if endpoint.distribution == "lognormal":  # the t tests of titres run on the log scale
-        t, c = ({"mean": math.log(a["gmean"]), "sd": math.log(a["gsd"])} for a in (t, c))
-    elif endpoint.distribution != "normal" or endpoint.test not in ("ttest", "welch"):
-        return None, none
-    delta = sign * (t["mean"] - c["mean"])
-    if endpoint.test == "welch":
-        value = power_welch(delta, t["sd"], c["sd"], m_t, m_c, alpha, alternative)
-    elif endpoint.test != "ttest":
-        return None, none
-    elif t["sd"] == c["sd"]:
-        value = power_ttest(delta, t["sd"], m_t, m_c, alpha, alternative)
-    else:
-        return None, none + " with unequal sds"
-    if math.isnan(value):
-        return None, ("degenerate: the noncentral t of the formula is out of numerical reach "
-                      "at this effect")
-    return value, None
+    closed_form = TESTS[endpoint.test].closed_form
+    if closed_form is None:
+        return None, (f"no closed form for the {endpoint.test} test of a "
+                      f"{endpoint.distribution} endpoint")
+    return closed_form(endpoint, m_t, m_c, alpha, alternative)
 
 
 def _noncentral_t_power(ncp: float, df: float, alpha: float, alternative: str) -> float:

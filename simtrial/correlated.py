@@ -27,10 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from simtrial import rng
-from simtrial.distributions import level_probabilities, normal_scale, score_levels
 from simtrial.kernels.group import (
     COUNTS,
     LEVEL_MOMENTS,
@@ -42,7 +40,7 @@ from simtrial.kernels.group import (
 )
 from simtrial.kernels.ranks import quantile_buckets
 from simtrial.scenario import Endpoint, correlation_matrix
-from simtrial.stattests import STATISTIC_COLUMNS, STATISTICS
+from simtrial.stattests import TESTS, Statistic
 
 __all__ = ["LATENT_BYTES", "JointModel", "correlated_groups", "joint_model", "latent_block",
            "simulate_group_chunk"]
@@ -86,7 +84,7 @@ class JointModel:
     """
 
     ids: tuple[str, ...]
-    statistics: tuple[str, ...]
+    statistics: tuple[Statistic, ...]
     n_t: int
     n_c: int
     arguments: tuple  # lower, modes, params, drops, cuts, n_cuts, levels, buckets, tables
@@ -101,38 +99,31 @@ def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
     >>> sc = load_scenario("msc-covid19")
     >>> group = correlated_groups(sc.endpoints, sc.correlations)[0]
     >>> model = joint_model(group, sc.correlations, 260, 140)
-    >>> model.ids, model.statistics
-    (('walk_lln', 'sf36_gh', 'walk_m'), ('counts', 'ranks', 'moments'))
+    >>> model.ids, [statistic.name for statistic in model.statistics]
+    (('walk_lln', 'sf36_gh', 'walk_m'), ['counts', 'ranks', 'moments'])
     """
     k = len(group)
-    levels_max = max([len(level_probabilities(ep, "control")) for ep in group
-                      if ep.kind in _LEVEL_KINDS] + [1])
-    modes = np.empty(k, np.int64)
-    params = np.zeros((k, 2, 2))
+    statistics = tuple(TESTS[ep.test].statistic for ep in group)
+    copulas = [ep.model.copula(ep, statistic.name)
+               for ep, statistic in zip(group, statistics, strict=True)]
+    levels_max = max([len(c.cuts[0]) + 1 for c in copulas if c.cuts is not None] + [1])
+    modes = np.array([_MODES[c.mode] for c in copulas], np.int64)
+    params = np.array([c.params for c in copulas], np.float64)
     drops = np.array([ep.dropout for ep in group], dtype=np.float64)
     cuts = np.full((k, 2, levels_max - 1), np.inf)
     n_cuts = np.zeros(k, np.int64)
     levels = np.zeros((k, levels_max))
     bucket_maps = {}
-    for j, ep in enumerate(group):
-        statistic = STATISTICS[ep.test]
-        if ep.kind in _LEVEL_KINDS:
-            modes[j] = LEVEL_RANKS if statistic == "ranks" else LEVEL_MOMENTS
-            for a, arm in enumerate(_ARMS):
-                arm_cuts = _level_cuts(ep, arm)
+    for j, copula in enumerate(copulas):
+        if copula.cuts is not None:
+            for a, arm_cuts in enumerate(copula.cuts):
                 cuts[j, a, :len(arm_cuts)] = arm_cuts
-                n_cuts[j] = len(arm_cuts)
-            if ep.kind == "score":  # the values a t test of the score averages
-                levels[j, :n_cuts[j] + 1] = score_levels(*ep.scale)
-        elif ep.distribution == "bernoulli":
-            modes[j] = COUNTS
-            params[j, :, 0] = [special.ndtri(1.0 - getattr(ep, arm)["p"]) for arm in _ARMS]
-        else:
-            modes[j] = VALUE_RANKS if statistic == "ranks" else MOMENTS
-            params[j] = [normal_scale(ep, arm) for arm in _ARMS]
-            if statistic == "ranks":
-                bucket_maps[j] = quantile_buckets(n_t, *params[j, 0], n_c, *params[j, 1],
-                                                  2 * (n_t + n_c))
+            n_cuts[j] = len(copula.cuts[0])
+        if copula.levels is not None:  # the values a t test of the levels averages
+            levels[j, :len(copula.levels)] = copula.levels
+        if copula.mode == "value_ranks":
+            bucket_maps[j] = quantile_buckets(n_t, *params[j, 0], n_c, *params[j, 1],
+                                              2 * (n_t + n_c))
     buckets = np.zeros((k, 3))
     tables = np.zeros((k, max([len(m[2]) for m in bucket_maps.values()] + [1])), np.uint32)
     for j, (low, scale, table) in bucket_maps.items():
@@ -140,10 +131,9 @@ def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
         tables[j, :len(table)] = table
     lower = np.linalg.cholesky(np.array(correlation_matrix([ep.id for ep in group],
                                                           correlations)))
-    return JointModel(ids=tuple(ep.id for ep in group),
-                      statistics=tuple(STATISTICS[ep.test] for ep in group), n_t=n_t, n_c=n_c,
-                      arguments=(lower, modes, params, drops, cuts, n_cuts, levels, buckets,
-                                 tables))
+    return JointModel(ids=tuple(ep.id for ep in group), statistics=statistics, n_t=n_t,
+                      n_c=n_c, arguments=(lower, modes, params, drops, cuts, n_cuts, levels,
+                                          buckets, tables))
 
 
 def simulate_group_chunk(model: JointModel, seed: int, chunk: int,
@@ -151,7 +141,7 @@ def simulate_group_chunk(model: JointModel, seed: int, chunk: int,
     """Sufficient statistics of every endpoint of a correlated group for one chunk.
 
     Returns one array per endpoint, ``size`` rows of its test's statistics
-    (:data:`simtrial.stattests.STATISTIC_COLUMNS`: counts, moments or rank statistics).
+    (:class:`simtrial.stattests.Statistic`: counts, moments or rank statistics).
     The first endpoint's latents are held :func:`latent_block` replicates at a time, so a
     chunk takes ``O(n)`` memory at any n; the numbers drawn are the same for any block.
     """
@@ -166,11 +156,8 @@ def simulate_group_chunk(model: JointModel, seed: int, chunk: int,
     out = np.empty((len(model.ids), size, 6))
     group_stats(generators, visits, lower, model.n_t, model.n_c, modes, *rest,
                 np.empty((block, n)), out)
-    stats = []
-    for j, statistic in enumerate(model.statistics):
-        columns, dtype = STATISTIC_COLUMNS[statistic]
-        stats.append(np.ascontiguousarray(out[j, :, :columns], dtype=dtype))
-    return stats
+    return [np.ascontiguousarray(out[j, :, :statistic.columns], dtype=statistic.dtype)
+            for j, statistic in enumerate(model.statistics)]
 
 
 def latent_block(size: int, n: int) -> int:
@@ -188,16 +175,6 @@ def latent_block(size: int, n: int) -> int:
     return max(1, min(size, LATENT_BYTES // (8 * n)))
 
 
-def _level_cuts(ep: Endpoint, arm: str) -> np.ndarray:
-    """Latent cut points of a score's or ordinal's levels.
-
-    They are ``Phi^{-1}`` of the cumulative probabilities, so level k has probability ``p_k``
-    and a level of probability 0 is never hit.
-    """
-    probs = level_probabilities(ep, arm)
-    cdf = np.minimum(np.cumsum(probs) / probs.sum(), 1.0)
-    return special.ndtri(cdf[:-1])
-
-
-_ARMS = ("treatment", "control")
-_LEVEL_KINDS = ("score", "ordinal")
+#: Copula mode (:class:`simtrial.endpoints.Copula`) -> the kernel's mode.
+_MODES = {"counts": COUNTS, "moments": MOMENTS, "value_ranks": VALUE_RANKS,
+          "level_ranks": LEVEL_RANKS, "level_moments": LEVEL_MOMENTS}

@@ -19,18 +19,17 @@ The latent :math:`(\mu, \sigma)` are fitted to what a publication reports, per a
   asymmetric for a normal latent are rejected.
 
 An **ordinal** outcome (kind ``ordinal``) gives the probabilities of its categories, lowest
-first, in each arm.
+first, in each arm (:mod:`simtrial.endpoints.ordinal`).
 """
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
 from scipy import special
 
-__all__ = ["fit_score", "level_probabilities", "normal_scale", "score_levels",
+__all__ = ["fit_score", "level_probabilities", "score_levels",
            "score_probabilities", "score_quantile", "score_summary"]
 
 #: Most levels a score grid may have.
@@ -118,37 +117,11 @@ def fit_score(low: float, high: float, step: float, params: dict) -> tuple[float
     raise ValueError(f"`params` must be {{mean, sd}} or {{median, q1, q3}}, got {sorted(params)}")
 
 
-@lru_cache(maxsize=256)
-def _probabilities(kind: str, scale, params: tuple) -> np.ndarray:
-    if kind == "ordinal":
-        probs = np.asarray(dict(params)["probs"], dtype=np.float64)
-        return probs / probs.sum()
-    mu, sigma = fit_score(*scale, dict(params))
-    return score_probabilities(*scale, mu, sigma)
-
-
-def normal_scale(endpoint, arm: str) -> tuple[float, float]:
-    """(mean, sd) of a normal outcome in one arm, or of the log of a log-normal one.
-
-    t tests of titres run on the log scale (log Y ~ N(log gmean, log gsd)), and ranks do not
-    change under exp(), so log-normal endpoints are simulated on the log scale.
-
-    Examples
-    --------
-    >>> from simtrial.scenario import load_scenario
-    >>> sc = load_scenario("msc-covid19")
-    >>> mean, sd = normal_scale(sc.endpoint("nab_titre"), "control")
-    >>> bool(np.isclose(np.exp(mean), sc.endpoint("nab_titre").control["gmean"]))
-    True
-    """
-    params = getattr(endpoint, arm)
-    if endpoint.distribution == "lognormal":
-        return float(np.log(params["gmean"])), float(np.log(params["gsd"]))
-    return params["mean"], params["sd"]
-
-
 def level_probabilities(endpoint, arm: str) -> np.ndarray:
     """Probabilities of the ordered levels of a score or ordinal endpoint in one arm.
+
+    The endpoint's model knows them (:mod:`simtrial.endpoints.score`,
+    :mod:`simtrial.endpoints.ordinal`).
 
     Parameters
     ----------
@@ -164,10 +137,7 @@ def level_probabilities(endpoint, arm: str) -> np.ndarray:
     >>> len(p), round(float(p.sum()), 12)
     (21, 1.0)
     """
-    params = getattr(endpoint, arm)
-    frozen = tuple(sorted((k, tuple(v) if isinstance(v, tuple | list) else v)
-                          for k, v in params.items()))
-    return _probabilities(endpoint.kind, endpoint.scale, frozen)
+    return endpoint.model.level_probabilities(endpoint, arm)
 
 
 def _score_scale_iv(low, high, step) -> None:

@@ -17,7 +17,7 @@ import math
 
 from simtrial.evidence import zero_event_upper_bound
 
-__all__ = ["LEVEL", "endpoint_safety", "prob_at_least_one"]
+__all__ = ["LEVEL", "prob_at_least_one", "safety_summary"]
 
 #: Confidence level of the zero-event upper bound.
 LEVEL = 0.95
@@ -36,12 +36,12 @@ def prob_at_least_one(n: int, p: float, dropout: float = 0.0) -> float:
     return -math.expm1(n * math.log1p(-(1 - dropout) * p))
 
 
-def endpoint_safety(endpoint, n_t: int, n_c: int) -> dict | None:
-    """Per-arm safety summary of a ``safety`` endpoint, or None for other kinds.
+def safety_summary(endpoint, n_t: int, n_c: int) -> dict:
+    """Per-arm safety summary of a ``safety`` endpoint.
 
     Returns
     -------
-    dict or None
+    dict
         ``{"level", "p_any_event": {"treatment", "control"}, "assessed":
         {"treatment", "control"}, "zero_event_upper_bound": {"treatment", "control"}}``;
         an arm expected to have nobody assessed gets a bound of None.
@@ -50,14 +50,12 @@ def endpoint_safety(endpoint, n_t: int, n_c: int) -> dict | None:
     --------
     >>> from simtrial.scenario import load_scenario
     >>> ep = load_scenario("msc-covid19").endpoint("msc_ae")
-    >>> s = endpoint_safety(ep, 260, 140)
+    >>> s = safety_summary(ep, 260, 140)
     >>> round(s["p_any_event"]["treatment"], 4), s["assessed"]["treatment"]
     (1.0, 260)
     >>> round(s["zero_event_upper_bound"]["treatment"], 5)  # 1 - 0.05^(1/260)
     0.01146
     """
-    if endpoint.kind != "safety":
-        return None
     out: dict = {"level": LEVEL, "p_any_event": {}, "assessed": {}, "zero_event_upper_bound": {}}
     for arm, n, dropout in (("treatment", n_t, endpoint.dropout[0]),
                             ("control", n_c, endpoint.dropout[1])):

@@ -23,6 +23,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from simtrial.endpoints import KINDS, MODELS, EndpointModel
+from simtrial.endpoints._model import LOCATION
 from simtrial.text import terminal
 
 __all__ = [
@@ -45,39 +47,8 @@ ARMS = ("treatment", "control")
 
 #: Largest total sample size the commands take (a trial's patients are held in memory).
 MAX_N = 10**7
-#: Largest magnitude of a location or spread, and smallest spread: beyond these, squares and
-#: sums of squares of n values overflow or underflow a double.
-_HUGE, _TINY = 1e100, 1e-100
-#: Smallest sd relative to the mean: a smaller spread is lost in rounding (16 digits).
-_RELATIVE_SD = 1e-12
-
-# Parameters of each (kind, distribution): name -> (check, what is allowed).
-_PROBABILITY = (lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")
-_FINITE = (lambda v: abs(v) <= _HUGE, "a number in [-1e100, 1e100]")
-_POSITIVE = (lambda v: _TINY <= v <= _HUGE, "a number in [1e-100, 1e100]")
-_ABOVE_ONE = (lambda v: 1 < v <= _HUGE, "a number > 1 and <= 1e100")
-#: An array of category probabilities (read by _Reader.probabilities, not as a number).
-_PROBABILITIES = (None, "an array of at least 2 numbers in [0, 1] summing to 1")
-DISTRIBUTIONS: dict[str, dict[str, dict[str, tuple]]] = {
-    "binary": {"bernoulli": {"p": _PROBABILITY}},
-    "continuous": {"normal": {"mean": _FINITE, "sd": _POSITIVE},
-                   "lognormal": {"gmean": _POSITIVE, "gsd": _ABOVE_ONE}},
-    "score": {"discretised_normal": {"mean": _FINITE, "sd": _POSITIVE, "median": _FINITE,
-                                     "q1": _FINITE, "q3": _FINITE}},
-    "ordinal": {"categorical": {"probs": _PROBABILITIES}},
-    "safety": {"bernoulli": {"p": _PROBABILITY}},
-}
-#: Distributions whose arms give one of several sets of parameters (see scenarios/README.md).
-PARAMETER_SETS = {"discretised_normal": (("mean", "sd"), ("median", "q1", "q3"))}
-DEFAULT_DISTRIBUTION = {"binary": "bernoulli", "continuous": "normal",
-                        "score": "discretised_normal", "ordinal": "categorical",
-                        "safety": "bernoulli"}
-TESTS = {"binary": ("chisq", "fisher"), "continuous": ("ttest", "welch", "mannwhitney"),
-         "score": ("mannwhitney", "ttest", "welch"), "ordinal": ("mannwhitney",),
-         "safety": ("fisher", "chisq")}
-#: The parameter an effect is a difference in, per distribution (ordinal: mean category 1..K).
-LOCATIONS = {"bernoulli": "p", "normal": "mean", "lognormal": "gmean",
-             "categorical": "mean category"}
+#: The check of a score's scale bounds (a location).
+_SCALE = LOCATION
 BASES = ("reported", "derived", "assumed")
 _ID = re.compile(r"[a-z0-9_]+\Z")
 #: Texts that may run over several lines (a newline or tab allowed); other texts are one line.
@@ -192,23 +163,18 @@ class Endpoint:
         return 1 if self.better == "higher" else -1
 
     @property
+    def model(self) -> EndpointModel:
+        """The endpoint model of :attr:`distribution` (:mod:`simtrial.endpoints`)."""
+        return MODELS[self.distribution]
+
+    @property
     def location(self) -> str:
         """The parameter the effect is a difference in (``p``, ``mean``, ``gmean``, ...)."""
-        if self.distribution == "discretised_normal":
-            both_median = "median" in self.treatment and "median" in self.control
-            return "median" if both_median else "mean"
-        return LOCATIONS[self.distribution]
+        return self.model.location(self)
 
     def location_of(self, arm: str) -> float:
         """The value of :attr:`location` in ``arm`` (``treatment`` or ``control``)."""
-        params = getattr(self, arm)
-        if self.kind == "ordinal":
-            return sum((k + 1) * p for k, p in enumerate(params["probs"]))
-        if self.location not in params:  # a score given by quartiles, compared by its mean
-            from simtrial.distributions import level_probabilities, score_levels, score_summary
-
-            return score_summary(score_levels(*self.scale), level_probabilities(self, arm))[0]
-        return params[self.location]
+        return self.model.location_of(self, arm)
 
     @property
     def difference(self) -> float:
@@ -224,17 +190,7 @@ class Endpoint:
         >>> sc.endpoint("walk_m").describe()
         'mean 477 vs 450 (+27; d = 0.39)'
         """
-        t, c = self.location_of("treatment"), self.location_of("control")
-        text = f"{self.location} {t:.4g} vs {c:.4g} ({self.difference:+.4g}"
-        if self.distribution == "normal":
-            sd = math.sqrt((self.treatment["sd"] ** 2 + self.control["sd"] ** 2) / 2)
-            text += f"; d = {self.difference / sd:.2f}"
-        elif self.distribution == "lognormal":
-            text = f"{self.location} {t:.4g} vs {c:.4g} (ratio {t / c:.3g}"
-        elif self.kind == "score":
-            low, high, step = self.scale
-            text += f"; scale {low:g} to {high:g} by {step:g}"
-        return text + ")"
+        return self.model.describe(self)
 
 
 #: Multiple-testing procedures a scenario's ``[analysis] multiplicity`` may name.
@@ -698,49 +654,41 @@ class _Reader:
         ep_id = self.string(table, "id", path)
         if not _ID.match(ep_id):
             raise self.fail(f"{path}.id", f"{ep_id!r} is not allowed (allowed: [a-z0-9_]+)")
-        kind = self.string(table, "kind", path, choices=tuple(DISTRIBUTIONS))
-        distribution = self.string(table, "distribution", path,
-                                   default=DEFAULT_DISTRIBUTION[kind],
-                                   choices=tuple(DISTRIBUTIONS[kind]))
-        test = self.string(table, "test", path, choices=TESTS[kind])
+        kind = self.string(table, "kind", path, choices=tuple(KINDS))
+        distribution = self.string(table, "distribution", path, default=KINDS[kind][0],
+                                   choices=KINDS[kind])
+        model = MODELS[distribution]
+        test = self.string(table, "test", path, choices=model.kinds[kind])
         better = self.string(table, "better", path, choices=("lower", "higher"))
         key = f"endpoints.{ep_id}"
-        params = DISTRIBUTIONS[kind][distribution]
-        scale = self.scale(table, path, key, kind)
+        scale = self.scale(table, path, key, model)
         arms = {}
         for arm in ARMS:
-            names = _parameter_set(distribution, params, table[arm])
+            names = _parameter_set(model, table[arm])
             arm_table = self.keys(table[arm], f"{path}.{arm}", names, required=names)
             arms[arm] = MappingProxyType({
-                name: (self.probabilities if params[name] is _PROBABILITIES else self.number)(
-                    arm_table, name, f"{path}.{arm}", *params[name],
-                    provenance_key=f"{key}.{arm}.{name}")
+                name: (self.number if model.parameters[name].test else self.probabilities)(
+                    arm_table, name, f"{path}.{arm}", model.parameters[name].test,
+                    model.parameters[name].allowed, provenance_key=f"{key}.{arm}.{name}")
                 for name in names})
-            if scale is not None:
-                self.check_score(scale, arms[arm], f"{path}.{arm}")
-            if distribution == "normal":
-                self.check_spread(arms[arm], f"{path}.{arm}")
-        if distribution == "categorical":
-            sizes = [len(arms[arm]["probs"]) for arm in ARMS]
-            if sizes[0] != sizes[1]:
-                raise self.fail(f"{path}.treatment.probs", f"has {sizes[0]} levels and "
-                                f"control.probs {sizes[1]} (allowed: the same levels in both arms)")
+            self.model_check(model.check_arm(arms[arm], scale), f"{path}.{arm}")
+        self.model_check(model.check_arms(arms["treatment"], arms["control"]), path)
         return Endpoint(id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
                         treatment=arms["treatment"], control=arms["control"],
                         dropout=self.dropout(table, path, key),
                         label=self.string(table, "label", path, default=ep_id),
                         unit=self.string(table, "unit", path, default=""), scale=scale)
 
-    def scale(self, table: dict, path: str, key: str, kind: str):
-        """``(min, max, step)`` of a score's grid; required for kind score, refused otherwise."""
+    def scale(self, table: dict, path: str, key: str, model: EndpointModel):
+        """``(min, max, step)`` of a score's grid: required where the model uses one."""
         where = f"{path}.scale"
-        if kind != "score":
+        if not model.uses_scale:
             if "scale" in table:
                 raise self.fail(where, "is only allowed for kind = \"score\"")
             return None
         raw = self.keys(table.get("scale"), where, ("min", "max", "step"),
                         required=("min", "max", "step"))
-        low, high, step = (self.number(raw, name, where, *_FINITE,
+        low, high, step = (self.number(raw, name, where, _SCALE.test, _SCALE.allowed,
                                        provenance_key=f"{key}.scale.{name}")
                            for name in ("min", "max", "step"))
         from simtrial.distributions import score_levels
@@ -751,21 +699,10 @@ class _Reader:
             raise self.fail(where, str(exc)) from None
         return low, high, step
 
-    def check_spread(self, params, where: str) -> None:
-        """An sd that rounding to 16 digits would not wipe out next to the mean."""
-        if params["sd"] < _RELATIVE_SD * abs(params["mean"]):
-            raise self.fail(f"{where}.sd", f"{params['sd']!r} is lost next to mean "
-                            f"{params['mean']!r} in double precision (allowed: sd >= "
-                            f"{_RELATIVE_SD:g} x |mean|)")
-
-    def check_score(self, scale, params, where: str) -> None:
-        """Fit the score's latent normal now, so that impossible summaries fail at load."""
-        from simtrial.distributions import fit_score
-
-        try:
-            fit_score(*scale, dict(params))
-        except ValueError as exc:
-            raise self.fail(where, str(exc)) from None
+    def model_check(self, problem: tuple[str, str] | None, where: str) -> None:
+        """Raise the endpoint model's ``(key, message)`` complaint, if any, at ``where``."""
+        if problem is not None:
+            raise self.fail(_join(where, problem[0]) if problem[0] else where, problem[1])
 
     def probabilities(self, table: dict, key: str, path: str, check, allowed: str,
                       provenance_key: str) -> tuple[float, ...]:
@@ -793,9 +730,9 @@ class _Reader:
         return value, value
 
 
-def _parameter_set(distribution: str, params: dict, arm_table: Any) -> tuple[str, ...]:
+def _parameter_set(model: EndpointModel, arm_table: Any) -> tuple[str, ...]:
     """The parameter names an arm must give: the set whose names it uses (or the first set)."""
-    sets = PARAMETER_SETS.get(distribution, (tuple(params),))
+    sets = model.sets()
     given = set(arm_table) if isinstance(arm_table, dict) else set()
     return next((names for names in sets if given & set(names)), sets[0])
 

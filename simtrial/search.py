@@ -6,10 +6,10 @@
 Both read the answer off a simulated power curve with common random numbers, so that the curve
 is smooth and a few points of it locate the crossing:
 
-* **n**: where the endpoint's data have a nested-sample kernel (:data:`PREFIX_SIMULATORS`,
-  :mod:`simtrial.kernels.prefix`), the trials at the candidate n of one pass are nested samples
-  of the same simulated patients. Other endpoints (rank tests) fall back to one
-  :func:`simtrial.simulate.power` run per candidate n with the same seed.
+* **n**: where the endpoint's model has a nested-sample kernel for its test's statistics
+  (``prefix_simulators``, :mod:`simtrial.kernels.prefix`), the trials at the candidate n of
+  one pass are nested samples of the same simulated patients. Other endpoints (rank tests)
+  fall back to one :func:`simtrial.simulate.power` run per candidate n with the same seed.
 * **effect**: a patient's draws do not depend on the treatment arm's location (a normal mean is
   ``mean + sd z``, a binomial count inverts the same uniforms), so the same seed gives common
   random numbers across effect sizes.
@@ -41,7 +41,6 @@ from scipy import special
 
 from simtrial import analytic, rng
 from simtrial._version import __version__
-from simtrial.kernels.prefix import binomial_prefix_counts, normal_prefix_moments
 from simtrial.results import (
     DetectableEffectResult,
     EndpointPower,
@@ -50,10 +49,10 @@ from simtrial.results import (
 )
 from simtrial.scenario import Endpoint, Scenario, Trial, load_scenario
 from simtrial.simulate import power
-from simtrial.stattests import STATISTICS, TESTS
+from simtrial.stattests import TESTS
 
-__all__ = ["PREFIX_SIMULATORS", "TargetNotReached", "analytic_sample_size", "detectable_effect",
-           "family_sample_size", "sample_size"]
+__all__ = ["TargetNotReached", "analytic_sample_size", "detectable_effect", "family_sample_size",
+           "sample_size"]
 
 #: Largest total n searched unless the caller says otherwise.
 DEFAULT_MAX_N = 100_000
@@ -71,37 +70,6 @@ EFFECT_RTOL = 1e-3
 
 class TargetNotReached(RuntimeError):
     """The target power is not reached within the bounds searched (a failed computation)."""
-
-
-def _binomial(generator, ep: Endpoint, sizes_t, sizes_c, out) -> None:
-    binomial_prefix_counts(generator, sizes_t, sizes_c, ep.treatment["p"], ep.control["p"],
-                           *ep.dropout, out)
-
-
-def _normal(generator, ep: Endpoint, sizes_t, sizes_c, out) -> None:
-    t, c = ep.treatment, ep.control
-    normal_prefix_moments(generator, sizes_t, sizes_c, t["mean"], t["sd"], c["mean"], c["sd"],
-                          *ep.dropout, out)
-
-
-def _lognormal(generator, ep: Endpoint, sizes_t, sizes_c, out) -> None:
-    # t tests of titres run on the log scale: log Y ~ N(log gmean, log gsd).
-    t, c = ep.treatment, ep.control
-    normal_prefix_moments(generator, sizes_t, sizes_c, math.log(t["gmean"]),
-                          math.log(t["gsd"]), math.log(c["gmean"]), math.log(c["gsd"]),
-                          *ep.dropout, out)
-
-
-#: (distribution, statistics the test needs) -> (simulate, columns, dtype), where
-#: ``simulate(generator, endpoint, sizes_t, sizes_c, out)`` fills ``out[k, r]`` (shape
-#: (K, reps, columns)) with the statistics of the first ``sizes_t[k]`` treatment and
-#: ``sizes_c[k]`` control patients of replicate r, as :mod:`simtrial.simulate`'s kernels fill
-#: them for one size. An endpoint without an entry is searched with one simulation per n.
-PREFIX_SIMULATORS: dict[tuple[str, str], tuple[Callable, int, type]] = {
-    ("bernoulli", "counts"): (_binomial, 4, np.int64),
-    ("normal", "moments"): (_normal, 6, np.float64),
-    ("lognormal", "moments"): (_lognormal, 6, np.float64),
-}
 
 
 def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
@@ -421,7 +389,7 @@ def detectable_effect(scenario: Scenario | str, endpoint: str, n: int, target_po
         scenario = load_scenario(scenario)
     ep = _detectable_iv(scenario, endpoint, n, target_power, reps, seed, jobs)
     trial = scenario.trial
-    limit = _effect_limit(ep)
+    limit = ep.model.effect_limit(ep)
     trace: list[dict] = []
 
     results: dict[float, EndpointPower] = {}
@@ -456,7 +424,7 @@ def detectable_effect(scenario: Scenario | str, endpoint: str, n: int, target_po
         n_total=n, n_per_arm={"treatment": n_t, "control": n_c}, arms=trial.arms,
         alpha=trial.alpha, alternative=trial.alternative, effect=effect,
         treatment_value=_treatment_value(ep, effect), control_value=ep.location_of("control"),
-        standardized=_standardized(ep, effect), power=answer.power, mcse=answer.mcse,
+        standardized=ep.model.standardized(ep, effect), power=answer.power, mcse=answer.mcse,
         ci=answer.ci, analytic_effect=analytic_effect, reps=reps, seed=seed,
         version=__version__, trace=tuple(trace))
 
@@ -522,8 +490,9 @@ class _Curve:
         self.scenario, self.ep, self.trial = scenario, ep, scenario.trial
         self.seed, self.jobs = seed, jobs
         in_family = ep.id in scenario.analysis.family
-        self.prefix = None if in_family else PREFIX_SIMULATORS.get(
-            (ep.distribution, STATISTICS[ep.test]))
+        self.statistic = TESTS[ep.test].statistic
+        self.prefix = None if in_family else ep.model.prefix_simulators.get(
+            self.statistic.name)
         self.method = ("nested samples (common random numbers)" if self.prefix
                        else "one simulation per n, same seed" + (
                            " (power of the multiplicity procedure)" if in_family else ""))
@@ -533,7 +502,7 @@ class _Curve:
             return np.array([power(self.scenario, int(n), reps=reps, seed=self.seed,
                                    endpoints=[self.ep.id], jobs=self.jobs).endpoint(
                                        self.ep.id).rejections for n in ns])
-        simulate, columns, dtype = self.prefix
+        simulate, columns, dtype = self.prefix, self.statistic.columns, self.statistic.dtype
         sizes_t, sizes_c = (np.ascontiguousarray(a, dtype=np.int64) for a in
                             np.array([self.trial.split(int(n)) for n in ns]).T)
         chunks = rng.chunk_slices(reps)
@@ -542,8 +511,8 @@ class _Curve:
             out = np.empty((len(ns), chunks[i].stop - chunks[i].start, columns), dtype)
             simulate(rng.chunk_generator(self.seed, self.ep.id, i), self.ep, sizes_t, sizes_c,
                      out)
-            p = TESTS[self.ep.test](out.reshape(-1, columns), self.trial.alternative,
-                                    self.ep.benefit_sign).reshape(len(ns), -1)
+            p = TESTS[self.ep.test].pvalues(out.reshape(-1, columns), self.trial.alternative,
+                                            self.ep.benefit_sign).reshape(len(ns), -1)
             return np.count_nonzero(p <= self.trial.alpha, axis=1)
 
         workers = min(self.jobs or os.cpu_count() or 1, len(chunks))
@@ -767,12 +736,12 @@ def _crossing(n: int, reported: Callable[[int], float], target: float, n_min: in
 def _proxy(ep: Endpoint) -> Endpoint:
     """An endpoint with a closed-form test close to ``ep``'s, to start the search from.
 
-    Fisher's test needs about the chi-square test's n; the rank-sum test about the t test's
-    (asymptotic relative efficiency 3/pi = 0.955 for normal data).
+    The test's proxy (Fisher's test needs about the chi-square test's n; the rank-sum test
+    about the t test's: asymptotic relative efficiency 3/pi = 0.955 for normal data) on the
+    model's proxy (a score given by its mean and sd: a normal outcome with them).
     """
-    test = {"fisher": "chisq", "mannwhitney": "ttest"}.get(ep.test, ep.test)
-    normal = {"mean", "sd"} <= set(ep.treatment) and ep.distribution != "lognormal"
-    return replace(ep, test=test, distribution="normal" if normal else ep.distribution)
+    near = ep.model.proxy(ep)
+    return replace(near, test=TESTS[ep.test].proxy or ep.test)
 
 
 def _naive_inflation_n(ep: Endpoint, trial: Trial, target: float, max_n: int) -> int | None:
@@ -783,16 +752,6 @@ def _naive_inflation_n(ep: Endpoint, trial: Trial, target: float, max_n: int) ->
     a_t, a_c = trial.allocation
     dropout = (a_t * ep.dropout[0] + a_c * ep.dropout[1]) / (a_t + a_c)
     return math.ceil(n0 / (1 - dropout))
-
-
-def _effect_limit(ep: Endpoint) -> float:
-    """Largest effect the location allows: a proportion stays in [0, 1], a gmean above 0."""
-    control = ep.location_of("control")
-    if ep.location == "p":
-        return 1 - control if ep.benefit_sign > 0 else control
-    if ep.location == "gmean" and ep.benefit_sign < 0:
-        return control * (1 - 1e-9)
-    return math.inf
 
 
 def _treatment_value(ep: Endpoint, effect: float) -> float:
@@ -825,13 +784,6 @@ def _analytic_effect(ep: Endpoint, trial: Trial, n: int, target: float,
         mid = (lo + hi) / 2
         lo, hi = (lo, mid) if closed_form(mid) >= target else (mid, hi)
     return hi
-
-
-def _standardized(ep: Endpoint, effect: float) -> float | None:
-    """Effect over the root mean square of the arms' SDs (Cohen's d), for normal endpoints."""
-    if "sd" not in ep.control:
-        return None
-    return effect / math.sqrt((ep.treatment["sd"] ** 2 + ep.control["sd"] ** 2) / 2)
 
 
 def _check_target(target_power) -> None:

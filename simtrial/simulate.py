@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from simtrial import analytic, exact, rng, safety
+from simtrial import analytic, exact, rng
 from simtrial._version import __version__
 from simtrial.correlated import (
     LATENT_BYTES,
@@ -20,15 +20,10 @@ from simtrial.correlated import (
     joint_model,
     simulate_group_chunk,
 )
-from simtrial.distributions import level_probabilities, normal_scale, score_levels
-from simtrial.kernels.binary import binomial_counts
-from simtrial.kernels.continuous import normal_chi2_moments
-from simtrial.kernels.grid import grid_moments
-from simtrial.kernels.ranks import grid_rank_stats, normal_rank_stats
 from simtrial.multiplicity import PROCEDURES
 from simtrial.results import EndpointPower, FamilyPower, PowerResult, binomial_summary
 from simtrial.scenario import Endpoint, Scenario, load_scenario
-from simtrial.stattests import STATISTIC_COLUMNS, STATISTICS, TESTS
+from simtrial.stattests import TESTS
 
 __all__ = ["available_cores", "free_memory", "memory_needed", "power", "simulate_pvalues"]
 
@@ -95,7 +90,7 @@ def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = r
             better=ep.better, effect=ep.describe(), power=estimate, mcse=mcse, ci=ci,
             analytic_power=closed_form[ep.id][0], analytic_note=closed_form[ep.id][1],
             exact_power=exact_form[ep.id][0], exact_note=exact_form[ep.id][1],
-            safety=safety.endpoint_safety(ep, n_t, n_c), rejections=final,
+            safety=ep.model.summary(ep, n_t, n_c), rejections=final,
             expected_assessed={"treatment": n_t * (1 - ep.dropout[0]),
                                "control": n_c * (1 - ep.dropout[1])},
             pvalues=pvalues[ep.id], power_unadjusted=raw / reps))
@@ -160,14 +155,15 @@ def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int,
         size = part.stop - part.start
         if model is None:
             ep = group[0]
-            columns, dtype = STATISTIC_COLUMNS[STATISTICS[ep.test]]
-            stats = [np.empty((size, columns), dtype)]
-            _SIMULATORS[ep.distribution, STATISTICS[ep.test]](
-                rng.chunk_generator(seed, ep.id, i), ep, n_t, n_c, stats[0])
+            statistic = TESTS[ep.test].statistic
+            stats = [np.empty((size, statistic.columns), statistic.dtype)]
+            ep.model.simulators[statistic.name](rng.chunk_generator(seed, ep.id, i), ep, n_t,
+                                                n_c, stats[0])
         else:
             stats = simulate_group_chunk(model, seed, i, size)
         for ep, chunk_stats in zip(group, stats, strict=True):
-            pvalues[ep.id][part] = TESTS[ep.test](chunk_stats, alternative, ep.benefit_sign)
+            pvalues[ep.id][part] = TESTS[ep.test].pvalues(chunk_stats, alternative,
+                                                          ep.benefit_sign)
 
     workers = min(workers, len(tasks))
     if workers <= 1:
@@ -225,46 +221,6 @@ def free_memory() -> int:
     except OSError:
         pass
     return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-
-
-def _bernoulli(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
-    binomial_counts(generator, n_t, n_c, ep.treatment["p"], ep.control["p"], *ep.dropout, out)
-
-
-def _normal_parameters(ep: Endpoint) -> tuple[float, float, float, float]:
-    """(mean_t, sd_t, mean_c, sd_c) on the normal scale (:func:`normal_scale`)."""
-    return (*normal_scale(ep, "treatment"), *normal_scale(ep, "control"))
-
-
-def _normal(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
-    normal_chi2_moments(generator, n_t, n_c, *_normal_parameters(ep), *ep.dropout, out)
-
-
-def _normal_ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
-    normal_rank_stats(generator, n_t, n_c, *_normal_parameters(ep), *ep.dropout, out)
-
-
-def _grid_ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
-    grid_rank_stats(generator, n_t, n_c, level_probabilities(ep, "treatment"),
-                    level_probabilities(ep, "control"), *ep.dropout, out)
-
-
-def _grid_moments(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
-    grid_moments(generator, n_t, n_c, score_levels(*ep.scale), level_probabilities(ep, "treatment"),
-                 level_probabilities(ep, "control"), *ep.dropout, out)
-
-
-# (distribution, statistics the test needs) -> kernel call
-_SIMULATORS = {
-    ("bernoulli", "counts"): _bernoulli,
-    ("normal", "moments"): _normal,
-    ("normal", "ranks"): _normal_ranks,
-    ("lognormal", "moments"): _normal,
-    ("lognormal", "ranks"): _normal_ranks,
-    ("discretised_normal", "ranks"): _grid_ranks,
-    ("discretised_normal", "moments"): _grid_moments,
-    ("categorical", "ranks"): _grid_ranks,
-}
 
 
 def _power_iv(scenario: Scenario, n, reps, seed, endpoints, jobs) -> list[Endpoint]:

@@ -17,12 +17,12 @@ from scipy import stats
 
 from simtrial import rng
 from simtrial.correlated import correlated_groups, joint_model, simulate_group_chunk
-from simtrial.distributions import level_probabilities, normal_scale, score_levels
+from simtrial.distributions import level_probabilities, score_levels
 from simtrial.kernels.group import level_of
 from simtrial.kernels.ranks import quantile_buckets, rank_scratch, value_rank_stats
 from simtrial.scenario import ScenarioError, correlation_matrix, parse_scenario
 from simtrial.simulate import power
-from simtrial.stattests import STATISTICS
+from simtrial.stattests import TESTS
 
 REPS = 20_000
 
@@ -301,13 +301,13 @@ def numpy_group_stats(group, pairs, n_t, n_c, seed, chunk, size):
                         else np.arange(len(probs), dtype=float))
                 values[:, cols] = grid[np.searchsorted(cuts, z[:, cols], side="right")]
             else:
-                mean, sd = normal_scale(ep, arm)
+                mean, sd = ep.model.normal_parameters(ep, arm)
                 values[:, cols] = mean + sd * z[:, cols]
         rows = []
         for r in range(size):
             x = values[r, treated & assessed[r]]
             y = values[r, ~treated & assessed[r]]
-            statistic = STATISTICS[ep.test]
+            statistic = TESTS[ep.test].statistic.name
             if statistic == "counts":
                 rows.append((len(x), x.sum(), len(y), y.sum()))
             elif statistic == "moments":
@@ -408,7 +408,7 @@ def test_group_kernel_equals_the_numpy_model_on_the_same_draws(endpoints, pairs,
     ours = simulate_group_chunk(model, seed, 2, 300)
     reference = numpy_group_stats(group, sc.correlations, n_t, n_c, seed, 2, 300)
     for ep, a, b in zip(group, ours, reference, strict=True):
-        if STATISTICS[ep.test] == "moments":
+        if TESTS[ep.test].statistic.name == "moments":
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=ep.id)
         else:
             np.testing.assert_array_equal(a, b, err_msg=ep.id)

@@ -521,8 +521,9 @@ def test_errors_are_one_line(capsys, args, code, message):
 def test_fallback_without_a_prefix_kernel_also_lands_on_the_exact_n(monkeypatch):
     # Endpoints without a nested-sample kernel (rank tests) are searched with one power()
     # run per candidate n: the same search on the t test, against its exact smallest n.
-    monkeypatch.setattr("simtrial.search.PREFIX_SIMULATORS", {})
-    res = sample_size(normal(10.0, sd=(25.0, 25.0)), "y", 0.8, reps=10_000, seed=SEED)
+    sc = normal(10.0, sd=(25.0, 25.0))
+    monkeypatch.setattr(type(sc.endpoint("y").model), "prefix_simulators", {})
+    res = sample_size(sc, "y", 0.8, reps=10_000, seed=SEED)
     exact_n = exact_smallest_n(ttest_power, 0.8, 150)
     assert res.method.startswith("one simulation per n")
     assert abs(res.n_total - exact_n) <= n_tolerance(ttest_power, exact_n, 10_000, 0.8)

@@ -1,0 +1,170 @@
+"""What every endpoint model provides, and the checks its parameters use.
+
+An endpoint *model* is one distribution family of outcomes (Bernoulli, normal, log-normal,
+discretised normal score, categorical ordinal). It owns everything that depends on the
+family: the parameters a scenario gives per arm and their checks, the location an effect is
+measured in and how it is described, the kernels that simulate the sufficient statistics a
+test needs (for one sample size and for nested samples), how a latent normal becomes an
+outcome in a correlated group, and the parameters the closed forms of the tests read
+(:mod:`simtrial.stattests`). :mod:`simtrial.endpoints` registers one instance per family.
+
+Models are imported when a scenario is read, so they import only the standard library at
+module level; numpy, scipy and the numba kernels are imported inside the methods that use them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from simtrial.scenario import Endpoint
+
+__all__ = ["ABOVE_ONE", "LOCATION", "POSITIVE", "PROBABILITIES", "PROBABILITY", "Check",
+           "Copula", "EndpointModel", "Simulator"]
+
+#: Largest magnitude of a location or spread, and smallest spread: beyond these, squares and
+#: sums of squares of n values overflow or underflow a double.
+HUGE, TINY = 1e100, 1e-100
+
+
+@dataclass(frozen=True)
+class Check:
+    """A parameter's check and the words for what it allows (quoted in errors).
+
+    ``test`` is None for an array of category probabilities, which the scenario reader reads
+    as an array rather than as one number.
+    """
+
+    test: Callable[[float], bool] | None
+    allowed: str
+
+
+PROBABILITY = Check(lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")
+LOCATION = Check(lambda v: abs(v) <= HUGE, "a number in [-1e100, 1e100]")
+POSITIVE = Check(lambda v: TINY <= v <= HUGE, "a number in [1e-100, 1e100]")
+ABOVE_ONE = Check(lambda v: 1 < v <= HUGE, "a number > 1 and <= 1e100")
+PROBABILITIES = Check(None, "an array of at least 2 numbers in [0, 1] summing to 1")
+
+#: ``simulate(generator, endpoint, n_t, n_c, out)`` fills ``out[r]`` with replicate r's
+#: statistics; a nested-sample simulator takes arrays ``sizes_t, sizes_c`` and fills
+#: ``out[k, r]`` for the first ``sizes_t[k]`` and ``sizes_c[k]`` patients.
+Simulator = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class Copula:
+    """How a latent standard normal becomes an endpoint's outcome in a correlated group.
+
+    ``mode`` is one of ``counts`` (an event above ``params[arm][0]``), ``moments`` or
+    ``value_ranks`` (the value ``params[arm][0] + params[arm][1] z``), ``level_moments`` or
+    ``level_ranks`` (the level whose latent cut points bracket z: ``cuts[arm]``, with the
+    level values ``levels`` a t test averages). :mod:`simtrial.correlated` turns it into the
+    kernel's arguments.
+    """
+
+    mode: str
+    params: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0))
+    cuts: tuple[np.ndarray, np.ndarray] | None = None
+    levels: np.ndarray | None = None
+
+
+class EndpointModel:
+    """Base of the endpoint models (one subclass per distribution family).
+
+    Class attributes
+    ----------------
+    distribution : str
+        The name a scenario gives as ``distribution``.
+    kinds : mapping
+        Endpoint kind -> the tests allowed for it (the first is not a default: ``test`` is
+        required); the model is the kind's default distribution when ``default`` lists it.
+    parameters : mapping
+        Parameter name -> :class:`Check`.
+    parameter_sets : tuple of tuple of str
+        The sets of parameters an arm may give (one of them); by default all of them.
+    uses_scale : bool
+        Whether the endpoint has a ``scale`` (min, max, step) table.
+    """
+
+    distribution: str = ""
+    kinds: Mapping[str, tuple[str, ...]] = {}
+    default: tuple[str, ...] = ()
+    parameters: Mapping[str, Check] = {}
+    parameter_sets: tuple[tuple[str, ...], ...] = ()
+    uses_scale = False
+    #: statistic name -> simulator for one sample size / for nested samples.
+    simulators: Mapping[str, Simulator] = {}
+    prefix_simulators: Mapping[str, Simulator] = {}
+
+    def sets(self) -> tuple[tuple[str, ...], ...]:
+        """The parameter sets an arm may give."""
+        return self.parameter_sets or (tuple(self.parameters),)
+
+    def check_arm(self, params: Mapping[str, Any], scale: tuple[float, float, float] | None
+                  ) -> tuple[str, str] | None:
+        """``(key, message)`` when one arm's parameters are impossible together, else None."""
+        return None
+
+    def check_arms(self, treatment: Mapping[str, Any], control: Mapping[str, Any]
+                   ) -> tuple[str, str] | None:
+        """``(key path below the endpoint, message)`` when the two arms do not fit, else None."""
+        return None
+
+    # ---------------------------------------------------------------- effect and display
+
+    def location(self, ep: Endpoint) -> str:
+        """The parameter the effect is measured in (``p``, ``mean``, ``gmean``, ...)."""
+        raise NotImplementedError
+
+    def location_of(self, ep: Endpoint, arm: str) -> float:
+        """The value of :meth:`location` in ``arm``."""
+        return float(getattr(ep, arm)[self.location(ep)])
+
+    def describe(self, ep: Endpoint) -> str:
+        """One-line effect, treatment vs control (see :meth:`Endpoint.describe`)."""
+        t, c = self.location_of(ep, "treatment"), self.location_of(ep, "control")
+        return f"{self.location(ep)} {t:.4g} vs {c:.4g} ({t - c:+.4g})"
+
+    def effect_limit(self, ep: Endpoint) -> float:
+        """Largest difference in the direction of benefit the location allows."""
+        return math.inf
+
+    def standardized(self, ep: Endpoint, effect: float) -> float | None:
+        """``effect`` over the root mean square of the arms' sds (Cohen's d), or None.
+
+        None unless both arms give an ``sd``.
+        """
+        if not ("sd" in ep.treatment and "sd" in ep.control):
+            return None
+        return effect / math.sqrt((ep.treatment["sd"] ** 2 + ep.control["sd"] ** 2) / 2)
+
+    # ---------------------------------------------------------------- closed forms
+
+    def normal_parameters(self, ep: Endpoint, arm: str) -> tuple[float, float] | None:
+        """(mean, sd) of the normal outcome a t test's closed form assumes, or None."""
+        return None
+
+    def proportion(self, ep: Endpoint, arm: str) -> float | None:
+        """The event probability a test of proportions' closed form reads, or None."""
+        return None
+
+    def proxy(self, ep: Endpoint) -> Endpoint:
+        """An endpoint close to ``ep`` whose tests have closed forms (a search's start)."""
+        return ep
+
+    # ---------------------------------------------------------------- correlated groups
+
+    def copula(self, ep: Endpoint, statistic: str) -> Copula:
+        """How the latent normal becomes this endpoint's outcome for ``statistic``."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- annotations
+
+    def summary(self, ep: Endpoint, n_t: int, n_c: int) -> dict | None:
+        """A per-arm summary printed besides the power (the safety summary), or None."""
+        return None

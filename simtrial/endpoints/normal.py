@@ -1,0 +1,96 @@
+"""Continuous outcomes, normal per arm: ``mean`` and ``sd`` (kind ``continuous``).
+
+The effect is the difference in means (Cohen's d is shown beside it). The t tests need the
+moments per arm (numbers assessed, mean, sum of squared deviations), drawn from their exact
+distributions (a normal mean and a chi-square sum of squares); the rank-sum test needs the
+patients' values, ranked (:mod:`simtrial.kernels.ranks`). In a correlated group the value is
+``mean + sd z`` (rho is the correlation of the outcomes). :mod:`simtrial.endpoints.lognormal`
+reuses all of it on the log scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from simtrial.endpoints._model import LOCATION, POSITIVE, Copula, EndpointModel
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from simtrial.scenario import Endpoint
+
+__all__ = ["Normal", "RELATIVE_SD"]
+
+#: Smallest sd relative to the mean: a smaller spread is lost in rounding (16 digits).
+RELATIVE_SD = 1e-12
+
+
+def _arms(ep: Endpoint) -> tuple[float, float, float, float]:
+    """(mean_t, sd_t, mean_c, sd_c) on the normal scale of the endpoint's model."""
+    model = ep.model
+    return (*model.normal_parameters(ep, "treatment"), *model.normal_parameters(ep, "control"))
+
+
+def _moments(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
+    from simtrial.kernels.continuous import normal_chi2_moments
+
+    normal_chi2_moments(generator, n_t, n_c, *_arms(ep), *ep.dropout, out)
+
+
+def _ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
+    from simtrial.kernels.ranks import normal_rank_stats
+
+    normal_rank_stats(generator, n_t, n_c, *_arms(ep), *ep.dropout, out)
+
+
+def _prefix_moments(generator, ep: Endpoint, sizes_t: np.ndarray, sizes_c: np.ndarray,
+                    out: np.ndarray) -> None:
+    from simtrial.kernels.prefix import normal_prefix_moments
+
+    normal_prefix_moments(generator, sizes_t, sizes_c, *_arms(ep), *ep.dropout, out)
+
+
+class Normal(EndpointModel):
+    """A normal outcome per arm."""
+
+    distribution = "normal"
+    kinds = {"continuous": ("ttest", "welch", "mannwhitney")}
+    default = ("continuous",)
+    parameters = {"mean": LOCATION, "sd": POSITIVE}
+    simulators = {"moments": _moments, "ranks": _ranks}
+    prefix_simulators = {"moments": _prefix_moments}
+
+    def check_arm(self, params: Mapping[str, Any], scale) -> tuple[str, str] | None:
+        """An sd that rounding to 16 digits would not wipe out next to the mean."""
+        if params["sd"] < RELATIVE_SD * abs(params["mean"]):
+            return "sd", (f"{params['sd']!r} is lost next to mean {params['mean']!r} in "
+                          f"double precision (allowed: sd >= {RELATIVE_SD:g} x |mean|)")
+        return None
+
+    def location(self, ep: Endpoint) -> str:
+        """The mean."""
+        return "mean"
+
+    def describe(self, ep: Endpoint) -> str:
+        """Means, their difference and Cohen's d (root mean square of the arms' sds).
+
+        Examples
+        --------
+        >>> from simtrial.scenario import load_scenario
+        >>> load_scenario("msc-covid19").endpoint("walk_m").describe()
+        'mean 477 vs 450 (+27; d = 0.39)'
+        """
+        t, c = ep.treatment["mean"], ep.control["mean"]
+        return f"mean {t:.4g} vs {c:.4g} ({t - c:+.4g}; d = {self.standardized(ep, t - c):.2f})"
+
+    def normal_parameters(self, ep: Endpoint, arm: str) -> tuple[float, float]:
+        """The arm's mean and sd."""
+        params = getattr(ep, arm)
+        return params["mean"], params["sd"]
+
+    def copula(self, ep: Endpoint, statistic: str) -> Copula:
+        """The value ``mean + sd z`` (on the normal scale of the model)."""
+        mean_t, sd_t, mean_c, sd_c = _arms(ep)
+        return Copula("value_ranks" if statistic == "ranks" else "moments",
+                      params=((mean_t, sd_t), (mean_c, sd_c)))
