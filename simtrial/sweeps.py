@@ -490,7 +490,7 @@ def _execute(grid: _Grid, todo: list[int], reps: int, seed: int, jobs: int, clie
         return
     if client is not None:  # Dask: one single-threaded task per cell
         yield from _run_on(client.get_executor(pure=False), grid, todo, reps, seed, 1,
-                           _WorkerWatch(client, worker_timeout))
+                           _cancel, _WorkerWatch(client, worker_timeout))
         return
     workers = min(jobs, len(todo))
     threads = max(1, jobs // workers)  # workers x threads <= jobs
@@ -503,15 +503,18 @@ def _execute(grid: _Grid, todo: list[int], reps: int, seed: int, jobs: int, clie
 
     executor = get_reusable_executor(max_workers=workers, initializer=_exit_with_parent,
                                      initargs=(os.getpid(),))
+
+    def stop(pending):  # loky fails the pending futures itself; cancelling them races it
+        executor.shutdown(wait=False, kill_workers=True)
+
     try:
-        yield from _run_on(executor, grid, todo, reps, seed, threads)
+        # no more cells queued than loky's call queue holds (workers + 1): a shutdown with
+        # cells waiting behind it trips loky's manager thread (KeyError, joblib 1.6)
+        yield from _run_on(executor, grid, todo, reps, seed, threads, stop, limit=workers + 1)
     except BrokenProcessPool as exc:  # loky's TerminatedWorkerError among them
         raise SweepFailed(f"a worker process died ({_exit_codes(exc)}; the out-of-memory "
                           "killer ends a process that way when memory runs out: fewer --jobs "
                           "need less memory)") from None
-    except BaseException:  # Ctrl-C, SIGTERM, an abandoned sweep: stop the running cells now
-        executor.shutdown(wait=False, kill_workers=True)
-        raise
 
 
 def _exit_codes(exc: Exception) -> str:
@@ -533,24 +536,39 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _run_on(executor, grid: _Grid, todo: list[int], reps: int, seed: int, threads: int,
-            watch: Callable[[], None] | None = None):
-    """Submit every cell; yield results as they come, checking ``watch`` every POLL seconds.
+            stop: Callable[[set], None], watch: Callable[[], None] | None = None,
+            limit: int | None = None):
+    """Submit the cells (at most ``limit`` at a time) and yield results as they come.
 
-    Waiting in short steps keeps the calling thread ready for Ctrl-C and SIGTERM.
+    Waiting in steps of POLL seconds keeps the calling thread ready for Ctrl-C and SIGTERM
+    and calls ``watch`` between them. On an error, an interrupt or an abandoned generator,
+    ``stop(pending futures)`` ends the rest.
     """
-    futures = {executor.submit(_simulate_cell, *grid.task(i, reps, seed, threads)): i
-               for i in todo}
-    pending = set(futures)
+    queue = iter(todo)
+    futures: dict = {}
+    pending: set = set()
     try:
-        while pending:
+        while True:
+            for index in itertools.islice(queue, (limit or len(todo)) - len(pending)):
+                future = executor.submit(_simulate_cell, *grid.task(index, reps, seed, threads))
+                futures[future] = index
+                pending.add(future)
+            if not pending:
+                return
             done, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
-            for future in done:
+            # finished cells first, so that a failed one does not hide them
+            for future in sorted(done, key=lambda f: (f.exception() is not None, futures[f])):
                 yield futures[future], future.result()
             if watch and pending:
                 watch()
-    finally:  # an error or an interrupted caller: do not leave queued cells running
-        for future in futures:
-            future.cancel()
+    except BaseException:
+        stop(pending)
+        raise
+
+
+def _cancel(pending: set) -> None:
+    for future in pending:
+        future.cancel()
 
 
 class _WorkerWatch:
