@@ -294,8 +294,9 @@ def sweep(scenario: Scenario | str, n: Sequence[int], *, vary: dict | None = Non
                     if progress:
                         progress(len(cells), total)
         except SweepFailed as exc:
-            kept = (f"the {len(cells)} finished cells of {total} are kept in {out}: continue "
-                    "with --resume (resume=True)") if output else "no output file keeps cells"
+            kept = (f"the finished cells ({len(cells)} of {total}) are kept in {out}: "
+                    "continue with --resume (resume=True)") if output else \
+                "no output file keeps the finished cells"
             raise SweepFailed(f"{exc}; {kept}") from None
         if output:
             output.finish(cells)
