@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import math
+import signal
 import sys
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -113,6 +116,10 @@ def validate(file):
               show_default=True, help="joblib's loky process pool, or a Dask cluster.")
 @click.option("--scheduler", metavar="ADDR",
               help="Running Dask scheduler (tcp://host:8786); default: a local cluster.")
+@click.option("--worker-timeout", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, metavar="SECONDS",
+              help="Stop (keeping finished cells) when a Dask cluster has had no worker this "
+                   "long.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), required=True,
               help="Output file: CSV, or JSON lines if it ends in .jsonl.")
 @click.option("--resume", is_flag=True, help="Finish an interrupted sweep in --out.")
@@ -123,8 +130,8 @@ def validate(file):
 @click.option("--target-power", "targets", multiple=True, default=(0.8, 0.9), show_default=True,
               type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
               help="Target power line on the plot (repeatable).")
-def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, scheduler, out,
-          resume, force, quiet, plot, targets):
+def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, scheduler,
+          worker_timeout, out, resume, force, quiet, plot, targets):
     """Power of each endpoint over a grid of sample sizes and scenario values."""
     from simtrial import sweeps
     from simtrial.scenario import load_scenario
@@ -138,6 +145,8 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
 
             plots.require_matplotlib()
             plots.check_figure_path(plot)
+            if Path(plot).resolve() == Path(out).resolve():
+                raise click.UsageError(f"--plot {plot} is the --out file; give two files")
         sweeps.require_backend(backend)
     except ImportError as exc:
         raise click.UsageError(str(exc)) from None
@@ -146,10 +155,21 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
     if max(n_values) > MAX_N:
         raise click.BadParameter(f"{max(n_values)} is above the largest n, {MAX_N}",
                                  param_hint="'--n'")
-    result = sweeps.sweep(load_scenario(scenario), n_values, vary=vary, reps=reps, seed=seed,
-                          endpoints=list(dict.fromkeys(endpoints)) or None, jobs=jobs,
-                          backend=backend, scheduler=scheduler, out=out, resume=resume,
-                          force=force, progress=progress)
+    sc = load_scenario(scenario)
+    kept = f"the finished cells are kept in {out}: continue with --resume"
+    try:
+        with _sigterm_raises():
+            result = sweeps.sweep(sc, n_values, vary=vary, reps=reps, seed=seed,
+                                  endpoints=list(dict.fromkeys(endpoints)) or None, jobs=jobs,
+                                  backend=backend, scheduler=scheduler, out=out, resume=resume,
+                                  force=force, progress=progress, worker_timeout=worker_timeout,
+                                  note=lambda text: click.echo(f"Note: {text}", err=True))
+    except sweeps.SweepFailed as exc:  # a failed computation: exit status 1
+        raise click.ClickException(f"sweep stopped: {exc}") from None
+    except KeyboardInterrupt:
+        raise _Stopped(f"interrupted (Ctrl-C); {kept}", 130) from None
+    except _Terminated:
+        raise _Stopped(f"terminated (SIGTERM); {kept}", 143) from None
     if plot:
         plots.save_power_curves(result, plot, targets=targets)
     if not quiet:
@@ -243,10 +263,48 @@ def report(scenario, target, out, reps, seed, jobs, force):
     """Grant-ready sample-size justification (Markdown, figures, JSON) in --out."""
     from simtrial.reports import report as write_report
 
-    _echo_search(lambda: write_report(scenario, target, out, reps=reps, seed=seed, jobs=jobs,
-                                      force=force), "text",
-                 lambda rep: f"{rep.out}: report.md, results.json, power_curve.png, "
-                             f"sensitivity.png (n = {rep.results['sample_size']['n_total']})")
+    unchanged = f"--out {out} is as it was"
+    try:
+        with _sigterm_raises():
+            _echo_search(lambda: write_report(scenario, target, out, reps=reps, seed=seed,
+                                              jobs=jobs, force=force), "text",
+                         lambda rep: f"{rep.out}: {', '.join(rep.files)} "
+                                     f"(n = {rep.results['sample_size']['n_total']})")
+    except KeyboardInterrupt:
+        raise _Stopped(f"interrupted (Ctrl-C); {unchanged}", 130) from None
+    except _Terminated:
+        raise _Stopped(f"terminated (SIGTERM); {unchanged}", 143) from None
+
+
+class _Terminated(Exception):
+    """SIGTERM, raised in the main thread so that cleanup (``finally``) runs."""
+
+
+class _Stopped(click.ClickException):
+    """A command stopped by a signal: one ``Error:`` line, exit status 128 + signal."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@contextmanager
+def _sigterm_raises():
+    """While writing files: SIGTERM raises _Terminated instead of ending the process at once."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # only it can set handlers
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @cli.command()

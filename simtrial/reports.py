@@ -53,16 +53,22 @@ SPREAD_FACTORS = (0.75, 0.9, 1.0, 1.1, 1.25)
 DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.4)
 CORRELATION_FACTORS = (0.0, 0.5, 1.0, 1.5)  # times the planned rho, within -/+ 0.95
 ALLOCATIONS = ((1, 1), (2, 1), (3, 1))
+#: Every file a report may write; ``force`` replaces these and nothing else.
 FILES = ("report.md", "results.json", "power_curve.png", "sensitivity.png")
+STAGING_PREFIX = ".simtrial-report-"
 
 
 @dataclass(frozen=True)
 class Report:
-    """A written report: the directory, the Markdown text and every number (``results``)."""
+    """A written report: the directory, the Markdown text and every number (``results``).
+
+    ``files`` names the files written, in :data:`FILES` order.
+    """
 
     out: Path
     markdown: str
     results: dict
+    files: tuple[str, ...] = ()
 
 
 def report(scenario: Scenario | str, target_power: float, out: str | Path, *,
@@ -84,7 +90,9 @@ def report(scenario: Scenario | str, target_power: float, out: str | Path, *,
     jobs : int, optional
         Threads (default: all cores); the numbers do not depend on it.
     force : bool
-        Replace a non-empty `out`.
+        Write into a non-empty `out`: the report's own files (:data:`FILES`) are replaced and
+        nothing else in `out` is touched. Refused if `out` holds one of those names but is not
+        a report directory (no ``results.json`` written by a report).
 
     Returns
     -------
@@ -92,8 +100,10 @@ def report(scenario: Scenario | str, target_power: float, out: str | Path, *,
 
     Notes
     -----
-    Everything is written to a temporary directory next to `out` and moved into place at the
-    end, so a failure leaves `out` as it was.
+    Everything is written to a staging directory first: a new `out` is that directory renamed
+    at the end; into an existing `out` (staged inside it, ``.simtrial-report-*``) each file is
+    moved by an atomic rename. A failure or an interrupt (Ctrl-C, SIGTERM from the command
+    line) removes the staging directory and leaves `out` as it was.
 
     Examples
     --------
@@ -116,10 +126,11 @@ def report(scenario: Scenario | str, target_power: float, out: str | Path, *,
                                               encoding="utf-8")
         (staging / "report.md").write_text(markdown, encoding="utf-8")
         _draw(sc, results, staging)
+        files = tuple(name for name in FILES if (staging / name).exists())
         _replace(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return Report(out=out, markdown=markdown, results=results)
+    return Report(out=out, markdown=markdown, results=results, files=files)
 
 
 def _report_iv(target_power, out, reps, seed, force) -> Path:
@@ -134,8 +145,11 @@ def _report_iv(target_power, out, reps, seed, force) -> Path:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"`out` {out}: exists and is not a directory.")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise ValueError(f"`out` {out}: the directory is not empty; use --force to replace it.")
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise ValueError(f"`out` {out}: the directory is not empty; use --force to replace "
+                             "the report's files in it.")
+        _check_replaceable(out)
     from simtrial.plots import require_matplotlib
 
     try:
@@ -145,33 +159,58 @@ def _report_iv(target_power, out, reps, seed, force) -> Path:
     return out
 
 
-def _staging(out: Path) -> Path:
-    """A new empty directory next to `out`, to write the report in and then rename.
-
-    It is made before computing, so that a place where nothing can be written fails at once,
-    and it gets a new directory's usual permissions (the umask's), not the owner-only ones of a
-    temporary directory, since it becomes `out`.
-    """
+def _check_replaceable(out: Path) -> None:
+    """Refuse `out` if it holds a file named as a report's that no report wrote."""
+    taken = [name for name in FILES if (out / name).exists()]
+    if not taken:
+        return
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+        written = "simtrial_report" in json.loads((out / "results.json").read_text("utf-8"))
+    except (OSError, ValueError, TypeError):
+        written = False
+    if not written:
+        raise ValueError(f"`out` {out}: holds {', '.join(taken)} but is not a report directory "
+                         "(no results.json written by simtrial report); --force replaces only a "
+                         "report's own files: choose another directory.")
+
+
+def _staging(out: Path) -> Path:
+    """A new empty directory to write the report in before it is moved into `out`.
+
+    For a new `out` it is made next to it and gets a new directory's usual permissions (the
+    umask's, not a temporary directory's owner-only ones), since it becomes `out`; for an
+    existing `out` it is made inside it, so that nothing is written outside `out`. It is made
+    before computing, so that a place where nothing can be written fails at once.
+    """
+    exists = out.is_dir()
+    try:
+        if not exists:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out if exists else out.parent))
     except OSError as exc:
         raise ValueError(f"`out` {out}: cannot write there ({exc.strerror or exc}).") from None
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)
+    if not exists:
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
     return staging
 
 
 def _replace(staging: Path, out: Path) -> None:
-    """Move the finished files from `staging` into `out` (replacing what `out` held)."""
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
-        out.rename(old / out.name)
+    """Move the finished files from `staging` into `out`.
+
+    A new `out` is the staging directory renamed. Into an existing one, each report file is
+    moved by an atomic rename, and a report file of an earlier report that this one did not
+    write (a sensitivity figure with nothing to draw) is removed; nothing else is touched.
+    """
+    if not out.is_dir() or not staging.parent.samefile(out):
         staging.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(out)
+        return
+    for name in FILES:
+        if (staging / name).exists():
+            os.replace(staging / name, out / name)
+        else:
+            (out / name).unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------------- numbers

@@ -13,11 +13,20 @@ file is rewritten in grid order once every cell is done, so its bytes do not dep
 order in which cells finished, on the number of jobs or on the backend. A sidecar
 ``FILE.meta.json`` holds the sweep's fingerprint (scenario data, grid, reps, seed, endpoints,
 version and a digest of simtrial's source files) and resuming a different sweep is refused.
+
+Every row carries its cell's key (a digest of the cell's scenario data and n) and a checksum
+over the fingerprint and the row's values, so a resume keeps only rows that verify: an edited
+row, a row moved to another cell, a duplicate or a row of another sweep is dropped and its cell
+computed again. A lock (``FILE.lock``, ``fcntl.flock``) refuses a second sweep on the same
+file while one runs. A worker that dies, a Dask cluster left without workers, Ctrl-C and
+SIGTERM stop the sweep with the finished cells kept for ``resume``.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
+import fcntl
 import hashlib
 import importlib.util
 import io
@@ -25,11 +34,12 @@ import itertools
 import json
 import numbers
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import as_completed
-from contextlib import nullcontext
+from concurrent.futures import FIRST_COMPLETED, wait
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -39,8 +49,8 @@ from simtrial import rng
 from simtrial._version import __version__
 from simtrial.scenario import Scenario, load_scenario, parse_scenario_data
 
-__all__ = ["SweepResult", "TerminalProgress", "parse_n_values", "parse_vary", "require_backend",
-           "sweep"]
+__all__ = ["SweepFailed", "SweepResult", "TerminalProgress", "parse_n_values", "parse_vary",
+           "require_backend", "sweep"]
 
 BACKENDS = ("loky", "dask")
 ALLOCATION_KEY = "trial.allocation"
@@ -48,7 +58,21 @@ _INT_COLUMNS = ("cell", "n_total", "n_treatment", "n_control", "rejections", "re
 _FLOAT_COLUMNS = ("power", "mcse", "ci_low", "ci_high", "analytic_power")
 _HEAD = ("cell", "n_total", "n_treatment", "n_control")
 _TAIL = ("endpoint", "power", "mcse", "ci_low", "ci_high", "analytic_power", "rejections",
-         "reps", "seed")
+         "reps", "seed", "cell_key", "checksum")
+#: Hex digits kept of the SHA-256 digests in ``cell_key`` and ``checksum`` (64 bits each).
+DIGITS = 16
+#: Seconds a Dask cluster may have no worker before the sweep stops (``worker_timeout``).
+WORKER_TIMEOUT = 60.0
+#: Seconds between checks for an interrupt, a lost worker or a cluster without workers.
+POLL = 0.5
+
+
+class SweepFailed(RuntimeError):
+    """A sweep stopped by a fault it cannot recover from (a worker died, no Dask workers).
+
+    The message says what happened and, when there is an output file, that the finished
+    cells are kept there for ``resume``.
+    """
 
 
 @dataclass(frozen=True)
@@ -58,8 +82,10 @@ class SweepResult:
     ``rows`` are dicts keyed by :attr:`columns`: ``cell`` (grid index), ``n_total``,
     ``n_treatment``, ``n_control``, one column per varied key (named exactly as the key; an
     allocation reads ``"65:35"``), ``endpoint``, ``power``, ``mcse``, ``ci_low``, ``ci_high``
-    (Wilson 95%), ``analytic_power`` (None without a closed form), ``rejections``, ``reps``
-    and ``seed``.
+    (Wilson 95%), ``analytic_power`` (None without a closed form), ``rejections``, ``reps``,
+    ``seed``, ``cell_key`` (16 hex digits of a SHA-256 of the cell's scenario data and n) and
+    ``checksum`` (16 hex digits of a SHA-256 of the sweep's fingerprint and the row's other
+    values). ``dropped`` counts the rows of a resumed file that did not verify.
     """
 
     scenario: str
@@ -72,6 +98,7 @@ class SweepResult:
     version: str
     columns: tuple[str, ...]
     rows: tuple[dict, ...]
+    dropped: int = 0
 
     def to_frame(self):
         """The rows as a pandas DataFrame (pandas is optional and not installed with simtrial).
@@ -162,7 +189,9 @@ def sweep(scenario: Scenario | str, n: Sequence[int], *, vary: dict | None = Non
           endpoints: Sequence[str] | None = None, jobs: int | None = None,
           backend: str = "loky", scheduler: str | None = None, out: str | Path | None = None,
           resume: bool = False, force: bool = False,
-          progress: Callable[[int, int], None] | None = None) -> SweepResult:
+          progress: Callable[[int, int], None] | None = None,
+          note: Callable[[str], None] | None = None,
+          worker_timeout: float = WORKER_TIMEOUT) -> SweepResult:
     """Simulated power of every endpoint over a grid of sample sizes and scenario values.
 
     Parameters
@@ -189,18 +218,35 @@ def sweep(scenario: Scenario | str, n: Sequence[int], *, vary: dict | None = Non
         cluster on 127.0.0.1 is started and closed.
     out : str or path, optional
         CSV file (JSON lines if it ends in ``.jsonl``) that receives each cell as it finishes.
+        It may not be the scenario file; ``FILE.meta.json`` and, while the sweep runs,
+        ``FILE.lock`` are written next to it.
     resume : bool
-        Continue an interrupted sweep in ``out``: only the missing cells are computed.
+        Continue an interrupted sweep in ``out``: only the missing cells are computed; rows
+        that do not verify are dropped and their cells computed again.
     force : bool
         Overwrite an existing ``out`` (otherwise an existing file is an error).
     progress : callable, optional
         Called as ``progress(cells_done, cells_total)`` in the calling process, once at the
         start and after every cell.
+    note : callable, optional
+        Called with a sentence when a resume drops rows that do not verify.
+    worker_timeout : float
+        Seconds a Dask cluster may have no worker (all lost, or none yet) before the sweep
+        stops with :class:`SweepFailed`.
 
     Returns
     -------
     SweepResult
         Rows in grid order; the same for any ``jobs``, backend, or interruption and resume.
+
+    Raises
+    ------
+    ValueError
+        Bad arguments, an ``out`` that cannot be used (the scenario file, a directory, a file
+        another sweep is writing) or that belongs to a different sweep.
+    SweepFailed
+        A worker process died, or the Dask cluster had no worker for ``worker_timeout``
+        seconds; the finished cells are kept in ``out``.
 
     Examples
     --------
@@ -215,10 +261,21 @@ def sweep(scenario: Scenario | str, n: Sequence[int], *, vary: dict | None = Non
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
     grid = _Grid.build(scenario, n, vary or {}, endpoints)
-    jobs = _sweep_iv(reps, seed, jobs, backend, scheduler, out, resume, force)
-    # a Dask cluster is reached (or started) before the output file is touched
-    with _dask_client(scheduler, jobs) if backend == "dask" else nullcontext() as client:
-        output = _Output.open(out, grid, reps, seed, resume, force) if out is not None else None
+    jobs = _sweep_iv(reps, seed, jobs, backend, scheduler, out, resume, force, worker_timeout)
+    fingerprint = grid.fingerprint(reps, seed)
+    seal = _digest(fingerprint)
+    with ExitStack() as stack:
+        # a Dask cluster is reached (or started) before the output file is touched
+        client = stack.enter_context(_dask_client(scheduler, jobs)) if backend == "dask" \
+            else None
+        output = None
+        if out is not None:
+            output = stack.enter_context(_Output.open(out, grid, fingerprint, seal, resume,
+                                                      force))
+            if output.dropped and note:
+                note(f"resume dropped {output.dropped} row{'s' * (output.dropped != 1)} of "
+                     f"{out} that did not verify (edited, moved to another cell, duplicated "
+                     "or from another sweep); their cells are computed again")
         cells: dict[int, list[dict]] = dict(output.done) if output else {}
         total = len(grid.cells)
         if progress:
@@ -227,20 +284,29 @@ def sweep(scenario: Scenario | str, n: Sequence[int], *, vary: dict | None = Non
         # then the short ones, so workers finish together (longest processing time first)
         todo = sorted((i for i in range(total) if i not in cells),
                       key=lambda i: -grid.cells[i][0])
-        for index, stats in _execute(grid, todo, reps, seed, jobs, client):
-            cells[index] = grid.rows(index, stats, reps, seed)
-            if output:
-                output.append(cells[index])
-            if progress:
-                progress(len(cells), total)
-    if output:
-        output.finish(cells)
+        try:
+            with closing(_execute(grid, todo, reps, seed, jobs, client,
+                                  worker_timeout)) as finished:
+                for index, stats in finished:
+                    cells[index] = grid.rows(index, stats, reps, seed, seal)
+                    if output:
+                        output.append(cells[index])
+                    if progress:
+                        progress(len(cells), total)
+        except SweepFailed as exc:
+            kept = (f"the finished cells ({len(cells)} of {total}) are kept in {out}: "
+                    "continue with --resume (resume=True)") if output else \
+                "no output file keeps the finished cells"
+            raise SweepFailed(f"{exc}; {kept}") from None
+        if output:
+            output.finish(cells)
     return SweepResult(
         scenario=scenario.name, n_values=grid.n_values, vary=grid.vary,
         endpoints=grid.endpoint_ids,
         endpoint_labels=tuple(scenario.endpoint(e).label for e in grid.endpoint_ids),
-        reps=reps, seed=seed, version=__version__,
-        columns=grid.columns, rows=tuple(row for i in range(total) for row in cells[i]))
+        reps=reps, seed=seed, version=__version__, columns=grid.columns,
+        rows=tuple(row for i in range(total) for row in cells[i]),
+        dropped=output.dropped if output else 0)
 
 
 class TerminalProgress:
@@ -343,16 +409,27 @@ class _Grid:
                          for key, values in self.vary},
                 "endpoints": list(self.endpoint_ids), "reps": reps, "seed": seed}
 
-    def rows(self, index: int, stats: list[tuple], reps: int, seed: int) -> list[dict]:
-        """The output rows of a cell from the per-endpoint numbers :func:`_simulate_cell` gives."""
+    def cell_key(self, index: int) -> str:
+        """What the cell computes, whatever its place in the grid: its scenario data and n."""
+        size, combo = self.cells[index]
+        return _digest({"scenario": self.cell_data[combo], "n": size})[:DIGITS]
+
+    def rows(self, index: int, stats: list[tuple], reps: int, seed: int,
+             seal: str) -> list[dict]:
+        """The output rows of a cell from the per-endpoint numbers :func:`_simulate_cell` gives.
+
+        ``seal`` is the digest of the sweep's fingerprint that each row's checksum covers.
+        """
         size, combo = self.cells[index]
         labels = {key: _value_label(key, v) for (key, _), v in zip(self.vary, combo, strict=True)}
+        key = self.cell_key(index)
         rows = []
         for n_t, n_c, ep_id, power, mcse, low, high, analytic, rejections in stats:
-            rows.append({"cell": index, "n_total": size, "n_treatment": n_t, "n_control": n_c,
-                         **labels, "endpoint": ep_id, "power": power, "mcse": mcse,
-                         "ci_low": low, "ci_high": high, "analytic_power": analytic,
-                         "rejections": rejections, "reps": reps, "seed": seed})
+            row = {"cell": index, "n_total": size, "n_treatment": n_t, "n_control": n_c,
+                   **labels, "endpoint": ep_id, "power": power, "mcse": mcse, "ci_low": low,
+                   "ci_high": high, "analytic_power": analytic, "rejections": rejections,
+                   "reps": reps, "seed": seed, "cell_key": key}
+            rows.append({**row, "checksum": _checksum(row, seal)})
         return rows
 
     def task(self, index: int, reps: int, seed: int, threads: int) -> tuple:
@@ -368,6 +445,17 @@ def _number(key: str, value):
     except (TypeError, ValueError):
         what = "pairs of numbers" if key == ALLOCATION_KEY else "numbers"
         raise ValueError(f"`vary` {key}: values must be {what}, got {value!r}") from None
+
+
+def _digest(data) -> str:
+    """SHA-256 (hex) of JSON data in a canonical form."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _checksum(row: dict, seal: str) -> str:
+    """The checksum of a row: the fingerprint's digest and every value but the checksum."""
+    return _digest([seal, [value for key, value in row.items() if key != "checksum"]])[:DIGITS]
 
 
 def _value_label(key: str, value):
@@ -396,13 +484,14 @@ def _simulate_cell(data: dict, source: str, n: int, reps: int, seed: int,
             for e in result.endpoints]
 
 
-def _execute(grid: _Grid, todo: list[int], reps: int, seed: int, jobs: int,
-             client) -> Iterator[tuple[int, list[tuple]]]:
+def _execute(grid: _Grid, todo: list[int], reps: int, seed: int, jobs: int, client,
+             worker_timeout: float) -> Iterator[tuple[int, list[tuple]]]:
     """Yield (cell index, per-endpoint numbers) as cells finish, in any order."""
     if not todo:
         return
     if client is not None:  # Dask: one single-threaded task per cell
-        yield from _run_on(client.get_executor(pure=False), grid, todo, reps, seed, 1)
+        yield from _run_on(client.get_executor(pure=False), grid, todo, reps, seed, 1,
+                           _cancel, _WorkerWatch(client, worker_timeout))
         return
     workers = min(jobs, len(todo))
     threads = max(1, jobs // workers)  # workers x threads <= jobs
@@ -411,10 +500,28 @@ def _execute(grid: _Grid, todo: list[int], reps: int, seed: int, jobs: int,
             yield index, _simulate_cell(*grid.task(index, reps, seed, threads))
         return
     from joblib.externals.loky import get_reusable_executor
+    from joblib.externals.loky.process_executor import BrokenProcessPool
 
     executor = get_reusable_executor(max_workers=workers, initializer=_exit_with_parent,
                                      initargs=(os.getpid(),))
-    yield from _run_on(executor, grid, todo, reps, seed, threads)
+
+    def stop(pending):  # loky fails the pending futures itself; cancelling them races it
+        executor.shutdown(wait=False, kill_workers=True)
+
+    try:
+        # no more cells queued than loky's call queue holds (workers + 1): a shutdown with
+        # cells waiting behind it trips loky's manager thread (KeyError, joblib 1.6)
+        yield from _run_on(executor, grid, todo, reps, seed, threads, stop, limit=workers + 1)
+    except BrokenProcessPool as exc:  # loky's TerminatedWorkerError among them
+        raise SweepFailed(f"a worker process died ({_exit_codes(exc)}; the out-of-memory "
+                          "killer ends a process that way when memory runs out: fewer --jobs "
+                          "need less memory)") from None
+
+
+def _exit_codes(exc: Exception) -> str:
+    """``'killed by SIGKILL'`` from loky's ``'... the workers are {SIGKILL(-9)}'``."""
+    names = re.findall(r"(SIG[A-Z]+)\(-\d+\)", str(exc))
+    return f"killed by {', '.join(sorted(set(names)))}" if names else "it exited unexpectedly"
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -429,15 +536,63 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _run_on(executor, grid: _Grid, todo: list[int], reps: int, seed: int, threads: int):
-    futures = {executor.submit(_simulate_cell, *grid.task(i, reps, seed, threads)): i
-               for i in todo}
+def _run_on(executor, grid: _Grid, todo: list[int], reps: int, seed: int, threads: int,
+            stop: Callable[[set], None], watch: Callable[[], None] | None = None,
+            limit: int | None = None):
+    """Submit the cells (at most ``limit`` at a time) and yield results as they come.
+
+    Waiting in steps of POLL seconds keeps the calling thread ready for Ctrl-C and SIGTERM
+    and calls ``watch`` between them. On an error, an interrupt or an abandoned generator,
+    ``stop(pending futures)`` ends the rest.
+    """
+    queue = iter(todo)
+    futures: dict = {}
+    pending: set = set()
     try:
-        for future in as_completed(futures):
-            yield futures[future], future.result()
-    finally:  # an error or an interrupted caller: do not leave queued cells running
-        for future in futures:
-            future.cancel()
+        while True:
+            for index in itertools.islice(queue, (limit or len(todo)) - len(pending)):
+                future = executor.submit(_simulate_cell, *grid.task(index, reps, seed, threads))
+                futures[future] = index
+                pending.add(future)
+            if not pending:
+                return
+            done, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
+            # finished cells first, so that a failed one does not hide them
+            for future in sorted(done, key=lambda f: (f.exception() is not None, futures[f])):
+                yield futures[future], future.result()
+            if watch and pending:
+                watch()
+    except BaseException:
+        stop(pending)
+        raise
+
+
+def _cancel(pending: set) -> None:
+    for future in pending:
+        future.cancel()
+
+
+class _WorkerWatch:
+    """Raise SweepFailed once a Dask cluster has had no worker for ``timeout`` seconds.
+
+    A cluster that loses every worker keeps its tasks pending for ever; so does a client cut
+    off from its scheduler (counted as no worker).
+    """
+
+    def __init__(self, client, timeout: float, clock: Callable[[], float] = time.monotonic):
+        self.client, self.timeout, self.clock = client, timeout, clock
+        self.since: float | None = None
+
+    def __call__(self) -> None:
+        if self.client.status == "running" and self.client.scheduler_info()["workers"]:
+            self.since = None
+            return
+        now = self.clock()
+        if self.since is None:
+            self.since = now
+        elif now - self.since >= self.timeout:
+            raise SweepFailed(f"the Dask cluster has had no worker for {self.timeout:g} s "
+                              "(all lost, or the scheduler is unreachable)")
 
 
 def require_backend(backend: str) -> None:
@@ -488,31 +643,60 @@ class _ClusterClient:
 
 
 class _Output:
-    """The sweep's output file: append each finished cell durably, resume, final rewrite."""
+    """The sweep's output file, locked: append each finished cell durably, resume, rewrite.
 
-    def __init__(self, path: Path, grid: _Grid, done: dict[int, list[dict]]):
-        self.path, self.grid, self.done = path, grid, done
+    Use as a context manager; leaving it releases the lock.
+    """
+
+    def __init__(self, path: Path, grid: _Grid, seal: str, lock: _Lock):
+        self.path, self.grid, self.seal, self.lock = path, grid, seal, lock
         self.jsonl = path.suffix == ".jsonl"
+        self.done: dict[int, list[dict]] = {}
+        self.dropped = 0
+        self.meta: dict = {}
 
     @classmethod
-    def open(cls, out, grid: _Grid, reps: int, seed: int, resume: bool, force: bool) -> _Output:
+    def open(cls, out, grid: _Grid, fingerprint: dict, seal: str, resume: bool,
+             force: bool) -> _Output:
         path = Path(out)
-        meta_path = _meta_path(path)
-        fingerprint = grid.fingerprint(reps, seed)
-        output = cls(path, grid, {})
         if path.is_dir():
             raise ValueError(f"`out` {path} is a directory; give a file name")
         if not path.parent.is_dir():
             raise ValueError(f"`out` {path}: the directory {path.parent} does not exist")
-        if path.exists() and resume:
-            output.done = output._read_finished(meta_path, fingerprint)
-        elif path.exists() and not force:
-            raise ValueError(f"`out` {path} already exists: continue it with --resume "
-                             "(resume=True) or overwrite it with --force (force=True)")
-        else:
-            _atomic_write(meta_path, json.dumps(fingerprint, indent=1) + "\n")
-        output._rewrite(output.done)  # the header and only complete cells
+        if path.exists() and not path.is_file():
+            raise ValueError(f"`out` {path} is not a regular file; give a file name")
+        source = Path(grid.scenario.source)
+        for written in (path, _meta_path(path), _lock_path(path)):
+            if source.is_file() and written.exists() and source.samefile(written):
+                raise ValueError(f"`out` {path}: {written} is the scenario file "
+                                 f"{grid.scenario.source}; give another output file name")
+        output = cls(path, grid, seal, _Lock.acquire(path))
+        try:
+            output._start(fingerprint, resume, force)
+        except BaseException:
+            output.lock.release()
+            raise
         return output
+
+    def __enter__(self) -> _Output:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.lock.release()
+
+    def _start(self, fingerprint: dict, resume: bool, force: bool) -> None:
+        _remove_temporaries(self.path)
+        meta_path = _meta_path(self.path)
+        if self.path.exists() and resume:
+            self._check_fingerprint(meta_path, fingerprint)
+            self.done = self._read_finished()
+        elif self.path.exists() and not force:
+            raise ValueError(f"`out` {self.path} already exists: continue it with --resume "
+                             "(resume=True) or overwrite it with --force (force=True)")
+        self._rewrite(self.done)  # the header and only complete, verified cells
+        # the file is unfinished until finish() says otherwise in its sidecar
+        self.meta = {**fingerprint, "finished": False}
+        _atomic_write(meta_path, json.dumps(self.meta, indent=1) + "\n")
 
     def append(self, rows: list[dict]) -> None:
         """Append one cell's rows in one write, and make them durable before returning."""
@@ -524,6 +708,8 @@ class _Output:
     def finish(self, cells: dict[int, list[dict]]) -> None:
         """Rewrite the finished file in grid order, so its bytes depend on nothing else."""
         self._rewrite(cells)
+        self.meta["finished"] = True
+        _atomic_write(_meta_path(self.path), json.dumps(self.meta, indent=1) + "\n")
 
     def _rewrite(self, cells: dict[int, list[dict]]) -> None:
         text = "".join(self._line(row) for i in sorted(cells) for row in cells[i])
@@ -537,9 +723,11 @@ class _Output:
             return json.dumps(row) + "\n"
         return _csv_line(["" if v is None else v for v in row.values()])
 
-    def _read_finished(self, meta_path: Path, fingerprint: dict) -> dict[int, list[dict]]:
+    def _check_fingerprint(self, meta_path: Path, fingerprint: dict) -> None:
         try:
             stored = json.loads(meta_path.read_text(encoding="utf-8"))
+            if not isinstance(stored, dict):
+                raise ValueError
         except (OSError, ValueError):
             raise ValueError(f"`out` {self.path}: cannot resume, {meta_path.name} is missing or "
                              "unreadable (use --force to start over)") from None
@@ -549,25 +737,34 @@ class _Output:
                              f"in: {', '.join(differ)}); resume needs the same scenario, grid, "
                              "endpoints, reps, seed and simtrial code, or use --force to "
                              "start over")
+
+    def _read_finished(self) -> dict[int, list[dict]]:
+        """The complete cells whose rows all verify; ``dropped`` counts the rows that did not.
+
+        A torn last line (a write cut by a kill) and blank lines are not counted; neither are
+        the rows of a cell that was not completely written (its cell is simply computed).
+        """
         text = self.path.read_text(encoding="utf-8")
         lines = text[:text.rfind("\n") + 1].splitlines(keepends=True)  # drop a torn last line
-        if not self.jsonl:
+        if not self.jsonl and text:
             if lines[:1] != [self._header()]:
                 raise ValueError(f"`out` {self.path}: the CSV header is not this sweep's "
                                  "(use --force to start over)")
             lines = lines[1:]
-        found: dict[int, list[dict]] = {}
-        for number, line in enumerate(lines, start=2 - self.jsonl):
-            row = self._parse(line)
-            if row is None or self._line(row) != line:
-                raise ValueError(f"`out` {self.path}, line {number}: not a row of this sweep "
-                                 "(use --force to start over)")
-            found.setdefault(row["cell"], []).append(row)
-        size = len(self.grid.endpoint_ids)
-        return {i: rows for i, rows in found.items() if len(rows) == size}
+        found: dict[int, dict[str, dict]] = {}
+        for line in lines:
+            if not line.strip():
+                continue
+            row = self._verified(line)
+            if row is None or row["endpoint"] in found.get(row["cell"], {}):
+                self.dropped += 1
+                continue
+            found.setdefault(row["cell"], {})[row["endpoint"]] = row
+        ids = self.grid.endpoint_ids
+        return {i: [rows[e] for e in ids] for i, rows in found.items() if len(rows) == len(ids)}
 
-    def _parse(self, line: str) -> dict | None:
-        """A row back from its line, or None if it is not one of this grid's rows."""
+    def _verified(self, line: str) -> dict | None:
+        """The row of a line, or None unless it is a row of this sweep, in its own cell."""
         columns = self.grid.columns
         try:
             if self.jsonl:
@@ -579,9 +776,63 @@ class _Output:
         except (ValueError, StopIteration):
             return None
         if not isinstance(row, dict) or list(row) != list(columns) \
-                or not 0 <= row["cell"] < len(self.grid.cells):
+                or self._line(row) != line or not isinstance(row["cell"], int) \
+                or not 0 <= row["cell"] < len(self.grid.cells) \
+                or row["endpoint"] not in self.grid.endpoint_ids \
+                or row["cell_key"] != self.grid.cell_key(row["cell"]) \
+                or row["checksum"] != _checksum(row, self.seal):
             return None
         return row
+
+
+class _Lock:
+    """An exclusive ``fcntl.flock`` on ``FILE.lock``: one sweep writes a file at a time.
+
+    The lock file holds the owner's process id and is removed on release. The kernel drops
+    the lock of a killed process, so a stale lock file never blocks.
+    """
+
+    def __init__(self, path: Path, fd: int):
+        self.path, self.fd = path, fd
+
+    @classmethod
+    def acquire(cls, out: Path) -> _Lock:
+        path = _lock_path(out)
+        while True:
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise ValueError(f"`out` {out}: cannot write in {path.parent} "
+                                 f"({exc.strerror or exc})") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                owner = os.pread(fd, 32, 0).decode(errors="replace").strip()
+                os.close(fd)
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                raise ValueError(f"`out` {out} is being written by another sweep (process "
+                                 f"{owner or '?'}, lock {path.name}); wait for it to finish or "
+                                 "choose another file") from None
+            try:  # the holder before us may have removed the file after we opened it
+                same = os.path.samestat(os.fstat(fd), os.stat(path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+                return cls(path, fd)
+            os.close(fd)
+
+    def release(self) -> None:
+        if self.fd < 0:
+            return
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+        os.close(self.fd)
+        self.fd = -1
 
 
 def _typed(column: str, text: str):
@@ -602,14 +853,40 @@ def _meta_path(path: Path) -> Path:
     return path.with_name(path.name + ".meta.json")
 
 
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def _temporary(path: Path, pid: int | str) -> Path:
+    return path.with_name(f".{path.name}.{pid}.tmp")
+
+
+def _remove_temporaries(out: Path) -> None:
+    """Remove what a killed rewrite of ``out`` or its sidecar left (only simtrial's names).
+
+    Called with the lock held, so no other sweep is writing them.
+    """
+    for path in (out, _meta_path(out)):
+        for temporary in path.parent.glob(_temporary(path, "*").name):
+            if temporary.name[len(path.name) + 2:-4].isdigit():
+                temporary.unlink(missing_ok=True)
+
+
 def _atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` by ``text`` so that a crash leaves either the old or the new file."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8", newline="") as stream:
-        stream.write(text)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, path)
+    """Replace ``path`` by ``text`` so that a crash leaves either the old or the new file.
+
+    A failed write (a full disk) removes its temporary file and leaves ``path`` as it was.
+    """
+    temporary = _temporary(path, os.getpid())
+    try:
+        with open(temporary, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     directory = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(directory)
@@ -617,7 +894,7 @@ def _atomic_write(path: Path, text: str) -> None:
         os.close(directory)
 
 
-def _sweep_iv(reps, seed, jobs, backend, scheduler, out, resume, force) -> int:
+def _sweep_iv(reps, seed, jobs, backend, scheduler, out, resume, force, worker_timeout) -> int:
     for name, value, low in (("reps", reps, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}")
@@ -629,6 +906,10 @@ def _sweep_iv(reps, seed, jobs, backend, scheduler, out, resume, force) -> int:
         raise ValueError("`scheduler` needs backend 'dask'")
     if resume and force:
         raise ValueError("`resume` and `force` exclude each other: give one")
+    if isinstance(worker_timeout, bool) or not isinstance(worker_timeout, numbers.Real) \
+            or not 0 < worker_timeout < float("inf"):
+        raise ValueError(f"`worker_timeout` must be a positive number of seconds, got "
+                         f"{worker_timeout!r}")
     if (resume or force) and out is None:
         raise ValueError("`resume` and `force` need an output file `out`")
     require_backend(backend)

@@ -216,7 +216,7 @@ def test_report_refuses_a_non_empty_directory(tmp_path, capsys):
     code, out, err = run(capsys, "report", "--power", "0.9", "--out", str(tmp_path))
     assert code == 2 and out == ""
     assert err == f"Error: `out` {tmp_path}: the directory is not empty; use --force to " \
-                  "replace it.\n"
+                  "replace the report's files in it.\n"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
