@@ -17,6 +17,8 @@ from numbers import Integral, Real
 
 from scipy import optimize, stats
 
+from simtrial.references import reference
+
 __all__ = [
     "DERIVATIONS",
     "Derivation",
@@ -32,18 +34,12 @@ __all__ = [
     "zero_event_upper_bound",
 ]
 
-_COCHRANE_6_5_2_3 = (
-    "Higgins JPT, Thomas J, Chandler J, et al. (eds). Cochrane Handbook for Systematic Reviews "
-    "of Interventions, version 6.4, 2023, section 6.5.2.3"
-)
-_AGRESTI_2013 = (
-    "Agresti A. Categorical Data Analysis, 3rd ed. Wiley, 2013 (two-proportion z test with "
-    "pooled variance, equivalent to Pearson's chi-squared test)"
-)
-_WAN_2014 = (
-    "Wan X, Wang W, Liu J, Tong T. Estimating the sample mean and standard deviation from the "
-    "sample size, median, range and/or interquartile range. BMC Med Res Methodol 2014;14:135"
-)
+
+
+def _cite(key: str, detail: str = "") -> str:
+    """Full citation of a work in simtrial/references.toml, with the part used (if given)."""
+    citation = reference(key).citation()
+    return f"{citation} ({detail})" if detail else citation
 
 
 @dataclass(frozen=True)
@@ -136,7 +132,7 @@ def _level(level) -> float:
 
 
 def sd_from_ci(
-    lower: float, upper: float, n1: int, n2: int, level: float = 0.95, dist: str = "z"
+    lower: float, upper: float, n1: int, n2: int, level: float = 0.95, quantile: str = "z"
 ) -> Derivation:
     r"""Pooled standard deviation implied by a confidence interval for a difference in means.
 
@@ -148,10 +144,11 @@ def sd_from_ci(
         Group sizes.
     level : float, optional
         Confidence level of the interval, in (0, 1). Default 0.95.
-    dist : {"z", "t"}, optional
-        Quantile used to build the interval: ``"z"`` the standard normal (default), ``"t"`` the
-        t distribution with ``n1 + n2 - 2`` degrees of freedom, which the Handbook recommends
-        when the groups are small (fewer than about 60 each).
+    quantile : {"z", "t"}, optional
+        The quantile the interval was built with: ``"z"`` the standard normal (default, the
+        Handbook's 3.92 = 2 x 1.96 for a 95% interval), ``"t"`` the t distribution with
+        ``n1 + n2 - 2`` degrees of freedom, for an interval from a two-sample t analysis of
+        small groups.
 
     Returns
     -------
@@ -160,20 +157,28 @@ def sd_from_ci(
 
     Notes
     -----
-    With :math:`q = z_{1-(1-\text{level})/2}` (or :math:`t_{1-(1-\text{level})/2,\,
-    n_1+n_2-2}`),
+    Section 6.5.2.3 of [1]_ divides the width of a 95% interval by 3.92 to get the standard
+    error of the difference "as long as the trial is large"; when the sample size is small the
+    interval should have been calculated with a t distribution, and 3.92 is replaced by twice
+    the t quantile with :math:`N_E + N_C - 2` degrees of freedom (for other levels, likewise).
+    "Small" is left to judgement; the Handbook's example threshold, fewer than about 60
+    participants per group (section 6.5.2.2), is where t and z start to differ by more than
+    about 1%. So with :math:`q = z_{1-(1-\text{level})/2}` or
+    :math:`q = t_{1-(1-\text{level})/2,\, n_1+n_2-2}`,
 
     .. math:: SE = \frac{\text{upper} - \text{lower}}{2q}, \qquad
               SD = \frac{SE}{\sqrt{1/n_1 + 1/n_2}}.
 
-    This assumes the interval is symmetric and was computed from a pooled-variance normal or
-    t approximation; an interval from a rank method (a Hodges-Lehmann median difference, say)
-    gives only a rough scale.
+    Choose the quantile the authors are likely to have used: ``"t"`` inverts a pooled t
+    interval exactly at any size. Either way the interval must be symmetric about the estimate
+    and come from a pooled-variance normal or t analysis; an interval from a rank method (a
+    Hodges-Lehmann median difference, say), often asymmetric, gives only a rough scale.
 
     References
     ----------
-    .. [1] Higgins JPT, Thomas J, Chandler J, et al. (eds). Cochrane Handbook for Systematic
-       Reviews of Interventions, version 6.4, 2023, section 6.5.2.3.
+    .. [1] Higgins JPT, Li T, Deeks JJ (editors). Chapter 6: Choosing effect measures and
+       computing estimates of effect. In: Higgins JPT, Thomas J, Chandler J, et al. (editors).
+       Cochrane Handbook for Systematic Reviews of Interventions, version 6.4, 2023.
 
     Examples
     --------
@@ -184,8 +189,11 @@ def sd_from_ci(
     69.4
     >>> print(d.explanation)
     SD = (57.0 - 0.0) / (2 x 1.960) / sqrt(1/65 + 1/35) = 69.36
-    >>> round(sd_from_ci(0.0, 57.0, 65, 35, dist="t").value, 1)
-    68.5
+
+    SF-36 general health at month 36 (12.86, 95% CI 1.44 to 24.28, 49 vs 29 assessed):
+
+    >>> print(sd_from_ci(1.44, 24.28, 49, 29, quantile="t").explanation)
+    SD = (24.28 - 1.44) / (2 x 1.992) / sqrt(1/49 + 1/29) = 24.47 (1.992: t quantile, 76 df)
     """
     lower = _real("lower", lower)
     upper = _real("upper", upper)
@@ -194,23 +202,29 @@ def sd_from_ci(
     n1 = _count("n1", n1, minimum=1)
     n2 = _count("n2", n2, minimum=1)
     level = _level(level)
-    if dist == "z":
-        q = stats.norm.isf((1 - level) / 2)
-    elif dist == "t":
+    tail = (1 - level) / 2
+    if quantile == "z":
+        q = stats.norm.isf(tail)
+        which = ""
+    elif quantile == "t":
         if n1 + n2 < 3:
-            raise ValueError("`n1` + `n2` must be at least 3 with `dist`='t'.")
-        q = stats.t.isf((1 - level) / 2, n1 + n2 - 2)
+            raise ValueError("`n1` + `n2` must be at least 3 with `quantile`='t'.")
+        q = stats.t.isf(tail, n1 + n2 - 2)
+        which = f" ({_g(q)}: t quantile, {n1 + n2 - 2} df)"
     else:
-        raise ValueError(f"`dist` must be 'z' or 't'; got {dist!r}.")
+        raise ValueError(f"`quantile` must be 'z' or 't'; got {quantile!r}.")
     sd = (upper - lower) / (2 * q) / math.sqrt(1 / n1 + 1 / n2)
     return Derivation(
         method="sd_from_ci",
         value=float(sd),
-        inputs={"lower": lower, "upper": upper, "n1": n1, "n2": n2, "level": level, "dist": dist},
+        inputs={
+            "lower": lower, "upper": upper, "n1": n1, "n2": n2, "level": level,
+            "quantile": quantile,
+        },
         explanation=(
-            f"SD = ({upper} - {lower}) / (2 x {_g(q)}) / sqrt(1/{n1} + 1/{n2}) = {_g(sd)}"
+            f"SD = ({upper} - {lower}) / (2 x {_g(q)}) / sqrt(1/{n1} + 1/{n2}) = {_g(sd)}{which}"
         ),
-        reference=_COCHRANE_6_5_2_3,
+        reference=_cite("Higgins 2023", "section 6.5.2.3"),
     )
 
 
@@ -394,7 +408,7 @@ def mean_from_median_iqr(median: float, q1: float, q3: float) -> Derivation:
         value=mean,
         inputs={"median": median, "q1": q1, "q3": q3},
         explanation=f"mean = ({q1} + {median} + {q3}) / 3 = {_g(mean)}",
-        reference=_WAN_2014,
+        reference=_cite("Wan 2014"),
     )
 
 
@@ -448,7 +462,7 @@ def sd_from_iqr(q1: float, q3: float, n: int) -> Derivation:
             f"SD = ({q3} - {q1}) / (2 x Phi^-1((0.75 x {n} - 0.125) / ({n} + 0.25))) "
             f"= ({q3} - {q1}) / {_g(eta)} = {_g(sd)}"
         ),
-        reference=_WAN_2014,
+        reference=_cite("Wan 2014"),
     )
 
 
@@ -503,10 +517,7 @@ def zero_event_upper_bound(n: int, level: float = 0.95) -> Derivation:
         explanation=(
             f"p_U = 1 - (1 - {level})^(1/{n}) = {_g(bound)} (rule of three: 3/{n} = {_g(3 / n)})"
         ),
-        reference=(
-            "Clopper CJ, Pearson ES. Biometrika 1934;26:404-13 (zero events); "
-            "Hanley JA, Lippman-Hand A. JAMA 1983;249:1743-5"
-        ),
+        reference=f"{_cite('Clopper 1934', 'zero events')}; {_cite('Hanley 1983')}",
     )
 
 
@@ -651,7 +662,15 @@ def effect_from_p_value(
         value=float(value),
         inputs=inputs,
         explanation=explanation,
-        reference=_COCHRANE_6_5_2_3 if sd is not None else _AGRESTI_2013,
+        reference=(
+            _cite("Higgins 2023", "section 6.5.2.3")
+            if sd is not None
+            else _cite(
+                "Agresti 2013",
+                "two-proportion z test with pooled variance, equivalent to Pearson's chi-squared "
+                "test",
+            )
+        ),
     )
 
 
@@ -722,10 +741,7 @@ def odds_ratio_ci(x1: int, n1: int, x2: int, n2: int, level: float = 0.95) -> De
             f"exp(ln {_g(odds_ratio)} -/+ {_g(z)} x sqrt(1/{a} + 1/{b} + 1/{c} + 1/{d})) "
             f"= {_g(lower)} to {_g(upper)}"
         ),
-        reference=(
-            "Woolf B. On estimating the relation between blood group and disease. "
-            "Ann Hum Genet 1955;19:251-3"
-        ),
+        reference=_cite("Woolf 1955"),
         interval=(lower, upper),
     )
 

@@ -27,6 +27,7 @@ from simtrial.evidence import (
     sd_from_iqr,
     zero_event_upper_bound,
 )
+from simtrial.scenario import load_scenario
 
 Z975 = 1.959963984540054  # R: qnorm(0.975)
 
@@ -90,18 +91,90 @@ def test_e3_ci_and_p_value_are_consistent():
     assert effect_from_p_value(0.057, 65, 35, sd=sd).value == pytest.approx(27.0, abs=1.0)
 
 
+# --- the built-in scenario's provenance ---------------------------------------------------------
+
+
+def test_builtin_primary_effect_is_an_assumption_not_a_derivation():
+    # "marginally smaller" (2-year follow-up) gives no numbers: the MSC proportion 0.15 is a
+    # reading of that word (p = 0.075), so it is assumed, with the reading as its reason; the
+    # computation under that reading is kept and must still give the value written.
+    prov = load_scenario("msc-covid19").provenance["endpoints.walk_lln.treatment.p"]
+    assert prov.basis == "assumed"
+    assert "marginally" in prov.source and "0.075" in prov.reason
+    assert round(derive(**dict(prov.derivation)).value, 4) == 0.15
+
+
+def test_builtin_sf36_placebo_level_is_an_assumption():
+    # A month-36 value, most likely a median (67.0 - 50.0 != 12.86), used as a month-18 mean.
+    prov = load_scenario("msc-covid19").provenance["endpoints.sf36_gh.control.mean"]
+    assert prov.basis == "assumed"
+    assert "month-36" in prov.reason and "median" in prov.reason and "month-18" in prov.reason
+
+
+def test_builtin_dropout_says_it_comes_from_the_month_36_ct_counts():
+    sc = load_scenario("msc-covid19")
+    for ep in sc.endpoints[:-1]:  # the safety endpoint has no dropout
+        t = sc.provenance[f"endpoints.{ep.id}.dropout.treatment"]
+        c = sc.provenance[f"endpoints.{ep.id}.dropout.control"]
+        assert "23/49" in t.source and "49 of the 65" in t.source
+        assert "10/29" in c.source and "29 of the 35" in c.source
+        assert dict(t.derivation) == {"method": "proportion", "events": 16, "total": 65}
+        assert dict(c.derivation) == {"method": "proportion", "events": 6, "total": 35}
+
+
+def test_builtin_sd_quantiles_follow_the_handbook_rule():
+    # SF-36 (49 and 29, both under 60, symmetric interval): t with 76 df, 24.47.
+    # 6-MWD (65 and 35, asymmetric interval from a rank method): z, the larger SD, 69.36.
+    sc = load_scenario("msc-covid19")
+    for arm in ("treatment", "control"):
+        sf36 = sc.provenance[f"endpoints.sf36_gh.{arm}.sd"]
+        walk = sc.provenance[f"endpoints.walk_m.{arm}.sd"]
+        assert sf36.derivation["quantile"] == "t" and walk.derivation["quantile"] == "z"
+    assert sc.endpoint("sf36_gh").control["sd"] == sc.endpoint("sf36_gh").treatment["sd"] == 24.47
+    assert sc.endpoint("walk_m").control["sd"] == sc.endpoint("walk_m").treatment["sd"] == 69.36
+    lower, upper = 1.44, 24.28
+    assert 12.86 - lower == pytest.approx(upper - 12.86)  # symmetric: a t or z interval
+    assert 27.0 - 0.0 != pytest.approx(57.0 - 27.0)  # not symmetric
+
+
 # --- reference numbers ------------------------------------------------------------------------
 
 
-def test_sd_from_ci_t_quantile():
-    # Cochrane Handbook 6.5.2.3: small groups use t with n1 + n2 - 2 df.
-    # R: qt(0.975, 98) = 1.984467; qt(0.975, 76) = 1.991673.
-    assert sd_from_ci(0.0, 57.0, 65, 35, dist="t").value == pytest.approx(
-        57.0 / (2 * 1.984467) / math.sqrt(1 / 65 + 1 / 35), rel=1e-6
-    )
-    assert sd_from_ci(1.44, 24.28, 49, 29, dist="t").value == pytest.approx(
-        22.84 / (2 * 1.991673) / math.sqrt(1 / 49 + 1 / 29), rel=1e-6
-    )
+# Cochrane Handbook 6.5.2.3: for small groups 3.92 becomes 2 x the t quantile with
+# N_E + N_C - 2 degrees of freedom. Reference SDs from R (options(digits = 15)):
+#   57 / (2 * qt(0.975, 98)) / sqrt(1/65 + 1/35)     = 68.500159019027    (qt: 1.98446745450848)
+#   22.84 / (2 * qt(0.975, 76)) / sqrt(1/49 + 1/29)  = 24.473601867576    (qt: 1.99167260964466)
+#   2 / (2 * qt(0.95, 8)) / sqrt(1/5 + 1/5)          = 0.850281250159916  (90% interval, 8 df)
+#   10 / (2 * qt(0.995, 28)) / sqrt(1/10 + 1/20)     = 4.67199359287867   (99% interval, 28 df)
+T_QUANTILE_SDS = [
+    ((0.0, 57.0, 65, 35, 0.95), 68.500159019027),
+    ((1.44, 24.28, 49, 29, 0.95), 24.473601867576),
+    ((-1.0, 1.0, 5, 5, 0.90), 0.850281250159916),
+    ((0.0, 10.0, 10, 20, 0.99), 4.67199359287867),
+]
+
+
+@pytest.mark.parametrize(("args", "expected"), T_QUANTILE_SDS)
+def test_sd_from_ci_t_quantile_matches_r(args, expected):
+    lower, upper, n1, n2, level = args
+    d = sd_from_ci(lower, upper, n1, n2, level=level, quantile="t")
+    assert d.value == pytest.approx(expected, rel=1e-12)
+    assert f"t quantile, {n1 + n2 - 2} df" in d.explanation
+
+
+def test_sd_from_ci_t_is_about_1_percent_below_z_for_65_and_35():
+    # EVIDENCE audit: E3 with 65/35 gives about 68.5 m with t instead of 69.4 m with z.
+    # R: 57 / (2 * qnorm(0.975)) / sqrt(1/65 + 1/35) = 69.3565480152509
+    z = sd_from_ci(0.0, 57.0, 65, 35, quantile="z").value
+    t = sd_from_ci(0.0, 57.0, 65, 35, quantile="t").value
+    assert z == pytest.approx(69.3565480152509, rel=1e-12)
+    assert round(t, 1) == 68.5 and round(z, 1) == 69.4
+    assert sd_from_ci(0.0, 57.0, 65, 35).value == z  # z stays the default
+
+
+def test_sd_from_ci_t_tends_to_z_for_large_groups():
+    z = sd_from_ci(0.0, 1.0, 10**6, 10**6).value
+    assert sd_from_ci(0.0, 1.0, 10**6, 10**6, quantile="t").value == pytest.approx(z, rel=1e-5)
 
 
 def test_sd_from_ci_other_level():
@@ -187,7 +260,7 @@ def test_odds_ratio_ci_matches_scipy_sample_odds_ratio():
 
 EXAMPLES = [
     sd_from_ci(0.0, 57.0, 65, 35),
-    sd_from_ci(1.44, 24.28, 49, 29, dist="t"),
+    sd_from_ci(1.44, 24.28, 49, 29, quantile="t"),
     proportion(23, 49),
     proportion_from_odds_ratio(10 / 29, 1.68),
     proportion_from_risk_ratio(0.3, 1.5),
@@ -270,13 +343,13 @@ def test_risk_ratio_one_returns_p_control(p0):
     n1=sizes,
     n2=sizes,
     level=levels,
-    dist=st.sampled_from(["z", "t"]),
+    quantile=st.sampled_from(["z", "t"]),
 )
-def test_sd_from_ci_inverts_the_ci_formula(sd, diff, n1, n2, level, dist):
+def test_sd_from_ci_inverts_the_ci_formula(sd, diff, n1, n2, level, quantile):
     tail = (1 - level) / 2
-    q = stats.norm.isf(tail) if dist == "z" else stats.t.isf(tail, n1 + n2 - 2)
+    q = stats.norm.isf(tail) if quantile == "z" else stats.t.isf(tail, n1 + n2 - 2)
     half = q * sd * math.sqrt(1 / n1 + 1 / n2)
-    d = sd_from_ci(diff - half, diff + half, n1, n2, level=level, dist=dist)
+    d = sd_from_ci(diff - half, diff + half, n1, n2, level=level, quantile=quantile)
     assert d.value == pytest.approx(sd, rel=1e-9)
 
 
@@ -386,8 +459,12 @@ BAD_INPUTS = [
     (sd_from_ci, {"lower": 0.0, "upper": 57.0, "n1": 0, "n2": 35}, "n1"),
     (sd_from_ci, {"lower": 0.0, "upper": 57.0, "n1": 65, "n2": 35.0}, "n2"),
     (sd_from_ci, {"lower": 0.0, "upper": 57.0, "n1": 65, "n2": 35, "level": 95}, "level"),
-    (sd_from_ci, {"lower": 0.0, "upper": 57.0, "n1": 65, "n2": 35, "dist": "normal"}, "dist"),
-    (sd_from_ci, {"lower": 0.0, "upper": 57.0, "n1": 1, "n2": 1, "dist": "t"}, "n1"),
+    (
+        sd_from_ci,
+        {"lower": 0.0, "upper": 57.0, "n1": 65, "n2": 35, "quantile": "normal"},
+        "quantile",
+    ),
+    (sd_from_ci, {"lower": 0.0, "upper": 57.0, "n1": 1, "n2": 1, "quantile": "t"}, "n1"),
     (proportion, {"events": 50, "total": 49}, "events"),
     (proportion, {"events": -1, "total": 49}, "events"),
     (proportion, {"events": 1, "total": 0}, "total"),
