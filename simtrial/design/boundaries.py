@@ -32,7 +32,9 @@ Conventions
   the maximum; times the inflation factor it is rpact's ``averageSampleNumber`` ratio.
 
 All probabilities come from recursive numerical integration (:mod:`._integration`), not
-simulation: boundaries match rpact ``getDesignGroupSequential`` to about 1e-6 on the z scale.
+simulation. Against rpact 3.3.4 ``getDesignGroupSequential`` (122 designs in the tests)
+efficacy bounds agree to 1e-7 and beta-spending futility bounds to 2e-8 on the z scale (3e-5
+where rpact stands a large finite number in for a look with no efficacy bound).
 
 References
 ----------

@@ -165,6 +165,17 @@ add_power("power_asP_eq3_futz_binding_alloc1", "eq3", efficacy$asP, one,
 add_power("power_OF_eq3_sided2_alloc1", "eq3", efficacy$OF, sides[[2]], list(),
           spec_of("eq3", efficacy$OF, sides[[2]]), 8, 25, 250, 1)
 
+# ------------------------------------------- check that each "call" text
+# re-parsed and evaluated reproduces its stored critical values / power.
+for (e in designs) {
+  v <- eval(parse(text = e$call), envir = new.env())$criticalValues
+  stopifnot(isTRUE(all.equal(as.numeric(v), unlist(e$criticalValues), tolerance = 1e-14)))
+}
+for (e in power_cases) {
+  v <- eval(parse(text = e$call), envir = new.env())$overallReject
+  stopifnot(isTRUE(all.equal(as.numeric(v), e$overallReject, tolerance = 1e-14)))
+}
+
 # ------------------------------------------------------------ write JSON
 json_str <- function(s) {
   s <- gsub("\\", "\\\\", s, fixed = TRUE)
