@@ -126,6 +126,12 @@ def advance(state: Continuation, t: float, drift: float, lower: float, upper: fl
     z, weights = _grid(drift * math.sqrt(t), lower, upper, r)
     delta = t - state.t
     scale = math.sqrt(delta)
-    x = (z[:, None] * math.sqrt(t) - state.z[None, :] * math.sqrt(state.t) - drift * delta) / scale
-    density = (np.exp(-0.5 * x * x) @ state.mass) * (_INV_SQRT_2PI * math.sqrt(t) / scale)
+    # kernel[i, j] = phi((z_i sqrt(t) - z_prev_j sqrt(t_prev) - drift delta) / scale), built
+    # in place: this matrix is the whole cost of a design
+    kernel = np.subtract.outer(z * (math.sqrt(t) / scale),
+                               (state.z * math.sqrt(state.t) + drift * delta) / scale)
+    np.square(kernel, out=kernel)
+    kernel *= -0.5
+    np.exp(kernel, out=kernel)
+    density = (kernel @ state.mass) * (_INV_SQRT_2PI * math.sqrt(t) / scale)
     return Continuation(t, z, weights * density)
