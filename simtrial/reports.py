@@ -37,16 +37,15 @@ from pathlib import Path
 
 from simtrial import evidence
 from simtrial._version import __version__
+from simtrial.errors import InputError
 from simtrial.scenario import Scenario, ScenarioError, load_scenario
 from simtrial.search import sample_size
 from simtrial.simulate import power
+from simtrial.stattests import TESTS
 from simtrial.text import markdown_code, markdown_inline, terminal
 
 __all__ = ["Report", "report"]
 
-TEST_NAMES = {"chisq": "Pearson's chi-squared test", "fisher": "Fisher's exact test",
-              "ttest": "the two-sample t test", "welch": "Welch's t test",
-              "mannwhitney": "the Wilcoxon-Mann-Whitney test"}
 CURVE_FACTORS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 EFFECT_FACTORS = (0.5, 0.75, 1.0, 1.25, 1.5)
 SPREAD_FACTORS = (0.75, 0.9, 1.0, 1.1, 1.25)
@@ -136,18 +135,18 @@ def report(scenario: Scenario | str, target_power: float, out: str | Path, *,
 def _report_iv(target_power, out, reps, seed, force) -> Path:
     if isinstance(target_power, bool) or not isinstance(target_power, float | int) or not (
             0 < target_power < 1):
-        raise ValueError(f"`target_power` must be a number in (0, 1); got {target_power!r}.")
+        raise InputError(f"`target_power` must be a number in (0, 1); got {target_power!r}.")
     for arg, value, low in (("reps", reps, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"`{arg}` must be an integer >= {low}; got {value!r}.")
+            raise InputError(f"`{arg}` must be an integer >= {low}; got {value!r}.")
     if not isinstance(out, str | Path):
-        raise ValueError(f"`out` must be a directory path; got {out!r}.")
+        raise InputError(f"`out` must be a directory path; got {out!r}.")
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise ValueError(f"`out` {out}: exists and is not a directory.")
+        raise InputError(f"`out` {out}: exists and is not a directory.")
     if out.is_dir() and any(out.iterdir()):
         if not force:
-            raise ValueError(f"`out` {out}: the directory is not empty; use --force to replace "
+            raise InputError(f"`out` {out}: the directory is not empty; use --force to replace "
                              "the report's files in it.")
         _check_replaceable(out)
     from simtrial.plots import require_matplotlib
@@ -155,7 +154,7 @@ def _report_iv(target_power, out, reps, seed, force) -> Path:
     try:
         require_matplotlib()
     except ImportError as exc:
-        raise ValueError(f"`out`: the report's figures need matplotlib ({exc}).") from None
+        raise InputError(f"`out`: the report's figures need matplotlib ({exc}).") from None
     return out
 
 
@@ -169,7 +168,7 @@ def _check_replaceable(out: Path) -> None:
     except (OSError, ValueError, TypeError):
         written = False
     if not written:
-        raise ValueError(f"`out` {out}: holds {', '.join(taken)} but is not a report directory "
+        raise InputError(f"`out` {out}: holds {', '.join(taken)} but is not a report directory "
                          "(no results.json written by simtrial report); --force replaces only a "
                          "report's own files: choose another directory.")
 
@@ -188,7 +187,7 @@ def _staging(out: Path) -> Path:
             out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out if exists else out.parent))
     except OSError as exc:
-        raise ValueError(f"`out` {out}: cannot write there ({exc.strerror or exc}).") from None
+        raise InputError(f"`out` {out}: cannot write there ({exc.strerror or exc}).") from None
     if not exists:
         umask = os.umask(0)
         os.umask(umask)
@@ -395,7 +394,7 @@ def _grid(sc: Scenario, key: str):
         other = ep.location_of("control" if arm == "treatment" else "treatment")
         if value == other:
             return value, [], label
-        if ep.distribution == "lognormal":
+        if ep.model.effect_scale == "ratio":
             values = _around(value, EFFECT_FACTORS, lambda f: other * (value / other) ** f)
         else:
             values = _around(value, EFFECT_FACTORS, lambda f: other + (value - other) * f)
@@ -494,7 +493,7 @@ def _design_rows(sc: Scenario, r: dict) -> list[list]:
         ["alpha", f"{design['alpha']:g}, {design['alternative']}"],
         ["primary endpoint", f"{_label(primary.label, primary.id)} [{primary.id}] "
                              f"({r['primary']['note']})"],
-        ["test", TEST_NAMES.get(primary.test, primary.test)],
+        ["test", TESTS[primary.test].title],
         ["multiplicity", f"{design['multiplicity']}" + (f": {joiner.join(family)}"
                                                          if family else "")],
     ]
@@ -640,15 +639,8 @@ def _assumption_lines(sc: Scenario, r: dict) -> list[str]:
 
 
 def _effect_text(ep, t_arm: str, c_arm: str) -> str:
-    t, c = ep.location_of("treatment"), ep.location_of("control")
-    label = _label(ep.label, ep.id)
-    if ep.distribution == "bernoulli":
-        change = "reduction" if t < c else "increase"
-        return (f"a {change} in the proportion with {label} from {_pct(c, 1)} ({c_arm}) to "
-                f"{_pct(t, 1)} ({t_arm})")
-    unit = f" {markdown_inline(ep.unit)}" if ep.unit else ""
-    return (f"a difference in {label} of {t - c:+.4g}{unit} in {ep.location} ({t:.4g} {t_arm} "
-            f"vs {c:.4g} {c_arm})")
+    unit = markdown_inline(ep.unit)
+    return ep.model.effect_phrase(ep, _label(ep.label, ep.id), unit, t_arm, c_arm)
 
 
 def _justification(sc: Scenario, r: dict) -> str:
@@ -662,7 +654,7 @@ def _justification(sc: Scenario, r: dict) -> str:
         f"A total of {ss['n_total']} patients ({ss['n_per_arm']['treatment']} {t_arm}, "
         f"{ss['n_per_arm']['control']} {c_arm}) will be randomised {a_t:g}:{a_c:g}. "
         f"With {_label(ep.label, ep.id)} as the primary endpoint, analysed by "
-        f"{TEST_NAMES.get(ep.test, ep.test)}, this provides {_pct(ss['power'])} power (Monte "
+        f"{TESTS[ep.test].title}, this provides {_pct(ss['power'])} power (Monte "
         f"Carlo SE {_pct(ss['mcse'])}, {ss['reps']} simulated trials) to detect "
         f"{_effect_text(ep, t_arm, c_arm)} at a {sided} {_pct(r['design']['alpha'], 0)} "
         f"level, allowing for {_pct(d_t, 0)} dropout in the {t_arm} arm and {_pct(d_c, 0)} "
@@ -685,12 +677,35 @@ def _justification(sc: Scenario, r: dict) -> str:
         text += (" When the numbers in the sensitivity table are varied one at a time, the "
                  f"primary endpoint's power ranges from {_pct(min(prim), 0)} to "
                  f"{_pct(max(prim), 0)}.")
-    bases = [row["basis"] for row in r["evidence"]]
-    return text + (f" Of the {len(bases)} numbers behind this design, "
+    bases = _distinct_bases(r["evidence"])
+    if not bases:
+        return text
+    return text + (f" Of the {len(bases)} distinct numbers behind this design, "
                    f"{bases.count('reported')} are reported in publications, "
                    f"{bases.count('derived')} are derived from published figures and "
                    f"{bases.count('assumed')} are planning assumptions, each listed with its "
                    "source or reason.")
+
+
+def _distinct_bases(rows: list[dict]) -> list[str]:
+    """The basis of each distinct number: a number used at several keys counts once.
+
+    The same value with the same basis and the same derivation (or, without one, the same
+    source and reason) is one number: a dropout rate given for every endpoint is one planning
+    number, not one per endpoint.
+
+    Examples
+    --------
+    >>> rows = [{"key": k, "value": 0.1, "basis": "assumed", "reason": "r"} for k in "ab"]
+    >>> _distinct_bases(rows + [{"key": "c", "value": 3, "basis": "reported", "source": "s"}])
+    ['assumed', 'reported']
+    """
+    seen: dict[tuple, str] = {}
+    for row in rows:
+        origin = (json.dumps(row["derivation"], sort_keys=True) if "derivation" in row
+                  else (row.get("source", ""), row.get("reason", "")))
+        seen.setdefault((row["basis"], json.dumps(row["value"]), origin), row["basis"])
+    return list(seen.values())
 
 
 def _reproducibility_lines(r: dict) -> list[str]:

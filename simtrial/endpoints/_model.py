@@ -89,6 +89,9 @@ class EndpointModel:
         The sets of parameters an arm may give (one of them); by default all of them.
     uses_scale : bool
         Whether the endpoint has a ``scale`` (min, max, step) table.
+    effect_scale : {"difference", "ratio"}
+        How a treatment effect on the location is scaled (sensitivity analyses vary a
+        ratio geometrically, a difference linearly).
     """
 
     distribution: str = ""
@@ -97,6 +100,7 @@ class EndpointModel:
     parameters: Mapping[str, Check] = {}
     parameter_sets: tuple[tuple[str, ...], ...] = ()
     uses_scale = False
+    effect_scale = "difference"
     #: statistic name -> simulator for one sample size / for nested samples.
     simulators: Mapping[str, Simulator] = {}
     prefix_simulators: Mapping[str, Simulator] = {}
@@ -129,6 +133,21 @@ class EndpointModel:
         """One-line effect, treatment vs control (see :meth:`Endpoint.describe`)."""
         t, c = self.location_of(ep, "treatment"), self.location_of(ep, "control")
         return f"{self.location(ep)} {t:.4g} vs {c:.4g} ({t - c:+.4g})"
+
+    def effect_phrase(self, ep: Endpoint, label: str, unit: str, t_arm: str, c_arm: str) -> str:
+        """The effect in a sentence ("to detect ..."), from text already made safe to print.
+
+        Examples
+        --------
+        >>> from simtrial.scenario import load_scenario
+        >>> ep = load_scenario("msc-covid19").endpoint("walk_m")
+        >>> ep.model.effect_phrase(ep, "6-MWD", "m", "MSC", "placebo")
+        'a difference in 6-MWD of +27 m in mean (477 MSC vs 450 placebo)'
+        """
+        t, c = self.location_of(ep, "treatment"), self.location_of(ep, "control")
+        unit = f" {unit}" if unit else ""
+        return (f"a difference in {label} of {t - c:+.4g}{unit} in {self.location(ep)} "
+                f"({t:.4g} {t_arm} vs {c:.4g} {c_arm})")
 
     def effect_limit(self, ep: Endpoint) -> float:
         """Largest difference in the direction of benefit the location allows."""

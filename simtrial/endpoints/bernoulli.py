@@ -49,6 +49,21 @@ class Bernoulli(EndpointModel):
         """The proportion ``p``."""
         return "p"
 
+    def effect_phrase(self, ep: Endpoint, label: str, unit: str, t_arm: str, c_arm: str) -> str:
+        """A reduction or increase in the proportion, in percent.
+
+        Examples
+        --------
+        >>> from simtrial.scenario import load_scenario
+        >>> ep = load_scenario("msc-covid19").endpoint("walk_lln")
+        >>> ep.model.effect_phrase(ep, "6-MWD below LLN", "", "MSC", "placebo")
+        'a reduction in the proportion with 6-MWD below LLN from 30.0% (placebo) to 15.0% (MSC)'
+        """
+        t, c = ep.treatment["p"], ep.control["p"]
+        change = "reduction" if t < c else "increase"
+        return (f"a {change} in the proportion with {label} from {100 * c:.1f}% ({c_arm}) to "
+                f"{100 * t:.1f}% ({t_arm})")
+
     def effect_limit(self, ep: Endpoint) -> float:
         """A proportion stays in [0, 1]."""
         control = ep.control["p"]

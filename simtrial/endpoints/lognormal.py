@@ -26,6 +26,7 @@ class Lognormal(Normal):
     distribution = "lognormal"
     default = ()
     parameters = {"gmean": POSITIVE, "gsd": ABOVE_ONE}
+    effect_scale = "ratio"
 
     check_arm = EndpointModel.check_arm  # gsd > 1 already bounds the log-scale sd away from 0
 
