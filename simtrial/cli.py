@@ -16,7 +16,9 @@ from pathlib import Path
 import click
 
 from simtrial._version import __version__
+from simtrial.errors import SimtrialError
 from simtrial.scenario import MAX_N
+from simtrial.text import terminal
 
 SCENARIO_HELP = "Built-in scenario name or path of a TOML scenario file."
 #: Most simulated trials a command takes: a Monte Carlo standard error of 5e-5 at any power.
@@ -357,35 +359,35 @@ def _cap_jobs(jobs: int | None) -> int | None:
 
 
 def _echo_search(search, fmt: str, as_table) -> None:
-    """Run a search and print its result; a target it cannot reach is an error (exit 1)."""
-    from simtrial.search import TargetNotReached
-
-    try:
-        result = search()
-    except TargetNotReached as exc:  # a failed computation: exit status 1 (DESIGN 1.4)
-        raise click.ClickException(str(exc)) from None
+    """Run a search and print its result (a target it cannot reach: TargetNotReached, exit 1)."""
+    result = search()
     click.echo(json.dumps(result.to_dict(), indent=2) if fmt == "json" else as_table(result))
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: one ``Error:`` line and exit status 2 for bad input."""
+    """Console entry point: one ``Error:`` line, exit status 2 for bad input, 1 for a failure.
+
+    Only simtrial's own errors (:mod:`simtrial.errors`), click's usage errors and the
+    operating system's (a file that cannot be read or written, no memory left) are caught:
+    anything else is a bug, and its traceback shows.
+    """
     try:
         code = cli.main(args=argv, prog_name="simtrial", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Error: aborted", err=True)
         code = 1
     except click.ClickException as exc:
-        click.echo(f"Error: {exc.format_message()}", err=True)
+        click.echo(f"Error: {terminal(exc.format_message())}", err=True)
         code = exc.exit_code
-    except ValueError as exc:  # ScenarioError and the _iv checks: bad input
-        click.echo(f"Error: {exc}", err=True)
-        code = 2
-    except MemoryError as exc:  # a failed computation (DESIGN 1.4): too big for this machine
-        message = str(exc) or "out of memory: lower --reps (or raise --mcse) or the sample size"
-        click.echo(f"Error: {message}", err=True)
+    except SimtrialError as exc:  # bad input (exit 2) or a failed computation (exit 1)
+        click.echo(f"Error: {terminal(str(exc))}", err=True)
+        code = exc.exit_status
+    except MemoryError:  # a failed computation (DESIGN 1.4): too big for this machine
+        click.echo("Error: out of memory: lower --reps (or raise --mcse) or the sample size",
+                   err=True)
         code = 1
     except OSError as exc:  # a file that cannot be read or written, named by the OS
         where = f"{exc.filename}: " if exc.filename else ""
-        click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
+        click.echo(f"Error: {terminal(where)}{exc.strerror or exc}", err=True)
         code = 1
     sys.exit(code or 0)

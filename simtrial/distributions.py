@@ -29,6 +29,8 @@ import math
 import numpy as np
 from scipy import special
 
+from simtrial.errors import InputError
+
 __all__ = ["fit_score", "level_probabilities", "score_levels",
            "score_probabilities", "score_quantile", "score_summary"]
 
@@ -114,7 +116,7 @@ def fit_score(low: float, high: float, step: float, params: dict) -> tuple[float
         return _fit_mean_sd(levels, step, params["mean"], params["sd"])
     if set(params) == {"median", "q1", "q3"}:
         return _fit_quartiles(levels, step, params["median"], params["q1"], params["q3"])
-    raise ValueError(f"`params` must be {{mean, sd}} or {{median, q1, q3}}, got {sorted(params)}")
+    raise InputError(f"`params` must be {{mean, sd}} or {{median, q1, q3}}, got {sorted(params)}")
 
 
 def level_probabilities(endpoint, arm: str) -> np.ndarray:
@@ -142,17 +144,17 @@ def level_probabilities(endpoint, arm: str) -> np.ndarray:
 
 def _score_scale_iv(low, high, step) -> None:
     if not all(math.isfinite(v) for v in (low, high, step)) or step <= 0 or high <= low:
-        raise ValueError(f"`scale` must have finite min < max and step > 0, got "
+        raise InputError(f"`scale` must have finite min < max and step > 0, got "
                          f"min = {low!r}, max = {high!r}, step = {step!r}")
     count = (high - low) / step
     if abs(count - round(count)) > 1e-9 * max(1.0, count) or round(count) + 1 > MAX_LEVELS:
-        raise ValueError(f"`scale` must have (max - min) / step a whole number of steps, at "
+        raise InputError(f"`scale` must have (max - min) / step a whole number of steps, at "
                          f"most {MAX_LEVELS - 1}; got ({high!r} - {low!r}) / {step!r}")
 
 
 def _on_grid(levels: np.ndarray, step: float, value: float, name: str) -> None:
     if not np.any(np.abs(levels - value) <= 1e-9 * step):
-        raise ValueError(f"`{name}` = {value!r} must be a level of the score "
+        raise InputError(f"`{name}` = {value!r} must be a level of the score "
                          f"({levels[0]:g}, {levels[0] + step:g}, ..., {levels[-1]:g})")
 
 
@@ -160,13 +162,13 @@ def _fit_quartiles(levels, step, median, q1, q3) -> tuple[float, float]:
     for name, value in (("median", median), ("q1", q1), ("q3", q3)):
         _on_grid(levels, step, value, name)
     if not q1 < q3 or not q1 <= median <= q3:
-        raise ValueError(f"`q1`, `median`, `q3` must satisfy q1 <= median <= q3 and q1 < q3, "
+        raise InputError(f"`q1`, `median`, `q3` must satisfy q1 <= median <= q3 and q1 < q3, "
                          f"got {q1!r}, {median!r}, {q3!r}")
     mu, sigma = float(median), (q3 - q1) / (2 * _Z75)
     probs = score_probabilities(levels[0], levels[-1], step, mu, sigma)
     got = [score_quantile(levels, probs, q) for q in (0.25, 0.5, 0.75)]
     if not np.allclose(got, [q1, median, q3]):
-        raise ValueError(f"`q1`, `median`, `q3` = {q1!r}, {median!r}, {q3!r} are too asymmetric "
+        raise InputError(f"`q1`, `median`, `q3` = {q1!r}, {median!r}, {q3!r} are too asymmetric "
                          f"for a discretised normal (it would have quartiles {got}); give "
                          "`mean` and `sd` instead")
     return mu, sigma
@@ -179,7 +181,7 @@ def _fit_mean_sd(levels, step, mean, sd) -> tuple[float, float]:
     # The largest SD a distribution on [low, high] with this mean can have: all mass at the ends.
     limit = math.sqrt(max(0.0, (mean - low) * (high - mean)))
     if not (low < mean < high and 0 < sd < limit):
-        raise ValueError(f"`mean` = {mean!r} and `sd` = {sd!r} are impossible on the scale "
+        raise InputError(f"`mean` = {mean!r} and `sd` = {sd!r} are impossible on the scale "
                          f"{low:g} to {high:g} (need min < mean < max and 0 < sd < "
                          f"{limit:.4g})")
 
@@ -190,7 +192,7 @@ def _fit_mean_sd(levels, step, mean, sd) -> tuple[float, float]:
 
     fit = optimize.least_squares(gap, [mean, math.log(sd)], xtol=1e-14, ftol=1e-14, gtol=1e-14)
     if max(abs(v) for v in fit.fun) > 1e-8:
-        raise ValueError(f"`mean` = {mean!r} and `sd` = {sd!r}: no discretised normal on the "
+        raise InputError(f"`mean` = {mean!r} and `sd` = {sd!r}: no discretised normal on the "
                          f"scale {low:g} to {high:g} by {step:g} has them (an SD below the grid "
                          "step, or near the largest possible, may be out of reach)")
     return float(fit.x[0]), float(math.exp(fit.x[1]))

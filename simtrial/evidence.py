@@ -17,6 +17,7 @@ from numbers import Integral, Real
 
 from scipy import optimize, stats
 
+from simtrial.errors import InputError
 from simtrial.references import reference
 
 __all__ = [
@@ -113,17 +114,17 @@ def _real(
         bounds.append(f"{'<' if open_high else '<='} {high:g}")
     allowed = " and ".join(["a finite number", *bounds])
     if isinstance(x, bool) or not isinstance(x, Real) or not math.isfinite(x):
-        raise ValueError(f"`{name}` must be {allowed}; got {x!r}.")
+        raise InputError(f"`{name}` must be {allowed}; got {x!r}.")
     x = float(x)
     if x < low or x > high or (open_low and x == low) or (open_high and x == high):
-        raise ValueError(f"`{name}` must be {allowed}; got {x!r}.")
+        raise InputError(f"`{name}` must be {allowed}; got {x!r}.")
     return x
 
 
 def _count(name: str, x, *, minimum: int) -> int:
     """Return `x` as an int after checking it is an integer of at least `minimum`."""
     if isinstance(x, bool) or not isinstance(x, Integral) or x < minimum:
-        raise ValueError(f"`{name}` must be an integer >= {minimum}; got {x!r}.")
+        raise InputError(f"`{name}` must be an integer >= {minimum}; got {x!r}.")
     return int(x)
 
 
@@ -198,7 +199,7 @@ def sd_from_ci(
     lower = _real("lower", lower)
     upper = _real("upper", upper)
     if not lower < upper:
-        raise ValueError(f"`lower` must be less than `upper`; got {lower!r} and {upper!r}.")
+        raise InputError(f"`lower` must be less than `upper`; got {lower!r} and {upper!r}.")
     n1 = _count("n1", n1, minimum=1)
     n2 = _count("n2", n2, minimum=1)
     level = _level(level)
@@ -208,11 +209,11 @@ def sd_from_ci(
         which = ""
     elif quantile == "t":
         if n1 + n2 < 3:
-            raise ValueError("`n1` + `n2` must be at least 3 with `quantile`='t'.")
+            raise InputError("`n1` + `n2` must be at least 3 with `quantile`='t'.")
         q = stats.t.isf(tail, n1 + n2 - 2)
         which = f" ({_g(q)}: t quantile, {n1 + n2 - 2} df)"
     else:
-        raise ValueError(f"`quantile` must be 'z' or 't'; got {quantile!r}.")
+        raise InputError(f"`quantile` must be 'z' or 't'; got {quantile!r}.")
     sd = (upper - lower) / (2 * q) / math.sqrt(1 / n1 + 1 / n2)
     return Derivation(
         method="sd_from_ci",
@@ -261,7 +262,7 @@ def proportion(events: int, total: int) -> Derivation:
     total = _count("total", total, minimum=1)
     events = _count("events", events, minimum=0)
     if events > total:
-        raise ValueError(f"`events` must be at most `total` ({total}); got {events}.")
+        raise InputError(f"`events` must be at most `total` ({total}); got {events}.")
     p = events / total
     return Derivation(
         method="proportion",
@@ -346,7 +347,7 @@ def proportion_from_risk_ratio(p_control: float, risk_ratio: float) -> Derivatio
     risk_ratio = _real("risk_ratio", risk_ratio, low=0.0)
     p1 = risk_ratio * p0
     if p1 > 1:
-        raise ValueError(
+        raise InputError(
             f"`risk_ratio` x `p_control` must be at most 1; got {risk_ratio} x {p0} = {p1:.4g}."
         )
     return Derivation(
@@ -362,7 +363,7 @@ def _quartiles_iv(q1, q3, median=None) -> tuple[float, float, float | None]:
     q1 = _real("q1", q1)
     q3 = _real("q3", q3)
     if not q1 < q3:
-        raise ValueError(f"`q1` must be less than `q3`; got {q1!r} and {q3!r}.")
+        raise InputError(f"`q1` must be less than `q3`; got {q1!r} and {q3!r}.")
     if median is not None:
         median = _real("median", median, low=q1, high=q3)
     return q1, q3, median
@@ -532,7 +533,7 @@ def _effect_from_p_value_iv(p_value, n1, n2, sd, p_control, sided, direction):
     n1 = _count("n1", n1, minimum=1)
     n2 = _count("n2", n2, minimum=1)
     if (sd is None) == (p_control is None):
-        raise ValueError(
+        raise InputError(
             "Give exactly one of `sd` (continuous endpoint) or `p_control` (binary endpoint)."
         )
     if sd is not None:
@@ -540,14 +541,14 @@ def _effect_from_p_value_iv(p_value, n1, n2, sd, p_control, sided, direction):
     else:
         p_control = _real("p_control", p_control, low=0.0, high=1.0, open_low=True, open_high=True)
     if sided not in (1, 2) or isinstance(sided, bool):
-        raise ValueError(f"`sided` must be 1 or 2; got {sided!r}.")
+        raise InputError(f"`sided` must be 1 or 2; got {sided!r}.")
     if sided == 1 and p_value >= 0.5:
-        raise ValueError(
+        raise InputError(
             f"`p_value` must be < 0.5 when `sided` is 1 (a larger one-sided p-value means an "
             f"effect opposite to `direction`); got {p_value!r}."
         )
     if direction not in (1, -1) or isinstance(direction, bool):
-        raise ValueError(f"`direction` must be +1 or -1; got {direction!r}.")
+        raise InputError(f"`direction` must be +1 or -1; got {direction!r}.")
     return p_value, n1, n2, sd, p_control, int(sided), int(direction)
 
 
@@ -639,7 +640,7 @@ def effect_from_p_value(
     else:
         end = 1.0 if direction == 1 else 0.0
         if direction * _pooled_z(end, p0, n1, n2) < z:
-            raise ValueError(
+            raise InputError(
                 f"No treatment proportion reaches `p_value` = {p_value} with "
                 f"`p_control` = {p0}, `n1` = {n1}, `n2` = {n2} and "
                 f"`direction` = {direction:+d}."
@@ -721,7 +722,7 @@ def odds_ratio_ci(x1: int, n1: int, x2: int, n2: int, level: float = 0.95) -> De
     x2 = _count("x2", x2, minimum=1)
     for name, x, n, n_name in (("x1", x1, n1, "n1"), ("x2", x2, n2, "n2")):
         if x >= n:
-            raise ValueError(
+            raise InputError(
                 f"`{name}` must be less than `{n_name}` ({n}) for the Woolf "
                 f"interval (no zero cells); got {x}."
             )
@@ -787,10 +788,10 @@ def derive(method: str, **inputs) -> Derivation:
         func = DERIVATIONS[method]
     except (KeyError, TypeError):
         allowed = sorted(DERIVATIONS)
-        raise ValueError(f"`method` must be one of {allowed}; got {method!r}.") from None
+        raise InputError(f"`method` must be one of {allowed}; got {method!r}.") from None
     try:
         inspect.signature(func).bind(**inputs)
     except TypeError as exc:
         params = list(inspect.signature(func).parameters)
-        raise ValueError(f"Bad inputs for `{method}` ({exc}); it takes {params}.") from None
+        raise InputError(f"Bad inputs for `{method}` ({exc}); it takes {params}.") from None
     return func(**inputs)

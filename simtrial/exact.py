@@ -34,6 +34,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import special, stats
 
+from simtrial.errors import InputError
+
 __all__ = ["MASS_CUTOFF", "MAX_TABLE_BYTES", "MAX_WORK", "binary_exact_power",
            "endpoint_exact", "endpoint_exact_power", "enumeration_work", "table_bytes"]
 
@@ -244,19 +246,19 @@ def _arm_table(n: int, dropout: float, p: float):
 
 def _binary_exact_power_iv(test, n_t, n_c, p_t, p_c, alpha, drop_t, drop_c, alternative, sign):
     if test not in _TESTS:
-        raise ValueError(f"`test` must be one of {', '.join(_TESTS)}, got {test!r}")
+        raise InputError(f"`test` must be one of {', '.join(_TESTS)}, got {test!r}")
     for name, value in (("n_t", n_t), ("n_c", n_c)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"`{name}` must be an integer >= 1, got {value!r}")
+            raise InputError(f"`{name}` must be an integer >= 1, got {value!r}")
     for name, value in (("p_t", p_t), ("p_c", p_c)):
         if not 0 <= value <= 1:
-            raise ValueError(f"`{name}` must be in [0, 1], got {value!r}")
+            raise InputError(f"`{name}` must be in [0, 1], got {value!r}")
     for name, value in (("drop_t", drop_t), ("drop_c", drop_c)):
         if not 0 <= value < 1:
-            raise ValueError(f"`{name}` must be in [0, 1), got {value!r}")
+            raise InputError(f"`{name}` must be in [0, 1), got {value!r}")
     if not 0 < alpha < 1:
-        raise ValueError(f"`alpha` must be in (0, 1), got {alpha!r}")
+        raise InputError(f"`alpha` must be in (0, 1), got {alpha!r}")
     if alternative not in ("two-sided", "one-sided"):
-        raise ValueError(f"`alternative` must be 'two-sided' or 'one-sided', got {alternative!r}")
+        raise InputError(f"`alternative` must be 'two-sided' or 'one-sided', got {alternative!r}")
     if sign not in (1, -1):
-        raise ValueError(f"`sign` must be 1 or -1, got {sign!r}")
+        raise InputError(f"`sign` must be 1 or -1, got {sign!r}")

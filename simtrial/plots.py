@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from simtrial.errors import InputError
 from simtrial.text import plot_label
 
 __all__ = ["check_figure_path", "panel_grid", "power_curve_figure", "require_matplotlib",
@@ -46,9 +47,9 @@ def check_figure_path(path: str | Path) -> Path:
     """
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
-        raise ValueError(f"`plot` {path}: the file name must end in {', '.join(FORMATS)}")
+        raise InputError(f"`plot` {path}: the file name must end in {', '.join(FORMATS)}")
     if not path.parent.is_dir():
-        raise ValueError(f"`plot` {path}: the directory {path.parent} does not exist")
+        raise InputError(f"`plot` {path}: the directory {path.parent} does not exist")
     return path
 
 

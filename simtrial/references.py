@@ -16,6 +16,8 @@ from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
+from simtrial.errors import InputError
+
 __all__ = ["KEY_PATTERN", "Reference", "cited_keys", "reference", "references"]
 
 #: A citation key as written in text: a capitalised name, a space and a year (with an optional
@@ -145,11 +147,11 @@ def _load() -> MappingProxyType:
         unknown = set(raw) - set(known)
         missing = {"key", "type", "title", "year"} - set(raw)
         if unknown or missing:
-            raise ValueError(f"{where}: unknown {sorted(unknown)}, missing {sorted(missing)}")
+            raise InputError(f"{where}: unknown {sorted(unknown)}, missing {sorted(missing)}")
         if raw["type"] not in _TYPES or KEY_PATTERN.fullmatch(raw["key"]) is None:
-            raise ValueError(f"{where}: bad type or key (allowed types: {', '.join(_TYPES)})")
+            raise InputError(f"{where}: bad type or key (allowed types: {', '.join(_TYPES)})")
         if raw["key"] in entries:
-            raise ValueError(f"{where}: key {raw['key']!r} repeated")
+            raise InputError(f"{where}: key {raw['key']!r} repeated")
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
         entries[raw["key"]] = Reference(**values)
     return MappingProxyType(entries)

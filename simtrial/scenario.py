@@ -25,6 +25,7 @@ from typing import Any
 
 from simtrial.endpoints import KINDS, MODELS, EndpointModel
 from simtrial.endpoints._model import LOCATION
+from simtrial.errors import InputError
 from simtrial.text import terminal
 
 __all__ = [
@@ -58,7 +59,7 @@ _CONTROL = {False: re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"),
             True: re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")}
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError):
     """An invalid scenario: the message names the file, the key path and what is allowed."""
 
 

@@ -41,6 +41,7 @@ from scipy import special
 
 from simtrial import analytic, rng
 from simtrial._version import __version__
+from simtrial.errors import InputError, TargetNotReached
 from simtrial.results import (
     DetectableEffectResult,
     EndpointPower,
@@ -66,10 +67,6 @@ MAX_PASSES = 40
 PILOT_REPS = 1000
 #: Smallest relative step up of a detectable effect whose own simulation missed the target.
 EFFECT_RTOL = 1e-3
-
-
-class TargetNotReached(RuntimeError):
-    """The target power is not reached within the bounds searched (a failed computation)."""
 
 
 def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
@@ -789,12 +786,12 @@ def _analytic_effect(ep: Endpoint, trial: Trial, n: int, target: float,
 def _check_target(target_power) -> None:
     if isinstance(target_power, bool) or not isinstance(target_power, int | float) \
             or not 0 < target_power < 1:
-        raise ValueError(f"`target_power` must be a number in (0, 1), got {target_power!r}")
+        raise InputError(f"`target_power` must be a number in (0, 1), got {target_power!r}")
 
 
 def _check_integer(name: str, value, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}")
+        raise InputError(f"`{name}` must be an integer >= {low}, got {value!r}")
 
 
 def _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs) -> Endpoint:
@@ -807,11 +804,11 @@ def _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs) -
         _check_integer("jobs", jobs, 1)
     ep = scenario.endpoint(endpoint)
     if ep.treatment == ep.control:
-        raise ValueError(f"endpoint {ep.id!r} has no treatment effect (treatment = control): "
+        raise InputError(f"endpoint {ep.id!r} has no treatment effect (treatment = control): "
                          f"its power stays at alpha whatever n, so power {target_power:g} "
                          "cannot be reached")
     if scenario.trial.alternative == "one-sided" and ep.benefit_sign * ep.difference <= 0:
-        raise ValueError(f"endpoint {ep.id!r}: the effect ({ep.describe()}) is not in the "
+        raise InputError(f"endpoint {ep.id!r}: the effect ({ep.describe()}) is not in the "
                          f"direction of benefit ({ep.better} is better), so a one-sided test "
                          f"cannot reach power {target_power:g} at any n")
     return ep
@@ -826,9 +823,9 @@ def _family_sample_size_iv(scenario, criterion, target_power, reps, seed, max_n,
     if jobs is not None:
         _check_integer("jobs", jobs, 1)
     if criterion not in ("any", "all"):
-        raise ValueError(f"`criterion` must be 'any' or 'all', got {criterion!r}")
+        raise InputError(f"`criterion` must be 'any' or 'all', got {criterion!r}")
     if not scenario.analysis.family:
-        raise ValueError(f"scenario {scenario.name!r} names no multiplicity family: add an "
+        raise InputError(f"scenario {scenario.name!r} names no multiplicity family: add an "
                          "[analysis] table with multiplicity, order or family "
                          "(scenarios/README.md)")
     return scenario.analysis.family
@@ -843,7 +840,7 @@ def _detectable_iv(scenario, endpoint, n, target_power, reps, seed, jobs) -> End
         _check_integer("jobs", jobs, 1)
     ep = scenario.endpoint(endpoint)
     if ep.location not in ep.treatment:
-        raise ValueError(f"endpoint {ep.id!r}: its effect ({ep.location}) is not one parameter "
+        raise InputError(f"endpoint {ep.id!r}: its effect ({ep.location}) is not one parameter "
                          "of the arm, so a detectable effect cannot be searched (allowed: "
                          "endpoints whose location is p, mean or gmean)")
     return ep

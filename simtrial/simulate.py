@@ -20,6 +20,7 @@ from simtrial.correlated import (
     joint_model,
     simulate_group_chunk,
 )
+from simtrial.errors import InputError, InsufficientMemory
 from simtrial.multiplicity import PROCEDURES
 from simtrial.results import EndpointPower, FamilyPower, PowerResult, binomial_summary
 from simtrial.scenario import Endpoint, Scenario, load_scenario
@@ -139,9 +140,10 @@ def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int,
     workers = min(jobs or available_cores(), available_cores())
     need, free = memory_needed(endpoints, n_t + n_c, reps, workers, correlations), free_memory()
     if need > free:
-        raise MemoryError(f"n = {n_t + n_c} with {reps} replicates needs about "
-                          f"{need / 1e9:.2g} GB, more than the {free / 1e9:.2g} GB available: "
-                          "lower the replicates (--reps, --mcse), the sample size or --jobs")
+        raise InsufficientMemory(f"n = {n_t + n_c} with {reps} replicates needs about "
+                                 f"{need / 1e9:.2g} GB, more than the {free / 1e9:.2g} GB "
+                                 "available: lower the replicates (--reps, --mcse), the sample "
+                                 "size or --jobs")
     pvalues = {ep.id: np.empty(reps) for ep in endpoints}
     groups = [(group, joint_model(group, correlations, n_t, n_c) if len(group) > 1 else None)
               for group in correlated_groups(endpoints, correlations)]
@@ -227,9 +229,9 @@ def _power_iv(scenario: Scenario, n, reps, seed, endpoints, jobs) -> list[Endpoi
     n_min = scenario.trial.smallest_n()
     for name, value, low in (("n", n, n_min), ("reps", reps, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}")
+            raise InputError(f"`{name}` must be an integer >= {low}, got {value!r}")
     if jobs is not None and (not isinstance(jobs, int | np.integer) or jobs < 1):
-        raise ValueError(f"`jobs` must be a positive integer or None, got {jobs!r}")
+        raise InputError(f"`jobs` must be a positive integer or None, got {jobs!r}")
     if endpoints is None:
         return list(scenario.endpoints)
     return [scenario.endpoint(endpoint_id) for endpoint_id in endpoints]

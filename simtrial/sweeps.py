@@ -47,6 +47,7 @@ from typing import Any
 
 from simtrial import rng
 from simtrial._version import __version__
+from simtrial.errors import InputError, SweepFailed
 from simtrial.scenario import Scenario, load_scenario, parse_scenario_data
 
 __all__ = ["SweepFailed", "SweepResult", "TerminalProgress", "parse_n_values", "parse_vary",
@@ -65,14 +66,6 @@ DIGITS = 16
 WORKER_TIMEOUT = 60.0
 #: Seconds between checks for an interrupt, a lost worker or a cluster without workers.
 POLL = 0.5
-
-
-class SweepFailed(RuntimeError):
-    """A sweep stopped by a fault it cannot recover from (a worker died, no Dask workers).
-
-    The message says what happened and, when there is an output file, that the finished
-    cells are kept there for ``resume``.
-    """
 
 
 @dataclass(frozen=True)
@@ -150,7 +143,7 @@ def parse_n_values(text: str) -> tuple[int, ...]:
         else:
             values = tuple(int(part) for part in text.split(","))
     except ValueError:
-        raise ValueError(f"`n` {text!r} is not allowed (allowed: {allowed})") from None
+        raise InputError(f"`n` {text!r} is not allowed (allowed: {allowed})") from None
     return values
 
 
@@ -169,7 +162,7 @@ def parse_vary(text: str) -> tuple[str, tuple]:
     key, sep, values = text.partition("=")
     key = key.strip()
     if not sep or not key or not values.strip():
-        raise ValueError(f"`vary` {text!r} is not allowed (allowed: KEY=V1,V2,... such as "
+        raise InputError(f"`vary` {text!r} is not allowed (allowed: KEY=V1,V2,... such as "
                          "endpoints.walk_lln.control.p=0.25,0.30 or trial.allocation=65:35,1:1)")
     parts = [part.strip() for part in values.split(",")]
     try:
@@ -181,7 +174,7 @@ def parse_vary(text: str) -> tuple[str, tuple]:
         return key, tuple(float(part) for part in parts)
     except ValueError:
         what = "ratios a:b such as 65:35" if key == ALLOCATION_KEY else "numbers"
-        raise ValueError(f"`vary` {text!r}: values must be {what}") from None
+        raise InputError(f"`vary` {text!r}: values must be {what}") from None
 
 
 def sweep(scenario: Scenario | str, n: Sequence[int], *, vary: dict | None = None,
@@ -366,15 +359,15 @@ class _Grid:
         n_values = tuple(n) if not isinstance(n, numbers.Integral) else (n,)
         if not n_values or any(isinstance(v, bool) or not isinstance(v, numbers.Integral)
                                or v < 2 for v in n_values):
-            raise ValueError(f"`n` must be integers >= 2, got {n!r}")
+            raise InputError(f"`n` must be integers >= 2, got {n!r}")
         n_values = tuple(int(v) for v in n_values)
         if len(set(n_values)) != len(n_values):
-            raise ValueError(f"`n` has repeated values: {n!r}")
+            raise InputError(f"`n` has repeated values: {n!r}")
         pairs = []
         for key, values in vary.items():
             values = tuple(_number(key, v) for v in values)
             if not values or len(set(values)) != len(values):
-                raise ValueError(f"`vary` {key}: give distinct values, got {values!r}")
+                raise InputError(f"`vary` {key}: give distinct values, got {values!r}")
             pairs.append((key, values))
         if endpoints is not None:
             ids = tuple(scenario.endpoint(e).id for e in endpoints)
@@ -390,7 +383,7 @@ class _Grid:
                 if min(cell_scenario.trial.split(size)) < 1:
                     where = "".join(f" with {key} = {_value_label(key, v)}"
                                     for key, v in changed.items())
-                    raise ValueError(f"`n` {size}{where} leaves an arm without patients "
+                    raise InputError(f"`n` {size}{where} leaves an arm without patients "
                                      f"(treatment, control = {cell_scenario.trial.split(size)})")
             cell_data[combo] = _plain(cell_scenario.raw)
         cells = tuple((size, combo) for combo in combos for size in n_values)
@@ -444,7 +437,7 @@ def _number(key: str, value):
         return tuple(map(float, value)) if key == ALLOCATION_KEY else float(value)
     except (TypeError, ValueError):
         what = "pairs of numbers" if key == ALLOCATION_KEY else "numbers"
-        raise ValueError(f"`vary` {key}: values must be {what}, got {value!r}") from None
+        raise InputError(f"`vary` {key}: values must be {what}, got {value!r}") from None
 
 
 def _digest(data) -> str:
@@ -615,7 +608,7 @@ def _dask_client(scheduler: str | None, jobs: int):
         try:
             return Client(scheduler)
         except (OSError, ValueError) as exc:  # unreachable (TimeoutError) or a malformed address
-            raise ValueError(f"`scheduler` {scheduler}: cannot connect ({exc})") from None
+            raise InputError(f"`scheduler` {scheduler}: cannot connect ({exc})") from None
     import logging
 
     # worker threads in this process: the kernels release the GIL, and no worker process has
@@ -660,15 +653,15 @@ class _Output:
              force: bool) -> _Output:
         path = Path(out)
         if path.is_dir():
-            raise ValueError(f"`out` {path} is a directory; give a file name")
+            raise InputError(f"`out` {path} is a directory; give a file name")
         if not path.parent.is_dir():
-            raise ValueError(f"`out` {path}: the directory {path.parent} does not exist")
+            raise InputError(f"`out` {path}: the directory {path.parent} does not exist")
         if path.exists() and not path.is_file():
-            raise ValueError(f"`out` {path} is not a regular file; give a file name")
+            raise InputError(f"`out` {path} is not a regular file; give a file name")
         source = Path(grid.scenario.source)
         for written in (path, _meta_path(path), _lock_path(path)):
             if source.is_file() and written.exists() and source.samefile(written):
-                raise ValueError(f"`out` {path}: {written} is the scenario file "
+                raise InputError(f"`out` {path}: {written} is the scenario file "
                                  f"{grid.scenario.source}; give another output file name")
         output = cls(path, grid, seal, _Lock.acquire(path))
         try:
@@ -691,7 +684,7 @@ class _Output:
             self._check_fingerprint(meta_path, fingerprint)
             self.done = self._read_finished()
         elif self.path.exists() and not force:
-            raise ValueError(f"`out` {self.path} already exists: continue it with --resume "
+            raise InputError(f"`out` {self.path} already exists: continue it with --resume "
                              "(resume=True) or overwrite it with --force (force=True)")
         self._rewrite(self.done)  # the header and only complete, verified cells
         # the file is unfinished until finish() says otherwise in its sidecar
@@ -729,11 +722,11 @@ class _Output:
             if not isinstance(stored, dict):
                 raise ValueError
         except (OSError, ValueError):
-            raise ValueError(f"`out` {self.path}: cannot resume, {meta_path.name} is missing or "
+            raise InputError(f"`out` {self.path}: cannot resume, {meta_path.name} is missing or "
                              "unreadable (use --force to start over)") from None
         differ = [key for key in fingerprint if stored.get(key) != fingerprint[key]]
         if differ:
-            raise ValueError(f"`out` {self.path} was written by a different sweep (it differs "
+            raise InputError(f"`out` {self.path} was written by a different sweep (it differs "
                              f"in: {', '.join(differ)}); resume needs the same scenario, grid, "
                              "endpoints, reps, seed and simtrial code, or use --force to "
                              "start over")
@@ -748,7 +741,7 @@ class _Output:
         lines = text[:text.rfind("\n") + 1].splitlines(keepends=True)  # drop a torn last line
         if not self.jsonl and text:
             if lines[:1] != [self._header()]:
-                raise ValueError(f"`out` {self.path}: the CSV header is not this sweep's "
+                raise InputError(f"`out` {self.path}: the CSV header is not this sweep's "
                                  "(use --force to start over)")
             lines = lines[1:]
         found: dict[int, dict[str, dict]] = {}
@@ -802,7 +795,7 @@ class _Lock:
             try:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as exc:
-                raise ValueError(f"`out` {out}: cannot write in {path.parent} "
+                raise InputError(f"`out` {out}: cannot write in {path.parent} "
                                  f"({exc.strerror or exc})") from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -811,7 +804,7 @@ class _Lock:
                 os.close(fd)
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
-                raise ValueError(f"`out` {out} is being written by another sweep (process "
+                raise InputError(f"`out` {out} is being written by another sweep (process "
                                  f"{owner or '?'}, lock {path.name}); wait for it to finish or "
                                  "choose another file") from None
             try:  # the holder before us may have removed the file after we opened it
@@ -897,21 +890,21 @@ def _atomic_write(path: Path, text: str) -> None:
 def _sweep_iv(reps, seed, jobs, backend, scheduler, out, resume, force, worker_timeout) -> int:
     for name, value, low in (("reps", reps, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}")
+            raise InputError(f"`{name}` must be an integer >= {low}, got {value!r}")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise ValueError(f"`jobs` must be a positive integer or None, got {jobs!r}")
+        raise InputError(f"`jobs` must be a positive integer or None, got {jobs!r}")
     if backend not in BACKENDS:
-        raise ValueError(f"`backend` {backend!r} is not allowed (allowed: {', '.join(BACKENDS)})")
+        raise InputError(f"`backend` {backend!r} is not allowed (allowed: {', '.join(BACKENDS)})")
     if scheduler and backend != "dask":
-        raise ValueError("`scheduler` needs backend 'dask'")
+        raise InputError("`scheduler` needs backend 'dask'")
     if resume and force:
-        raise ValueError("`resume` and `force` exclude each other: give one")
+        raise InputError("`resume` and `force` exclude each other: give one")
     if isinstance(worker_timeout, bool) or not isinstance(worker_timeout, numbers.Real) \
             or not 0 < worker_timeout < float("inf"):
-        raise ValueError(f"`worker_timeout` must be a positive number of seconds, got "
+        raise InputError(f"`worker_timeout` must be a positive number of seconds, got "
                          f"{worker_timeout!r}")
     if (resume or force) and out is None:
-        raise ValueError("`resume` and `force` need an output file `out`")
+        raise InputError("`resume` and `force` need an output file `out`")
     require_backend(backend)
     if jobs is None:
         from joblib import cpu_count

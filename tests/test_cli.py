@@ -156,6 +156,20 @@ def test_a_failed_computation_is_one_error_line_with_exit_1(capsys, monkeypatch,
     assert (code, out, err) == (1, "", message)
 
 
+@pytest.mark.parametrize("error", [ValueError("bug"), KeyError("bug"), ZeroDivisionError()])
+def test_an_internal_error_is_not_reported_as_bad_input(monkeypatch, error):
+    # Only simtrial's own errors (simtrial.errors) become an Error line: a ValueError from
+    # deep inside is a bug, and its traceback must show rather than pose as bad input.
+    import simtrial.simulate
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(simtrial.simulate, "power", fail)
+    with pytest.raises(type(error)):
+        main(["power", "--n", "400"])
+
+
 def test_console_script_end_to_end_without_traceback(tmp_path):
     ok = subprocess.run(["simtrial", "power", "--n", "400", "--reps", "500"],
                         capture_output=True, text=True, cwd=tmp_path, check=False)

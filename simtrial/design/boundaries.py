@@ -73,6 +73,7 @@ from scipy import optimize, special
 
 from simtrial.design import _integration as integ
 from simtrial.design.spending import ClassicalBoundary, Rule, SpendingFunction, parse_rule
+from simtrial.errors import InputError
 
 __all__ = ["GroupSequentialDesign", "StoppingProbabilities", "group_sequential_design"]
 
@@ -297,40 +298,40 @@ def _design_iv(looks: Sequence[float], alpha: float, sided: int,
     t = np.asarray(looks, dtype=np.float64)
     if (t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)) or t[0] <= 0
             or np.any(np.diff(t) <= 0) or t[-1] != 1.0):
-        raise ValueError(f"`looks` must be increasing information fractions in (0, 1] ending "
+        raise InputError(f"`looks` must be increasing information fractions in (0, 1] ending "
                          f"at 1, got {list(looks)!r}")
     if sided not in (1, 2):
-        raise ValueError(f"`sided` must be 1 or 2, got {sided!r}")
+        raise InputError(f"`sided` must be 1 or 2, got {sided!r}")
     if not 0 < alpha <= 0.5:
-        raise ValueError(f"`alpha` must be in (0, 0.5], got {alpha!r}")
+        raise InputError(f"`alpha` must be in (0, 0.5], got {alpha!r}")
     if not 0 < beta < 1 - alpha / sided:
-        raise ValueError(f"`beta` must be in (0, 1 - alpha/sided), got {beta!r}")
+        raise InputError(f"`beta` must be in (0, 1 - alpha/sided), got {beta!r}")
     if not (isinstance(grid, int) and grid >= 8):
-        raise ValueError(f"`grid` must be an integer >= 8, got {grid!r}")
+        raise InputError(f"`grid` must be an integer >= 8, got {grid!r}")
     efficacy_rule = parse_rule(efficacy) if isinstance(efficacy, str) else efficacy
     if efficacy_rule is not None and not isinstance(efficacy_rule,
                                                     (SpendingFunction, ClassicalBoundary)):
-        raise ValueError(f"`efficacy` must be a boundary rule, got {efficacy!r}")
+        raise InputError(f"`efficacy` must be a boundary rule, got {efficacy!r}")
     futility_rule: SpendingFunction | NDArray[np.float64] | None
     parsed = parse_rule(futility) if isinstance(futility, str) else futility
     if parsed is None or isinstance(parsed, SpendingFunction):
         futility_rule = parsed
     elif isinstance(parsed, ClassicalBoundary):
-        raise ValueError(f"`futility` must be a spending family (ld-obf | ld-pocock | "
+        raise InputError(f"`futility` must be a spending family (ld-obf | ld-pocock | "
                          f"hsd:<gamma> | kd:<rho>), {t.size - 1} z bounds or none, "
                          f"got {futility!r}")
     else:
         bounds = np.asarray(parsed, dtype=np.float64)
         if bounds.shape != (t.size - 1,) or np.any(np.isnan(bounds)) or np.any(bounds == np.inf):
-            raise ValueError(f"`futility` z bounds must be {t.size - 1} numbers (-inf for "
+            raise InputError(f"`futility` z bounds must be {t.size - 1} numbers (-inf for "
                              f"none at a look), got {futility!r}")
         futility_rule = np.append(bounds, -np.inf)
     if futility_rule is not None and sided == 2:
-        raise ValueError("`futility` bounds are implemented for one-sided designs only "
+        raise InputError("`futility` bounds are implemented for one-sided designs only "
                          "(sided = 1)")
     if binding and isinstance(futility_rule, SpendingFunction) and isinstance(
             efficacy_rule, ClassicalBoundary):
-        raise ValueError("binding beta-spending futility needs an alpha-spending `efficacy` "
+        raise InputError("binding beta-spending futility needs an alpha-spending `efficacy` "
                          "rule (ld-obf | ld-pocock | hsd:<gamma> | kd:<rho> | none)")
     if futility_rule is not None and t.size == 1:
         futility_rule = None
@@ -385,7 +386,7 @@ def _stopping(t: Sequence[float] | NDArray[np.float64], drift: float,
 def _root(f: Callable[[float], float], lo: float, hi: float, what: str) -> float:
     f_lo, f_hi = f(lo), f(hi)
     if f_lo * f_hi > 0:
-        raise ValueError(f"no {what} found in [{lo:g}, {hi:g}]: the design is not feasible "
+        raise InputError(f"no {what} found in [{lo:g}, {hi:g}]: the design is not feasible "
                          f"(check `alpha`, `beta` and the looks)")
     return float(optimize.brentq(f, lo, hi, xtol=_XTOL, rtol=4 * np.finfo(float).eps))
 

@@ -56,6 +56,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from simtrial.errors import InputError
+
 __all__ = [
     "ClassicalBoundary",
     "HwangShihDeCani",
@@ -99,7 +101,7 @@ class SpendingFunction(ABC):
         """
         t = np.asarray(t, dtype=np.float64)
         if np.any((t < 0) | (t > 1)) or not np.all(np.isfinite(t)):
-            raise ValueError(f"`t` must lie in [0, 1], got {t.tolist()!r}")
+            raise InputError(f"`t` must lie in [0, 1], got {t.tolist()!r}")
         safe = np.where(t > 0, t, 1.0)
         out = np.where(t > 0, self._spent(safe, alpha), 0.0)
         return np.where(t >= 1, alpha, out)
@@ -162,7 +164,7 @@ class HwangShihDeCani(SpendingFunction):
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.gamma):
-            raise ValueError(f"`gamma` must be finite, got {self.gamma!r}")
+            raise InputError(f"`gamma` must be finite, got {self.gamma!r}")
 
     @property
     def label(self) -> str:  # noqa: D102
@@ -188,7 +190,7 @@ class KimDeMets(SpendingFunction):
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.rho) and self.rho > 0):
-            raise ValueError(f"`rho` must be a positive number, got {self.rho!r}")
+            raise InputError(f"`rho` must be a positive number, got {self.rho!r}")
 
     @property
     def label(self) -> str:  # noqa: D102
@@ -216,7 +218,7 @@ class ClassicalBoundary:
 
     def __post_init__(self) -> None:
         if self.shape not in ("obf", "pocock"):
-            raise ValueError(f"`shape` must be 'obf' or 'pocock', got {self.shape!r}")
+            raise InputError(f"`shape` must be 'obf' or 'pocock', got {self.shape!r}")
 
     @property
     def label(self) -> str:
@@ -283,4 +285,4 @@ def parse_rule(text: str) -> Rule | None:
             return HwangShihDeCani(value)
         if value > 0:
             return KimDeMets(value)
-    raise ValueError(f"boundary rule {text!r} is not one of: {RULE_FORMS}")
+    raise InputError(f"boundary rule {text!r} is not one of: {RULE_FORMS}")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from simtrial.errors import InputError
+
 __all__ = ["Accrual"]
 
 
@@ -53,16 +55,16 @@ class Accrual:
         rates = tuple(float(r) for r in np.atleast_1d(self.rates))
         ends = tuple(float(e) for e in np.atleast_1d(self.ends))
         if len(rates) != len(ends):
-            raise ValueError(f"`rates` and `ends` must have the same length, got {len(rates)} "
+            raise InputError(f"`rates` and `ends` must have the same length, got {len(rates)} "
                              f"and {len(ends)}")
         if not (all(math.isfinite(r) and r >= 0 for r in rates) and max(rates) > 0):
-            raise ValueError(f"`rates` must be finite and >= 0, one > 0, got {list(rates)}")
+            raise InputError(f"`rates` must be finite and >= 0, one > 0, got {list(rates)}")
         if not (ends[0] > 0 and all(math.isfinite(e) for e in ends[:-1])
                 and all(a < b for a, b in zip(ends, ends[1:], strict=False))):
-            raise ValueError(f"`ends` must be > 0 and strictly increasing (only the last may be "
+            raise InputError(f"`ends` must be > 0 and strictly increasing (only the last may be "
                              f"inf), got {list(ends)}")
         if math.isinf(ends[-1]) and rates[-1] == 0:
-            raise ValueError("an open-ended last period (`ends[-1]` = inf) needs a rate > 0")
+            raise InputError("an open-ended last period (`ends[-1]` = inf) needs a rate > 0")
         object.__setattr__(self, "rates", rates)
         object.__setattr__(self, "ends", ends)
 
@@ -106,9 +108,9 @@ class Accrual:
         """
         times = [float(t) for t in accrual_time]
         if not times or times[0] != 0:
-            raise ValueError(f"`accrual_time` must start at 0, got {list(accrual_time)}")
+            raise InputError(f"`accrual_time` must start at 0, got {list(accrual_time)}")
         if len(times) not in (len(accrual_intensity), len(accrual_intensity) + 1):
-            raise ValueError(f"`accrual_time` ({len(times)} entries) needs as many entries as "
+            raise InputError(f"`accrual_time` ({len(times)} entries) needs as many entries as "
                              f"`accrual_intensity` ({len(accrual_intensity)}) or one more")
         ends = times[1:] + [math.inf] * (len(accrual_intensity) + 1 - len(times))
         return cls(tuple(accrual_intensity), tuple(ends))
@@ -122,7 +124,7 @@ class Accrual:
         (20.0, 60.0)
         """
         if not (math.isfinite(self.n) and math.isfinite(n) and n > 0):
-            raise ValueError(f"`n` must be finite and > 0 and the accrual closed, got n = {n!r} "
+            raise InputError(f"`n` must be finite and > 0 and the accrual closed, got n = {n!r} "
                              f"for ends {list(self.ends)}")
         return Accrual(tuple(r * n / self.n for r in self.rates), self.ends)
 
@@ -138,9 +140,9 @@ class Accrual:
         (6.0, 10.5)
         """
         if not (math.isfinite(n) and n > 0):
-            raise ValueError(f"`n` must be finite and > 0, got {n!r}")
+            raise InputError(f"`n` must be finite and > 0, got {n!r}")
         if self.rates[-1] == 0:
-            raise ValueError("accrual cannot be extended: the last rate is 0")
+            raise InputError("accrual cannot be extended: the last rate is 0")
         open_ended = Accrual(self.rates, (*self.ends[:-1], math.inf))
         end = float(open_ended.time_of(n))
         last = int(np.searchsorted(self.ends[:-1], end, side="left"))
@@ -172,7 +174,7 @@ class Accrual:
         """
         t = np.asarray(t, dtype=float)
         if np.any(~(t >= 0)):
-            raise ValueError("calendar times `t` must be >= 0")
+            raise InputError("calendar times `t` must be >= 0")
         starts, ends = self.starts, np.asarray(self.ends)
         spent = np.clip(t[..., None], starts, ends) - starts
         return spent @ np.asarray(self.rates)
@@ -180,7 +182,7 @@ class Accrual:
     def cdf(self, t: ArrayLike) -> NDArray[np.float64]:
         """Fraction of the :attr:`n` patients randomised by calendar time(s) `t`."""
         if not math.isfinite(self.n):
-            raise ValueError("the accrual cdf needs a closed accrual (use `extended_to`)")
+            raise InputError("the accrual cdf needs a closed accrual (use `extended_to`)")
         return self.count(t) / self.n
 
     def time_of(self, count: ArrayLike) -> NDArray[np.float64]:
@@ -193,7 +195,7 @@ class Accrual:
         """
         count = np.asarray(count, dtype=float)
         if np.any(~((count >= 0) & (count <= self.n))):
-            raise ValueError(f"`count` must be in [0, n = {self.n}]")
+            raise InputError(f"`count` must be in [0, n = {self.n}]")
         rates = np.asarray(self.rates)
         starts = self.starts
         at_starts = np.concatenate(([0.0], np.cumsum(rates[:-1] * np.diff(starts))))
@@ -215,8 +217,8 @@ class Accrual:
         array([ 3., 12.])
         """
         if not math.isfinite(self.n):
-            raise ValueError("the accrual quantile needs a closed accrual (use `extended_to`)")
+            raise InputError("the accrual quantile needs a closed accrual (use `extended_to`)")
         p = np.asarray(p, dtype=float)
         if np.any(~((p >= 0) & (p <= 1))):
-            raise ValueError("`p` must be in [0, 1]")
+            raise InputError("`p` must be in [0, 1]")
         return self.time_of(p * self.n)

@@ -42,6 +42,8 @@ import math
 
 from scipy import special
 
+from simtrial.errors import InputError
+
 __all__ = ["freedman_events", "freedman_power", "schoenfeld_events", "schoenfeld_power"]
 
 
@@ -164,20 +166,20 @@ def _power(mean: float, alpha: float, alternative: str) -> float:
 
 def _iv(hazard_ratio: float, alpha: float, allocation_ratio: float, alternative: str) -> None:
     if not (math.isfinite(hazard_ratio) and hazard_ratio > 0 and hazard_ratio != 1):
-        raise ValueError(f"`hazard_ratio` must be finite, > 0 and != 1, got {hazard_ratio!r}")
+        raise InputError(f"`hazard_ratio` must be finite, > 0 and != 1, got {hazard_ratio!r}")
     if not 0 < alpha <= 0.5:
-        raise ValueError(f"`alpha` must be in (0, 0.5], got {alpha!r}")
+        raise InputError(f"`alpha` must be in (0, 0.5], got {alpha!r}")
     if not (math.isfinite(allocation_ratio) and allocation_ratio > 0):
-        raise ValueError(f"`allocation_ratio` must be finite and > 0, got {allocation_ratio!r}")
+        raise InputError(f"`allocation_ratio` must be finite and > 0, got {allocation_ratio!r}")
     if alternative not in ("one-sided", "two-sided"):
-        raise ValueError(f"`alternative` must be 'one-sided' or 'two-sided', got {alternative!r}")
+        raise InputError(f"`alternative` must be 'one-sided' or 'two-sided', got {alternative!r}")
 
 
 def _power_iv(power: float, alpha: float) -> None:
     if not alpha < power < 1:
-        raise ValueError(f"`power` must be in (alpha, 1), got {power!r}")
+        raise InputError(f"`power` must be in (alpha, 1), got {power!r}")
 
 
 def _events_iv(events: float) -> None:
     if not (math.isfinite(events) and events > 0):
-        raise ValueError(f"`events` must be finite and > 0, got {events!r}")
+        raise InputError(f"`events` must be finite and > 0, got {events!r}")

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize
 
+from simtrial.errors import InputError
 from simtrial.events.accrual import Accrual
 from simtrial.events.piecewise import PiecewiseExponential
 
@@ -175,13 +176,13 @@ def time_of_events(events: float, accrual: Accrual, survival: Sequence[Piecewise
     (23.025, 200.0)
     """
     if not (math.isfinite(events) and events > 0):
-        raise ValueError(f"`events` must be finite and > 0, got {events!r}")
+        raise InputError(f"`events` must be finite and > 0, got {events!r}")
     curves, shares = _arms(survival, allocation, dropout)
     if math.isfinite(accrual.n):
         most = accrual.n * sum(s * c.probability(np.inf) for c, s in zip(curves, shares,
                                                                         strict=True))
         if events >= most * (1 - 1e-9):
-            raise ValueError(f"`events` = {events:g} is never reached: at most {most:.4g} events "
+            raise InputError(f"`events` = {events:g} is never reached: at most {most:.4g} events "
                              f"are expected from {accrual.n:g} patients")
 
     def excess(t: float) -> float:
@@ -218,11 +219,11 @@ def patients_for_events(events: float, accrual: Accrual,
     674.17
     """
     if not (math.isfinite(events) and events > 0):
-        raise ValueError(f"`events` must be finite and > 0, got {events!r}")
+        raise InputError(f"`events` must be finite and > 0, got {events!r}")
     if not (math.isfinite(follow_up) and follow_up >= 0):
-        raise ValueError(f"`follow_up` must be finite and >= 0, got {follow_up!r}")
+        raise InputError(f"`follow_up` must be finite and >= 0, got {follow_up!r}")
     if not math.isfinite(accrual.n):
-        raise ValueError("`accrual` must be closed (a last end), its rates are scaled")
+        raise InputError("`accrual` must be closed (a last end), its rates are scaled")
     per_patient = float(expected_events(accrual.duration + follow_up, accrual, survival,
                                         allocation, dropout)) / accrual.n
     return events / per_patient
@@ -255,9 +256,9 @@ def accrual_for_events(events: float, accrual: Accrual,
     (613.59, 20.453)
     """
     if not (math.isfinite(events) and events > 0):
-        raise ValueError(f"`events` must be finite and > 0, got {events!r}")
+        raise InputError(f"`events` must be finite and > 0, got {events!r}")
     if not (math.isfinite(follow_up) and follow_up >= 0):
-        raise ValueError(f"`follow_up` must be finite and >= 0, got {follow_up!r}")
+        raise InputError(f"`follow_up` must be finite and >= 0, got {follow_up!r}")
 
     def excess(n: float) -> float:
         plan = accrual.extended_to(n)
@@ -284,7 +285,7 @@ class _EventCurve:
         if dropout is None:
             dropout = PiecewiseExponential.from_hazard(0.0)
         if dropout.cure_fraction:
-            raise ValueError("`dropout` must have no cure fraction")
+            raise InputError("`dropout` must have no cure fraction")
         starts = np.union1d(survival.starts, dropout.starts)
         event = survival.hazard(starts)
         total = event + dropout.hazard(starts)
@@ -328,16 +329,16 @@ def _arms(survival: Sequence[PiecewiseExponential], allocation: Sequence[float],
           dropout: Dropout) -> tuple[list[_EventCurve], NDArray[np.float64]]:
     weights = np.asarray(allocation, dtype=float)
     if len(survival) != len(weights):
-        raise ValueError(f"`survival` and `allocation` need one entry per arm, got "
+        raise InputError(f"`survival` and `allocation` need one entry per arm, got "
                          f"{len(survival)} and {len(weights)}")
     if not (np.all(np.isfinite(weights)) and np.all(weights > 0)):
-        raise ValueError(f"`allocation` must be finite and > 0, got {list(allocation)}")
+        raise InputError(f"`allocation` must be finite and > 0, got {list(allocation)}")
     if dropout is None or isinstance(dropout, PiecewiseExponential):
         dropouts: Sequence[PiecewiseExponential | None] = [dropout] * len(survival)
     else:
         dropouts = dropout
         if len(dropouts) != len(survival):
-            raise ValueError(f"`dropout` needs one entry or one per arm ({len(survival)}), got "
+            raise InputError(f"`dropout` needs one entry or one per arm ({len(survival)}), got "
                              f"{len(dropouts)}")
     curves = [_EventCurve.of(s, d) for s, d in zip(survival, dropouts, strict=True)]
     return curves, weights / weights.sum()
@@ -349,7 +350,7 @@ def _increasing_root(excess: Callable[[float], float], guess: float) -> float:
     while excess(upper) < 0:
         upper *= 2
         if upper > 1e12:
-            raise ValueError("no root below 1e12: the target is never reached")
+            raise InputError("no root below 1e12: the target is never reached")
     lower = upper / 2
     while lower > 1e-12 and excess(lower) > 0:
         lower /= 2
@@ -359,5 +360,5 @@ def _increasing_root(excess: Callable[[float], float], guess: float) -> float:
 def _nonnegative(x: ArrayLike, name: str) -> NDArray[np.float64]:
     x = np.asarray(x, dtype=float)
     if np.any(~((x >= 0) & np.isfinite(x))):
-        raise ValueError(f"`{name}` must be finite and >= 0")
+        raise InputError(f"`{name}` must be finite and >= 0")
     return x

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from simtrial.errors import InputError
+
 __all__ = ["PiecewiseExponential"]
 
 
@@ -74,7 +76,7 @@ class PiecewiseExponential:
         breaks = tuple(float(b) for b in np.atleast_1d(self.breaks))
         _piecewise_iv(hazards, breaks, "hazards")
         if not 0.0 <= self.cure_fraction < 1.0:
-            raise ValueError(f"`cure_fraction` must be in [0, 1), got {self.cure_fraction!r}")
+            raise InputError(f"`cure_fraction` must be in [0, 1), got {self.cure_fraction!r}")
         object.__setattr__(self, "hazards", hazards)
         object.__setattr__(self, "breaks", breaks)
         object.__setattr__(self, "cure_fraction", float(self.cure_fraction))
@@ -101,7 +103,7 @@ class PiecewiseExponential:
         0.057762
         """
         if not (math.isfinite(median) and median > 0):
-            raise ValueError(f"`median` must be finite and > 0, got {median!r}")
+            raise InputError(f"`median` must be finite and > 0, got {median!r}")
         return cls((math.log(2) / median,))
 
     @classmethod
@@ -118,9 +120,9 @@ class PiecewiseExponential:
         (0.004274, 0.05)
         """
         if not (0.0 <= probability < 1.0):
-            raise ValueError(f"`probability` must be in [0, 1), got {probability!r}")
+            raise InputError(f"`probability` must be in [0, 1), got {probability!r}")
         if not (math.isfinite(time) and time > 0):
-            raise ValueError(f"`time` must be finite and > 0, got {time!r}")
+            raise InputError(f"`time` must be finite and > 0, got {time!r}")
         return cls((-math.log1p(-probability) / time,))
 
     @classmethod
@@ -159,7 +161,7 @@ class PiecewiseExponential:
         ratio_breaks = tuple(float(b) for b in np.atleast_1d(breaks))
         _piecewise_iv(ratios, ratio_breaks, "hazard_ratio")
         if min(ratios) <= 0:
-            raise ValueError(f"`hazard_ratio` must be > 0, got {hazard_ratio!r}")
+            raise InputError(f"`hazard_ratio` must be > 0, got {hazard_ratio!r}")
         ratio = PiecewiseExponential(ratios, ratio_breaks)
         starts = np.union1d(self.starts, ratio.starts)
         hazards = self.hazard(starts) * ratio.hazard(starts)
@@ -240,7 +242,7 @@ class PiecewiseExponential:
         """
         p = np.asarray(p, dtype=float)
         if np.any(~((p >= 0) & (p <= 1))):
-            raise ValueError("`p` must be in [0, 1]")
+            raise InputError("`p` must be in [0, 1]")
         uncured = 1 - self.cure_fraction
         inside = p < uncured
         target = np.full(p.shape, np.inf)
@@ -277,18 +279,18 @@ class PiecewiseExponential:
 
 def _piecewise_iv(values: tuple[float, ...], breaks: tuple[float, ...], name: str) -> None:
     if len(values) != len(breaks) + 1:
-        raise ValueError(f"`{name}` needs one value more than `breaks`: got {len(values)} "
+        raise InputError(f"`{name}` needs one value more than `breaks`: got {len(values)} "
                          f"values and {len(breaks)} breaks")
     if not all(math.isfinite(v) and v >= 0 for v in values):
-        raise ValueError(f"`{name}` must be finite and >= 0, got {list(values)}")
+        raise InputError(f"`{name}` must be finite and >= 0, got {list(values)}")
     if breaks and not (breaks[0] > 0 and all(math.isfinite(b) for b in breaks)
                        and all(b < c for b, c in zip(breaks, breaks[1:], strict=False))):
-        raise ValueError(f"`breaks` must be finite, > 0 and strictly increasing, got "
+        raise InputError(f"`breaks` must be finite, > 0 and strictly increasing, got "
                          f"{list(breaks)}")
 
 
 def _times_iv(t: ArrayLike) -> NDArray[np.float64]:
     t = np.asarray(t, dtype=float)
     if np.any(~(t >= 0)):
-        raise ValueError("times `t` must be >= 0 (not nan)")
+        raise InputError("times `t` must be >= 0 (not nan)")
     return t
