@@ -167,8 +167,8 @@ def test_report_sensitivity_varies_the_assumed_numbers(written):
     keys = [item["key"] for item in results["sensitivity"]["items"]]
     assert keys == ["endpoints.walk_lln.treatment.p", "endpoints.walk_lln.dropout",
                     "endpoints.walk_lln.control.p", "endpoints.sf36_gh.treatment.mean",
-                    "endpoints.sf36_gh.control.mean", "correlations.walk_lln.walk_m", "correlations.sf36_gh.walk_m",
-                    "correlations.walk_lln.sf36_gh"]
+                    "endpoints.sf36_gh.control.mean", "correlations.walk_lln.walk_m",
+                    "correlations.sf36_gh.walk_m", "correlations.walk_lln.sf36_gh"]
     assert results["sensitivity"]["endpoints"] == ["walk_lln", "sf36_gh"]
     dropout = next(i for i in results["sensitivity"]["items"]
                    if i["key"] == "endpoints.walk_lln.dropout")
@@ -223,7 +223,7 @@ def test_report_refuses_a_non_empty_directory(tmp_path, capsys):
 
 
 def test_a_failed_report_leaves_the_directory_as_it_was(tmp_path, monkeypatch):
-    import simtrial.reports
+    import simtrial.reports.figures
 
     def broken(*args):
         raise RuntimeError("figure failed")
@@ -231,7 +231,7 @@ def test_a_failed_report_leaves_the_directory_as_it_was(tmp_path, monkeypatch):
     out = tmp_path / "grant"
     out.mkdir()
     (out / "old.txt").write_text("old")
-    monkeypatch.setattr(simtrial.reports, "_draw", broken)
+    monkeypatch.setattr(simtrial.reports.figures, "draw", broken)
     with pytest.raises(RuntimeError, match="figure failed"):
         report("msc-covid19", 0.9, out, reps=500, jobs=1, force=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grant"]
@@ -310,7 +310,7 @@ def test_public_api_exports_the_function_not_the_module():
     import simtrial
     import simtrial.reports
 
-    # the module is called reports: a submodule named report would replace the function
+    # the package is called reports: a subpackage named report would replace the function
     # attribute on the package as soon as it is imported
     assert simtrial.report is simtrial.reports.report
     assert "report" in dir(simtrial)

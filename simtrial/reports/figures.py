@@ -1,21 +1,63 @@
 """The two figures of a grant report: power curves with the chosen n, and the sensitivity plot.
 
 Both are :class:`matplotlib.figure.Figure` objects built without pyplot; the numbers they
-draw come from :func:`simtrial.reports.report`, which keeps them in ``results.json`` too.
-Text from the scenario (labels, units, the name in a title) passes through
+draw come from the report's ``results.json`` (:mod:`simtrial.reports.contents`). Text from
+the scenario (labels, units, the name in a title) passes through
 :func:`simtrial.text.plot_label` here or in :func:`simtrial.plots.power_curve_figure`.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 from simtrial.plots import panel_grid, power_curve_figure
+from simtrial.scenario import Scenario
 from simtrial.text import plot_label
 
-__all__ = ["chosen_n_figure", "sensitivity_figure"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["chosen_n_figure", "draw", "figure_items", "sensitivity_figure"]
+
+
+def draw(sc: Scenario, r: dict[str, Any], where: Path) -> None:
+    """Save the report's figures for its numbers `r` into directory `where`.
+
+    ``power_curve.png`` always; ``sensitivity.png`` when :func:`figure_items` finds a number
+    to draw.
+    """
+    labels = {ep.id: ep.label or ep.id for ep in sc.endpoints}
+    n = r["sample_size"]["n_total"]
+    curve = chosen_n_figure(
+        r["power_curve"]["rows"], labels, n, r["target_power"],
+        f"Scenario {sc.name}: power against total sample size "
+        f"({r['power_curve']['reps']} simulated trials per point)")
+    curve.savefig(where / "power_curve.png", dpi=150)
+    sens = r["sensitivity"]
+    items = figure_items(sens)
+    if items:
+        roles = dict(zip(sens["endpoints"], ("primary", "key secondary"), strict=False))
+        figure = sensitivity_figure(
+            items, sens["endpoints"],
+            {e: f"{labels[e]} ({role})" for e, role in roles.items()}, r["target_power"],
+            f"Sensitivity at n = {n} ({sens['reps']} simulated trials per point)")
+        figure.savefig(where / "sensitivity.png", dpi=150)
+
+
+def figure_items(sens: dict[str, Any]) -> list[dict]:
+    """The sensitivity items drawn: those varying a single number (not the allocation).
+
+    Examples
+    --------
+    >>> [i["key"] for i in figure_items({"items": [{"key": "trial.allocation"}, {"key": "x"}]})]
+    ['x']
+    """
+    return [item for item in sens["items"] if item["key"] != "trial.allocation"]
 
 
 def chosen_n_figure(curve: list[dict], labels: dict[str, str], n_total: int, target: float,
-                    title: str):
+                    title: str) -> Figure:
     """Power against n per endpoint (95% Monte Carlo band), the target and the chosen n.
 
     Parameters
@@ -55,7 +97,7 @@ def chosen_n_figure(curve: list[dict], labels: dict[str, str], n_total: int, tar
 
 
 def sensitivity_figure(sensitivity: list[dict], endpoints: list[str], labels: dict[str, str],
-                       target: float, title: str):
+                       target: float, title: str) -> Figure:
     """Power at the chosen n as each assumption varies, one panel per assumption.
 
     Parameters
