@@ -32,7 +32,8 @@ TARGET = 1.7
 PROCESS_CLUSTER = """
 import logging, sys
 from distributed import LocalCluster
-from simtrial.sweeps import parse_n_values, sweep
+from simtrial.sweeps import sweep
+from simtrial.sweeps.grid import parse_n_values
 if __name__ == "__main__":
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster:

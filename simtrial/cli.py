@@ -1,7 +1,9 @@
 """The ``simtrial`` command: parse, load, call the library, print.
 
 Heavy imports (numpy, numba, scipy) happen inside the commands so that ``simtrial --version``
-and ``--help`` answer at once.
+and ``--help`` answer at once. The options several commands take (``--scenario --seed --reps
+--jobs --format --power --endpoint``) are declared once, below, so that they mean the same,
+with the same types, ranges and help, in every command.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import json
 import math
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,10 +24,75 @@ from simtrial.errors import SimtrialError
 from simtrial.scenario import MAX_N
 from simtrial.text import terminal
 
-SCENARIO_HELP = "Built-in scenario name or path of a TOML scenario file."
 #: Most simulated trials a command takes: a Monte Carlo standard error of 5e-5 at any power.
 #: Each endpoint keeps a p-value per trial (0.8 GB at this many).
 MAX_REPS = 10**8
+DEFAULT_REPS = 10_000
+#: What each ``--format`` choice prints.
+FORMATS = {"table": "a table to read", "text": "text to read", "json": "every number",
+           "csv": "one row per endpoint"}
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+# ---------------------------------------------------------------------- shared options
+def scenario_option() -> Decorator:
+    """``--scenario/-s``: a built-in scenario name or a TOML file."""
+    return click.option("--scenario", "-s", default="msc-covid19", show_default=True,
+                        help="Built-in scenario name or path of a TOML scenario file.")
+
+
+def seed_option() -> Decorator:
+    """``--seed``: the seed of the simulated trials."""
+    return click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+                        help="Seed of the simulated trials: the same seed gives the same "
+                             "numbers.")
+
+
+def reps_option(per: str, default: int | None = DEFAULT_REPS) -> Decorator:
+    """``--reps``: simulated trials `per` what the command simulates (a phrase).
+
+    With ``default=None`` the command chooses (``power``: from ``--mcse``, else 10000).
+    """
+    chosen = "" if default is not None else f" (default: {DEFAULT_REPS})"
+    return click.option("--reps", type=click.IntRange(min=1, max=MAX_REPS), default=default,
+                        show_default=default is not None,
+                        help=f"Simulated trials {per}{chosen}.")
+
+
+def jobs_option(what: str = "Threads") -> Decorator:
+    """``--jobs/-j``: how many run at once (`what`: threads, or a sweep's cells)."""
+    return click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                        help=f"{what} (default: all cores); results do not depend on it.")
+
+
+def format_option(*choices: str) -> Decorator:
+    """``--format``: one of `choices` (the first is the default), into parameter ``fmt``."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
+                        show_default=True,
+                        help="Output: " + ", ".join(f"{c} ({FORMATS[c]})" for c in choices[:-1])
+                             + f" or {choices[-1]} ({FORMATS[choices[-1]]}).")
+
+
+def power_option(of: str = "", *, repeatable: bool = False) -> Decorator:
+    """``--power``: a target power in (0, 1), into parameter ``target`` (or ``targets``).
+
+    `of` names whose power it is; ``repeatable`` (sweep: the target lines of a plot, also
+    ``--target-power``) takes it several times, 0.8 and 0.9 by default.
+    """
+    kind = click.FloatRange(0, 1, min_open=True, max_open=True)
+    if repeatable:
+        return click.option("--power", "--target-power", "targets", type=kind, multiple=True,
+                            default=(0.8, 0.9), show_default=True,
+                            help=f"Target power{of}, in (0, 1) (repeatable).")
+    return click.option("--power", "target", type=kind, required=True,
+                        help=f"Target power{of}, in (0, 1).")
+
+
+def endpoints_option() -> Decorator:
+    """``--endpoint`` (repeatable): the endpoints simulated, into parameter ``endpoints``."""
+    return click.option("--endpoint", "endpoints", multiple=True,
+                        help="Endpoint id (repeatable; default: every endpoint).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,20 +102,17 @@ def cli():
 
 
 @cli.command()
-@click.option("--scenario", "-s", default="msc-covid19", show_default=True, help=SCENARIO_HELP)
+@scenario_option()
 @click.option("--n", "n", type=click.IntRange(min=2, max=MAX_N), required=True,
               help="Patients randomised in total (split by the allocation).")
-@click.option("--reps", type=click.IntRange(min=1, max=MAX_REPS), default=None,
-              help="Simulated trials per endpoint  [default: 10000].")
+@reps_option("per endpoint", default=None)
 @click.option("--mcse", type=click.FloatRange(min=5e-5, max=0.05), default=None,
-              help="Choose reps (100 to 10^8) so that the Monte Carlo standard error is at most "
-                   "this.")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Threads (default: all cores); results do not depend on it.")
-@click.option("--endpoint", "endpoints", multiple=True, help="Endpoint id (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True)
+              help="Instead of --reps: choose reps (100 to 10^8) so that the Monte Carlo "
+                   "standard error is at most this.")
+@seed_option()
+@jobs_option()
+@endpoints_option()
+@format_option("table", "json", "csv")
 def power(scenario, n, reps, mcse, seed, jobs, endpoints, fmt):
     """Simulated power of each endpoint at N patients."""
     from simtrial import display
@@ -62,7 +128,7 @@ def power(scenario, n, reps, mcse, seed, jobs, endpoints, fmt):
         raise click.BadParameter(f"{n} leaves an arm fewer than 2 patients at allocation "
                                  f"{':'.join(f'{a:g}' for a in sc.trial.allocation)} (allowed: "
                                  f"{sc.trial.smallest_n()} or more)", param_hint="'--n'")
-    result = simulate_power(sc, n, reps=reps or 10_000, seed=seed, jobs=_cap_jobs(jobs),
+    result = simulate_power(sc, n, reps=reps or DEFAULT_REPS, seed=seed, jobs=_cap_jobs(jobs),
                             endpoints=list(dict.fromkeys(endpoints)) or None)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2))
@@ -100,20 +166,17 @@ def validate(file):
 
 
 @cli.command()
-@click.option("--scenario", "-s", default="msc-covid19", show_default=True, help=SCENARIO_HELP)
+@scenario_option()
 @click.option("--n", "n_text", required=True,
               help="Total sample sizes: a list 300,400,500 or an inclusive range 200:800:50.")
 @click.option("--vary", "vary_texts", multiple=True, metavar="KEY=V1,V2,...",
               help="Scenario value to vary (repeatable; the grid is the product with --n): "
                    "trial.alpha, trial.allocation=65:35,1:1, endpoints.<id>.dropout[.<arm>], "
                    "endpoints.<id>.<arm>.<param>.")
-@click.option("--reps", type=click.IntRange(min=1, max=MAX_REPS), default=10_000,
-              show_default=True,
-              help="Simulated trials per grid cell.")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Cells simulated at once (default: all cores); results do not depend on it.")
-@click.option("--endpoint", "endpoints", multiple=True, help="Endpoint id (repeatable).")
+@reps_option("per grid cell")
+@seed_option()
+@jobs_option("Cells simulated at once")
+@endpoints_option()
 @click.option("--backend", type=click.Choice(["loky", "dask"]), default="loky",
               show_default=True, help="joblib's loky process pool, or a Dask cluster.")
 @click.option("--scheduler", metavar="ADDR",
@@ -129,16 +192,18 @@ def validate(file):
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--plot", type=click.Path(dir_okay=False),
               help="Also draw power curves to this PNG (needs matplotlib).")
-@click.option("--target-power", "targets", multiple=True, default=(0.8, 0.9), show_default=True,
-              type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
-              help="Target power line on the plot (repeatable).")
+@power_option(" drawn as a line on --plot", repeatable=True)
 def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, scheduler,
           worker_timeout, out, resume, force, quiet, plot, targets):
     """Power of each endpoint over a grid of sample sizes and scenario values."""
-    from simtrial import sweeps
+    from simtrial.cli_progress import TerminalProgress
+    from simtrial.errors import SweepFailed
     from simtrial.scenario import load_scenario
+    from simtrial.sweeps import sweep as run_sweep
+    from simtrial.sweeps.backends import require_backend
+    from simtrial.sweeps.grid import parse_n_values, parse_vary
 
-    vary = dict(sweeps.parse_vary(text) for text in vary_texts)
+    vary = dict(parse_vary(text) for text in vary_texts)
     if len(vary) != len(vary_texts):
         raise click.UsageError("--vary: each KEY may be given once")
     try:
@@ -149,11 +214,11 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
             plots.check_figure_path(plot)
             if Path(plot).resolve() == Path(out).resolve():
                 raise click.UsageError(f"--plot {plot} is the --out file; give two files")
-        sweeps.require_backend(backend)
+        require_backend(backend)
     except ImportError as exc:
         raise click.UsageError(str(exc)) from None
-    progress = None if quiet or not sys.stderr.isatty() else sweeps.TerminalProgress()
-    n_values = sweeps.parse_n_values(n_text)
+    progress = None if quiet or not sys.stderr.isatty() else TerminalProgress()
+    n_values = parse_n_values(n_text)
     if max(n_values) > MAX_N:
         raise click.BadParameter(f"{max(n_values)} is above the largest n, {MAX_N}",
                                  param_hint="'--n'")
@@ -161,12 +226,12 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
     kept = f"the finished cells are kept in {out}: continue with --resume"
     try:
         with _sigterm_raises():
-            result = sweeps.sweep(sc, n_values, vary=vary, reps=reps, seed=seed,
-                                  endpoints=list(dict.fromkeys(endpoints)) or None, jobs=jobs,
-                                  backend=backend, scheduler=scheduler, out=out, resume=resume,
-                                  force=force, progress=progress, worker_timeout=worker_timeout,
-                                  note=lambda text: click.echo(f"Note: {text}", err=True))
-    except sweeps.SweepFailed as exc:  # a failed computation: exit status 1
+            result = run_sweep(sc, n_values, vary=vary, reps=reps, seed=seed,
+                               endpoints=list(dict.fromkeys(endpoints)) or None, jobs=jobs,
+                               backend=backend, scheduler=scheduler, out=out, resume=resume,
+                               force=force, progress=progress, worker_timeout=worker_timeout,
+                               note=lambda text: click.echo(f"Note: {text}", err=True))
+    except SweepFailed as exc:  # a failed computation: exit status 1
         raise click.ClickException(f"sweep stopped: {exc}") from None
     except KeyboardInterrupt:
         raise _Stopped(f"interrupted (Ctrl-C); {kept}", 130) from None
@@ -181,25 +246,19 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
 
 
 @cli.command()
-@click.option("--scenario", "-s", default="msc-covid19", show_default=True, help=SCENARIO_HELP)
+@scenario_option()
 @click.option("--endpoint", default=None, help="Id of the endpoint that must reach --power.")
 @click.option("--criterion", type=click.Choice(["any", "all"]), default=None,
               help="Instead of --endpoint: the multiplicity family must reject at least one "
                    "(any) or every (all) hypothesis.")
-@click.option("--power", "target", required=True,
-              type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              help="Target power, in (0, 1).")
-@click.option("--reps", type=click.IntRange(min=1, max=MAX_REPS), default=10_000,
-              show_default=True,
-              help="Simulated trials per point of the power curve and for the answer.")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@power_option()
+@reps_option("per point of the power curve and for the answer")
+@seed_option()
 @click.option("--max-n", type=click.IntRange(min=4, max=MAX_N), default=100_000,
               show_default=True,
               help="Largest total n searched.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Threads (default: all cores); results do not depend on it.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@jobs_option()
+@format_option("table", "json")
 def samplesize(scenario, endpoint, criterion, target, reps, seed, max_n, jobs, fmt):
     """Smallest total N whose simulated power reaches --power."""
     from simtrial import display
@@ -220,21 +279,15 @@ def samplesize(scenario, endpoint, criterion, target, reps, seed, max_n, jobs, f
 
 
 @cli.command()
-@click.option("--scenario", "-s", default="msc-covid19", show_default=True, help=SCENARIO_HELP)
+@scenario_option()
 @click.option("--endpoint", required=True, help="Id of the endpoint.")
 @click.option("--n", "n", type=click.IntRange(min=4, max=MAX_N), required=True,
               help="Patients randomised in total (split by the allocation).")
-@click.option("--power", "target", required=True,
-              type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              help="Target power, in (0, 1).")
-@click.option("--reps", type=click.IntRange(min=1, max=MAX_REPS), default=10_000,
-              show_default=True,
-              help="Simulated trials per effect evaluated.")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Threads (default: all cores); results do not depend on it.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@power_option()
+@reps_option("per effect evaluated")
+@seed_option()
+@jobs_option()
+@format_option("table", "json")
 def detectable(scenario, endpoint, n, target, reps, seed, jobs, fmt):
     """Smallest treatment effect detectable with --power at N patients."""
     from simtrial import display
@@ -247,19 +300,14 @@ def detectable(scenario, endpoint, n, target, reps, seed, jobs, fmt):
 
 
 @cli.command()
-@click.option("--scenario", "-s", default="msc-covid19", show_default=True, help=SCENARIO_HELP)
-@click.option("--power", "target", required=True,
-              type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              help="Target power of the primary endpoint, in (0, 1).")
+@scenario_option()
+@power_option(" of the primary endpoint")
 @click.option("--out", "-o", type=click.Path(file_okay=False), required=True,
               help="Directory for report.md, results.json and the figures.")
-@click.option("--reps", type=click.IntRange(min=1, max=MAX_REPS), default=10_000,
-              show_default=True,
-              help="Simulated trials for the sample size and the powers at n (the curve and "
-                   "the sensitivity analysis use a fifth).")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Threads (default: all cores); results do not depend on it.")
+@reps_option("for the sample size and the powers at n (the curve and the sensitivity "
+             "analysis use a fifth)")
+@seed_option()
+@jobs_option()
 @click.option("--force", is_flag=True, help="Replace a non-empty --out directory.")
 def report(scenario, target, out, reps, seed, jobs, force):
     """Grant-ready sample-size justification (Markdown, figures, JSON) in --out."""
@@ -269,7 +317,7 @@ def report(scenario, target, out, reps, seed, jobs, force):
     try:
         with _sigterm_raises():
             _echo_search(lambda: write_report(scenario, target, out, reps=reps, seed=seed,
-                                              jobs=jobs, force=force), "text",
+                                              jobs=_cap_jobs(jobs), force=force), "text",
                          lambda rep: f"{rep.out}: {', '.join(rep.files)} "
                                      f"(n = {rep.results['sample_size']['n_total']})")
     except KeyboardInterrupt:
@@ -287,11 +335,11 @@ class _Stopped(click.ClickException):
 
     def __init__(self, message: str, exit_code: int):
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click's is a ClassVar; ours varies
 
 
 @contextmanager
-def _sigterm_raises():
+def _sigterm_raises() -> Iterator[None]:
     """While writing files: SIGTERM raises _Terminated instead of ending the process at once."""
     import threading
 
@@ -312,8 +360,7 @@ def _sigterm_raises():
 @cli.command()
 @click.argument("method")
 @click.argument("inputs", nargs=-1, metavar="KEY=VALUE...")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@format_option("text", "json")
 def derive(method, inputs, fmt):
     """A simulation parameter derived from published figures (simtrial.evidence).
 

@@ -198,3 +198,47 @@ def test_samplesize_needs_exactly_one_of_endpoint_and_criterion(capsys):
         code, out, err = run(capsys, *args)
         assert code == 2 and out == ""
         assert err.startswith("Error: give exactly one of --endpoint ID") and err.count("\n") == 1
+
+
+# --- shared options ------------------------------------------------------------------------------
+
+def _options(name):
+    """Command name -> its click option declared as `name` (``--seed``), for every command."""
+    from simtrial.cli import cli
+
+    return {command: next(p for p in cli.commands[command].params if name in p.opts)
+            for command in cli.commands
+            if any(name in p.opts for p in cli.commands[command].params)}
+
+
+@pytest.mark.parametrize("name", ["--scenario", "--seed", "--reps", "--jobs", "--format",
+                                  "--power", "--endpoint"])
+def test_shared_options_have_one_type_and_range_everywhere(name):
+    options = _options(name)
+    assert len(options) >= 2, options
+    kinds = {repr(option.type) for option in options.values()}
+    assert len(kinds) == 1 or name == "--format", kinds  # --format: each command's choices
+    if name in ("--scenario", "--seed"):
+        assert len({option.help for option in options.values()}) == 1
+        assert len({option.default for option in options.values()}) == 1
+
+
+def test_shared_option_help_says_the_same_everywhere():
+    jobs = _options("--jobs")
+    assert all(o.help.endswith("(default: all cores); results do not depend on it.")
+               for o in jobs.values())
+    assert all(o.help.startswith("Simulated trials ") for o in _options("--reps").values())
+    assert all(o.help.startswith("Target power") and "in (0, 1)" in o.help
+               for o in _options("--power").values())
+    assert all(o.help.startswith("Output: ") for o in _options("--format").values())
+
+
+def test_sweep_target_power_is_power_with_the_old_name_kept():
+    from simtrial.cli import cli
+
+    for flag in ("--power", "--target-power"):
+        ctx = cli.commands["sweep"].make_context(
+            "sweep", ["--n", "100", "--out", "x.csv", flag, "0.85", flag, "0.95"])
+        assert ctx.params["targets"] == (0.85, 0.95)
+    ctx = cli.commands["sweep"].make_context("sweep", ["--n", "100", "--out", "x.csv"])
+    assert ctx.params["targets"] == (0.8, 0.9)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from simtrial import sweeps
 from simtrial.cli import main
+from simtrial.sweeps import output
 from tests.catalogue import expect_error
 from tests.conftest import BINARY, scenario_text
 
@@ -152,7 +152,7 @@ def test_resume_with_an_edited_header(capsys, tmp_path, reference):
 
 def test_a_second_sweep_on_a_locked_file_is_refused(capsys, tmp_path, reference):
     path = checkpoint(tmp_path, reference)
-    lock = sweeps._Lock.acquire(path)  # as a running sweep holds it
+    lock = output.Lock.acquire(path)  # as a running sweep holds it
     try:
         line = expect_error(capsys, ["sweep", *GRID, "--out", path, "--resume"], 2,
                             "is being written by another sweep", f"process {os.getpid()}")
@@ -248,13 +248,13 @@ def test_resume_removes_temporary_files_of_a_killed_rewrite(capsys, tmp_path, re
 def test_a_failed_final_rewrite_leaves_no_temporary_and_an_unfinished_mark(
         capsys, tmp_path, reference, monkeypatch):
     path = tmp_path / "c.csv"
-    finish = sweeps._Output.finish
+    finish = output.Output.finish
 
     def disk_full(self, cells):
-        monkeypatch.setattr(sweeps.os, "replace", _no_space)
+        monkeypatch.setattr(output.os, "replace", _no_space)
         finish(self, cells)
 
-    monkeypatch.setattr(sweeps._Output, "finish", disk_full)
+    monkeypatch.setattr(output.Output, "finish", disk_full)
     expect_error(capsys, ["sweep", *GRID, "--out", path], 1, "No space left on device")
     monkeypatch.undo()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "c.csv.meta.json"]
@@ -276,7 +276,7 @@ def test_a_killed_loky_worker_is_one_error_line_with_the_resume_hint(capsys, tmp
                                                                       monkeypatch):
     from joblib.externals.loky import reusable_executor
 
-    append = sweeps._Output.append
+    append = output.Output.append
 
     def kill_a_worker(self, rows):  # as the out-of-memory killer would, after the first cell
         append(self, rows)
@@ -286,7 +286,7 @@ def test_a_killed_loky_worker_is_one_error_line_with_the_resume_hint(capsys, tmp
             killed.append(pid)
 
     killed = []
-    monkeypatch.setattr(sweeps._Output, "append", kill_a_worker)
+    monkeypatch.setattr(output.Output, "append", kill_a_worker)
     out = tmp_path / "k.csv"
     expect_error(capsys, ["sweep", *LONG, "--out", out], 1, "a worker process died",
                  "killed by SIGKILL", f"are kept in {out}: continue with --resume")
@@ -296,7 +296,7 @@ def test_a_killed_loky_worker_is_one_error_line_with_the_resume_hint(capsys, tmp
 
 def test_a_dask_cluster_that_loses_its_workers_times_out(capsys, tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
-    append = sweeps._Output.append
+    append = output.Output.append
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   host="127.0.0.1", protocol="tcp://",
                                   dashboard_address="127.0.0.1:0",
@@ -305,7 +305,7 @@ def test_a_dask_cluster_that_loses_its_workers_times_out(capsys, tmp_path, monke
             append(self, rows)
             cluster.scale(0)
 
-        monkeypatch.setattr(sweeps._Output, "append", close_the_workers)
+        monkeypatch.setattr(output.Output, "append", close_the_workers)
         out = tmp_path / "d.csv"
         start = time.monotonic()
         expect_error(capsys, ["sweep", "--n", "100:400:50", "--reps", "5000", "--backend",

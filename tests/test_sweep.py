@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 
 from simtrial import plots, sweeps
 from simtrial.cli import main
+from simtrial.cli_progress import TerminalProgress
 from simtrial.scenario import load_scenario
 from simtrial.simulate import power
+from simtrial.sweeps.grid import parse_n_values, parse_vary
 
 SCENARIO = load_scenario("msc-covid19")
 # a 2 x 2 x 3 grid over two endpoints of the built-in scenario, small enough for the default run
@@ -50,22 +52,22 @@ def reference(tmp_path_factory):
 # --- grids -----------------------------------------------------------------------------------
 
 def test_n_lists_and_inclusive_ranges():
-    assert sweeps.parse_n_values("300,400,500") == (300, 400, 500)
-    assert sweeps.parse_n_values("200:800:50")[-1] == 800
-    assert sweeps.parse_n_values("200:210:50") == (200,)
+    assert parse_n_values("300,400,500") == (300, 400, 500)
+    assert parse_n_values("200:800:50")[-1] == 800
+    assert parse_n_values("200:210:50") == (200,)
     for bad in ("", "a,b", "200:100:10", "1:9:0", "1:2"):
         with pytest.raises(ValueError, match="`n`"):
-            sweeps.parse_n_values(bad)
+            parse_n_values(bad)
 
 
 def test_vary_values_and_allocation_ratios():
-    assert sweeps.parse_vary("trial.allocation=65:35,50:50,2:1") == (
+    assert parse_vary("trial.allocation=65:35,50:50,2:1") == (
         "trial.allocation", ((65.0, 35.0), (50.0, 50.0), (2.0, 1.0)))
-    assert sweeps.parse_vary("endpoints.walk_m.treatment.mean = 20,25") == (
+    assert parse_vary("endpoints.walk_m.treatment.mean = 20,25") == (
         "endpoints.walk_m.treatment.mean", (20.0, 25.0))
     for bad in ("trial.alpha", "trial.alpha=", "trial.alpha=x", "trial.allocation=65"):
         with pytest.raises(ValueError, match="`vary`"):
-            sweeps.parse_vary(bad)
+            parse_vary(bad)
 
 
 def test_grid_is_the_product_with_n_innermost():
@@ -164,7 +166,7 @@ def test_resume_drops_a_torn_line_and_an_incomplete_cell(capsys, tmp_path, refer
 def test_resume_of_a_complete_file_computes_nothing(capsys, tmp_path, reference, monkeypatch):
     out = tmp_path / "done.csv"
     assert run(capsys, *GRID, "--jobs", "1", "--out", out, "--quiet")[0] == 0
-    monkeypatch.setattr(sweeps, "_simulate_cell", None)  # any simulation would fail
+    monkeypatch.setattr(sweeps.backends, "simulate_cell", None)  # any simulation would fail
     assert run(capsys, *GRID, "--out", out, "--resume", "--quiet")[0] == 0
     assert out.read_bytes() == reference
 
@@ -186,12 +188,12 @@ def test_resume_of_a_different_sweep_is_refused(capsys, tmp_path, monkeypatch, c
 def test_resume_by_different_code_is_refused(capsys, tmp_path, monkeypatch):
     # An edit to simtrial without a version bump changes its code digest: resuming would mix
     # two programs' results in one file.
-    import simtrial.sweeps
+    import simtrial.sweeps.output
 
     out = tmp_path / "c.csv"
     assert run(capsys, "--n", "100", "--reps", "100", "--out", out, "--quiet")[0] == 0
-    assert len(simtrial.sweeps.code_digest()) == 64
-    monkeypatch.setattr(simtrial.sweeps, "code_digest", lambda: "0" * 64)
+    assert len(simtrial.sweeps.output.code_digest()) == 64
+    monkeypatch.setattr(simtrial.sweeps.output, "code_digest", lambda: "0" * 64)
     code, _, err = run(capsys, "--n", "100", "--reps", "100", "--out", out, "--resume")
     assert code == 2 and "code_sha256" in err
 
@@ -320,7 +322,7 @@ def test_progress_bar_counts_resumed_cells_but_not_their_time():
     import io
 
     ticks = iter([0.0, 10.0, 20.0])
-    bar = sweeps.TerminalProgress(io.StringIO(), clock=lambda: next(ticks))
+    bar = TerminalProgress(io.StringIO(), clock=lambda: next(ticks))
     bar(2, 4)
     bar(3, 4)
     bar(4, 4)

@@ -90,7 +90,7 @@ def value_of(sc: Scenario, key: str) -> Any:
     ep = sc.endpoint(parts[1])
     if parts[2] == "dropout":
         return ep.dropout[0] if parts[3:] in ([], ["treatment"]) else ep.dropout[1]
-    if parts[2] == "scale":
+    if parts[2] == "scale" and ep.scale is not None:
         return ep.scale[("min", "max", "step").index(parts[3])]
     return getattr(ep, parts[2])[parts[3]]
 
@@ -121,6 +121,8 @@ def _chosen(sc: Scenario, primary: str, secondary: str | None) -> dict[str, None
 
 def _grid(sc: Scenario, key: str) -> tuple[Any, list, str]:
     """(planned value or None, values to try, axis label) for one sensitivity key."""
+    planned: Any
+    values: list[Any]
     if key == "trial.allocation":
         planned = tuple(sc.trial.allocation)
         values = [planned, *(a for a in ALLOCATIONS if a != planned)]
