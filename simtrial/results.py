@@ -48,6 +48,20 @@ def binomial_summary(successes: int, reps: int, level: float = 0.95):
 
 
 @dataclass(frozen=True)
+class LookStatistics:
+    """One endpoint's test at each analysis (look) of the same simulated trials.
+
+    ``pvalues[k, r]`` is the test's p-value at look k of replicate r (the looks see nested
+    samples: the patients assessed by then); ``information`` the share of the final sample
+    each look analyses. A design (:mod:`simtrial.design`) decides from these which trials
+    reject; the test does not. The fixed design has one look (K = 1).
+    """
+
+    pvalues: np.ndarray
+    information: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class EndpointPower:
     """Simulated power of one endpoint's test.
 

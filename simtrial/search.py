@@ -49,7 +49,7 @@ from simtrial.results import (
     SampleSizeResult,
 )
 from simtrial.scenario import Endpoint, Scenario, Trial, load_scenario
-from simtrial.simulate import power
+from simtrial.simulate import simulated_power
 from simtrial.stattests import TESTS
 
 __all__ = ["TargetNotReached", "analytic_sample_size", "detectable_effect", "family_sample_size",
@@ -120,6 +120,7 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     >>> res = sample_size("msc-covid19", "walk_lln", 0.8, reps=2000)
     >>> res.n_per_arm["treatment"] + res.n_per_arm["control"] == res.n_total
     True
+    >>> from simtrial import power
     >>> again = power("msc-covid19", res.n_total, reps=2000, endpoints=["walk_lln"])
     >>> again.endpoints[0].power == res.power
     True
@@ -153,7 +154,7 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
         n = search(search(min(max_n, 32), min(PILOT_REPS, reps), "pilot"), reps, "search")
     else:
         n = search(start, reps, "search", _closed_form_slope(closed, trial, start))
-    reported, results = _reported(lambda m: power(
+    reported, results = _reported(lambda m: simulated_power(
         scenario, m, reps=reps, seed=seed, endpoints=[ep.id], jobs=jobs).endpoints[0], reps, trace)
     crossing = _crossing(n, reported, target_power, n_min, max_n)
     if crossing is None:
@@ -223,7 +224,7 @@ def family_sample_size(scenario: Scenario | str, criterion: str, target_power: f
     trace: list[dict] = []
 
     def family_power(n: int, reps: int):
-        return power(scenario, int(n), reps=reps, seed=seed, endpoints=list(family),
+        return simulated_power(scenario, int(n), reps=reps, seed=seed, endpoints=list(family),
                      jobs=jobs).family
 
     def search(centre: int, reps: int, stage: str, slope: float | None = None) -> int:
@@ -395,8 +396,8 @@ def detectable_effect(scenario: Scenario | str, endpoint: str, n: int, target_po
         if effect not in results:
             value = _treatment_value(ep, effect)
             sc = scenario.with_values({f"endpoints.{ep.id}.treatment.{ep.location}": value})
-            results[effect] = res = power(sc, n, reps=reps, seed=seed, endpoints=[ep.id],
-                                          jobs=jobs).endpoints[0]
+            results[effect] = res = simulated_power(sc, n, reps=reps, seed=seed,
+                                                    endpoints=[ep.id], jobs=jobs).endpoints[0]
             trace.append({"effect": effect, "treatment_value": value, "power": res.power,
                           "mcse": res.mcse})
         return results[effect]
@@ -496,9 +497,9 @@ class _Curve:
 
     def rejections(self, ns: np.ndarray, reps: int) -> np.ndarray:
         if self.prefix is None:
-            return np.array([power(self.scenario, int(n), reps=reps, seed=self.seed,
-                                   endpoints=[self.ep.id], jobs=self.jobs).endpoint(
-                                       self.ep.id).rejections for n in ns])
+            return np.array([simulated_power(self.scenario, int(n), reps=reps, seed=self.seed,
+                                             endpoints=[self.ep.id], jobs=self.jobs).endpoint(
+                                                 self.ep.id).rejections for n in ns])
         simulate, columns, dtype = self.prefix, self.statistic.columns, self.statistic.dtype
         sizes_t, sizes_c = (np.ascontiguousarray(a, dtype=np.int64) for a in
                             np.array([self.trial.split(int(n)) for n in ns]).T)

@@ -12,26 +12,38 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from simtrial import analytic, exact, rng
+from simtrial import exact, rng
 from simtrial._version import __version__
+from simtrial.annotate import annotate
 from simtrial.correlated import (
     LATENT_BYTES,
     correlated_groups,
     joint_model,
     simulate_group_chunk,
 )
+from simtrial.design.fixed import FixedDesign
 from simtrial.errors import InputError, InsufficientMemory
 from simtrial.multiplicity import PROCEDURES
-from simtrial.results import EndpointPower, FamilyPower, PowerResult, binomial_summary
+from simtrial.results import (
+    EndpointPower,
+    FamilyPower,
+    LookStatistics,
+    PowerResult,
+    binomial_summary,
+)
 from simtrial.scenario import Endpoint, Scenario, load_scenario
 from simtrial.stattests import TESTS
 
-__all__ = ["available_cores", "free_memory", "memory_needed", "power", "simulate_pvalues"]
+__all__ = ["available_cores", "free_memory", "memory_needed", "power", "simulate_looks",
+           "simulated_power"]
 
 
 def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = rng.DEFAULT_SEED,
           endpoints: list[str] | None = None, jobs: int | None = None) -> PowerResult:
-    """Simulated power of every endpoint's test at a total sample size.
+    """Simulated power of every endpoint's test at a total sample size, with its annotations.
+
+    :func:`simulated_power` followed by :func:`simtrial.annotate.annotate` (the closed-form
+    power, the exact power of binary tests, the safety summary).
 
     Parameters
     ----------
@@ -63,24 +75,47 @@ def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = r
     """
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
+    return annotate(simulated_power(scenario, n, reps=reps, seed=seed, endpoints=endpoints,
+                                    jobs=jobs), scenario)
+
+
+def simulated_power(scenario: Scenario | str, n: int, *, reps: int = 10_000,
+                    seed: int = rng.DEFAULT_SEED, endpoints: list[str] | None = None,
+                    jobs: int | None = None) -> PowerResult:
+    """Simulated power of every endpoint's test at a total sample size, nothing else.
+
+    The same arguments and numbers as :func:`power`, without the annotations (closed form,
+    exact power, safety summary: None here), which searches, sweeps and sensitivity runs do
+    not need and should not pay for. The trials are simulated once (:func:`simulate_looks`),
+    the design decides which reject (:class:`simtrial.design.fixed.FixedDesign`), then the
+    multiplicity procedure over the family.
+
+    Examples
+    --------
+    >>> res = simulated_power("msc-covid19", 400, reps=2000, endpoints=["walk_m"])
+    >>> res.endpoint("walk_m").power == power("msc-covid19", 400, reps=2000,
+    ...                                        endpoints=["walk_m"]).endpoint("walk_m").power
+    True
+    >>> res.endpoint("walk_m").analytic_power is None
+    True
+    """
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario)
     chosen = _power_iv(scenario, n, reps, seed, endpoints, jobs)
     trial, analysis = scenario.trial, scenario.analysis
     n_t, n_c = trial.split(n)
     simulated = _needed(scenario, chosen)
-    pvalues = dict(zip((ep.id for ep in simulated),
-                       simulate_pvalues(simulated, n_t, n_c, trial.alternative, reps, seed, jobs,
-                                        scenario.correlations), strict=True))
-    rejected = {ep_id: p <= trial.alpha for ep_id, p in pvalues.items()}
+    looks = dict(zip((ep.id for ep in simulated),
+                     simulate_looks(simulated, n_t, n_c, trial.alternative, reps, seed, jobs,
+                                    scenario.correlations), strict=True))
+    design = FixedDesign()
+    rejected = {ep_id: design.reject(stats, trial.alpha) for ep_id, stats in looks.items()}
     family, adjusted_by_id = None, {}
     if set(analysis.family) & {ep.id for ep in chosen}:
-        matrix = np.stack([pvalues[ep_id] for ep_id in analysis.family], axis=1)
+        matrix = np.stack([looks[ep_id].pvalues[-1] for ep_id in analysis.family], axis=1)
         adjusted = PROCEDURES[analysis.multiplicity](matrix, trial.alpha)
         family = FamilyPower.from_rejections(analysis.multiplicity, analysis.family, adjusted)
         adjusted_by_id = dict(zip(analysis.family, adjusted.T, strict=True))
-    closed_form = {ep.id: analytic.endpoint_closed_form(ep, n_t, n_c, trial.alpha,
-                                                        trial.alternative) for ep in chosen}
-    exact_form = {ep.id: exact.endpoint_exact(ep, n_t, n_c, trial.alpha, trial.alternative)
-                  for ep in chosen}
     results = []
     for ep in chosen:
         raw = int(np.count_nonzero(rejected[ep.id]))
@@ -89,12 +124,10 @@ def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = r
         results.append(EndpointPower(
             id=ep.id, label=ep.label, kind=ep.kind, distribution=ep.distribution, test=ep.test,
             better=ep.better, effect=ep.describe(), power=estimate, mcse=mcse, ci=ci,
-            analytic_power=closed_form[ep.id][0], analytic_note=closed_form[ep.id][1],
-            exact_power=exact_form[ep.id][0], exact_note=exact_form[ep.id][1],
-            safety=ep.model.summary(ep, n_t, n_c), rejections=final,
+            analytic_power=None, rejections=final,
             expected_assessed={"treatment": n_t * (1 - ep.dropout[0]),
                                "control": n_c * (1 - ep.dropout[1])},
-            pvalues=pvalues[ep.id], power_unadjusted=raw / reps))
+            pvalues=looks[ep.id].pvalues[-1], power_unadjusted=raw / reps))
     return PowerResult(
         scenario=scenario.name, n_total=n, n_per_arm={"treatment": n_t, "control": n_c},
         arms=trial.arms, allocation=trial.allocation, alpha=trial.alpha,
@@ -117,9 +150,12 @@ def _needed(scenario: Scenario, chosen: list[Endpoint]) -> list[Endpoint]:
     return [ep for ep in scenario.endpoints if ep.id in ids]
 
 
-def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int, seed: int,
-                     jobs: int | None = None, correlations=()) -> list[np.ndarray]:
-    """Per-replicate p-values of each endpoint's test, one array of length ``reps`` each.
+def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, seed: int,
+                   jobs: int | None = None, correlations=()) -> list[LookStatistics]:
+    """Each endpoint's test at every analysis of ``reps`` simulated trials.
+
+    One :class:`~simtrial.results.LookStatistics` per endpoint, with the p-value of every
+    replicate at each look (today one look: the final analysis of ``n_t + n_c`` patients).
 
     Endpoints linked by ``correlations`` (pairs ``((id_a, id_b), rho)``) are simulated jointly,
     patient by patient (:mod:`simtrial.correlated`); the others each on their own.
@@ -127,9 +163,10 @@ def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int,
     Examples
     --------
     >>> ep = load_scenario("msc-covid19").endpoint("walk_lln")
-    >>> p, = simulate_pvalues([ep], 260, 140, "two-sided", reps=1500, seed=7)
-    >>> p.shape, bool(((0 <= p) & (p <= 1)).all())
-    ((1500,), True)
+    >>> looks, = simulate_looks([ep], 260, 140, "two-sided", reps=1500, seed=7)
+    >>> p = looks.pvalues
+    >>> p.shape, bool(((0 <= p) & (p <= 1)).all()), looks.information
+    ((1, 1500), True, (1.0,))
 
     Raises
     ------
@@ -174,7 +211,8 @@ def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int,
     else:
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(run, tasks))
-    return [pvalues[ep.id] for ep in endpoints]
+    return [LookStatistics(pvalues=pvalues[ep.id][np.newaxis], information=(1.0,))
+            for ep in endpoints]
 
 
 def available_cores() -> int:
