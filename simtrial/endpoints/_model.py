@@ -119,6 +119,10 @@ class EndpointModel:
         """``(key path below the endpoint, message)`` when the two arms do not fit, else None."""
         return None
 
+    def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
+        """Probabilities of the ordered levels of an outcome on levels (scores, ordinal)."""
+        raise TypeError(f"a {self.distribution} endpoint has no levels")
+
     # ---------------------------------------------------------------- effect and display
 
     def location(self, ep: Endpoint) -> str:

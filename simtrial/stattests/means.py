@@ -95,11 +95,11 @@ def _t_closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float,
     from simtrial.analytic import power_ttest, power_welch
 
     model = ep.model
-    arms = model.normal_parameters(ep, "treatment"), model.normal_parameters(ep, "control")
+    treatment, control = (model.normal_parameters(ep, arm) for arm in ("treatment", "control"))
     none = f"no closed form for the {ep.test} test of a {ep.distribution} endpoint"
-    if arms[0] is None or arms[1] is None:
+    if treatment is None or control is None:
         return None, none
-    (mean_t, sd_t), (mean_c, sd_c) = arms
+    (mean_t, sd_t), (mean_c, sd_c) = treatment, control
     delta = ep.benefit_sign * (mean_t - mean_c)
     if ep.test == "welch":
         value = power_welch(delta, sd_t, sd_c, m_t, m_c, alpha, alternative)
