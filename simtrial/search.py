@@ -30,9 +30,7 @@ as ``simtrial power`` prints them with the same reps and seed.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from types import MappingProxyType, SimpleNamespace
 
@@ -49,7 +47,7 @@ from simtrial.results import (
     SampleSizeResult,
 )
 from simtrial.scenario import Endpoint, Scenario, Trial, load_scenario
-from simtrial.simulate import simulated_power
+from simtrial.simulate import nested_looks, simulated_power
 from simtrial.stattests import TESTS
 
 __all__ = ["TargetNotReached", "analytic_sample_size", "detectable_effect", "family_sample_size",
@@ -488,9 +486,8 @@ class _Curve:
         self.scenario, self.ep, self.trial = scenario, ep, scenario.trial
         self.seed, self.jobs = seed, jobs
         in_family = ep.id in scenario.analysis.family
-        self.statistic = TESTS[ep.test].statistic
         self.prefix = None if in_family else ep.model.prefix_simulators.get(
-            self.statistic.name)
+            TESTS[ep.test].statistic.name)
         self.method = ("nested samples (common random numbers)" if self.prefix
                        else "one simulation per n, same seed" + (
                            " (power of the multiplicity procedure)" if in_family else ""))
@@ -500,22 +497,9 @@ class _Curve:
             return np.array([simulated_power(self.scenario, int(n), reps=reps, seed=self.seed,
                                              endpoints=[self.ep.id], jobs=self.jobs).endpoint(
                                                  self.ep.id).rejections for n in ns])
-        simulate, columns, dtype = self.prefix, self.statistic.columns, self.statistic.dtype
-        sizes_t, sizes_c = (np.ascontiguousarray(a, dtype=np.int64) for a in
-                            np.array([self.trial.split(int(n)) for n in ns]).T)
-        chunks = rng.chunk_slices(reps)
-
-        def run(i: int) -> np.ndarray:
-            out = np.empty((len(ns), chunks[i].stop - chunks[i].start, columns), dtype)
-            simulate(rng.chunk_generator(self.seed, self.ep.id, i), self.ep, sizes_t, sizes_c,
-                     out)
-            p = TESTS[self.ep.test].pvalues(out.reshape(-1, columns), self.trial.alternative,
-                                            self.ep.benefit_sign).reshape(len(ns), -1)
-            return np.count_nonzero(p <= self.trial.alpha, axis=1)
-
-        workers = min(self.jobs or os.cpu_count() or 1, len(chunks))
-        with ThreadPoolExecutor(workers) as pool:
-            return np.sum(list(pool.map(run, range(len(chunks)))), axis=0)
+        sizes = np.array([self.trial.split(int(n)) for n in ns])
+        looks = nested_looks(self.ep, sizes, self.trial.alternative, reps, self.seed, self.jobs)
+        return np.count_nonzero(looks.pvalues <= self.trial.alpha, axis=1)
 
 
 def _solve(evaluate: Callable, centre: float, target: float, low: float, high: float, reps: int,

@@ -11,6 +11,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from scipy import special
 
 from simtrial import exact, rng
 from simtrial._version import __version__
@@ -21,7 +22,9 @@ from simtrial.correlated import (
     joint_model,
     simulate_group_chunk,
 )
+from simtrial.design.boundaries import GroupSequentialDesign
 from simtrial.design.fixed import FixedDesign
+from simtrial.design.sequential import operating_characteristics, sequential_outcome
 from simtrial.errors import InputError, InsufficientMemory
 from simtrial.multiplicity import PROCEDURES
 from simtrial.results import (
@@ -29,13 +32,14 @@ from simtrial.results import (
     FamilyPower,
     LookStatistics,
     PowerResult,
+    SequentialResult,
     binomial_summary,
 )
 from simtrial.scenario import Endpoint, Scenario, load_scenario
 from simtrial.stattests import TESTS
 
 __all__ = ["available_cores", "free_memory", "memory_needed", "power", "simulate_looks",
-           "simulated_power"]
+           "nested_looks", "sequential_power", "simulated_power"]
 
 
 def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = rng.DEFAULT_SEED,
@@ -213,6 +217,137 @@ def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, s
             list(pool.map(run, tasks))
     return [LookStatistics(pvalues=pvalues[ep.id][np.newaxis], information=(1.0,))
             for ep in endpoints]
+
+
+def nested_looks(ep: Endpoint, sizes: np.ndarray, alternative: str, reps: int, seed: int,
+                 jobs: int | None = None, signed: bool = False) -> LookStatistics:
+    """One endpoint's test at K nested analyses of the same ``reps`` simulated trials.
+
+    Look k analyses the first ``sizes[k, 0]`` treatment and ``sizes[k, 1]`` control patients
+    (non-decreasing in k) of each trial, simulated once by the endpoint model's nested-sample
+    kernel (its ``prefix_simulators``, :mod:`simtrial.kernels.prefix`): the interim analyses
+    of a group-sequential trial, or the candidate n of a sample-size search (common random
+    numbers). With ``signed`` the result also holds each look's signed z-statistic, the normal
+    quantile of the one-sided p-value in the direction of benefit (z > 0 favours treatment),
+    on which group-sequential boundaries act.
+
+    Raises
+    ------
+    InputError
+        When the endpoint's model has no nested-sample kernel for its test's statistics.
+
+    Examples
+    --------
+    >>> ep = load_scenario("msc-covid19").endpoint("walk_m")
+    >>> looks = nested_looks(ep, np.array([[130, 70], [260, 140]]), "two-sided", 2000, 1,
+    ...                      signed=True)
+    >>> looks.pvalues.shape, looks.z.shape, looks.information
+    ((2, 2000), (2, 2000), (0.5, 1.0))
+    >>> bool((looks.z[1] > looks.z[0]).mean() > 0.5)  # the effect accrues
+    True
+    """
+    statistic = TESTS[ep.test].statistic
+    simulate = ep.model.prefix_simulators.get(statistic.name)
+    if simulate is None:
+        raise InputError(f"endpoint {ep.id!r}: interim looks need nested samples, which the "
+                         f"{ep.test} test of a {ep.distribution} endpoint does not have yet "
+                         "(available: tests on counts and moments: chisq, fisher, ttest, welch "
+                         "of binary, normal and log-normal endpoints)")
+    sizes = np.ascontiguousarray(sizes, dtype=np.int64)
+    sizes_t, sizes_c = np.ascontiguousarray(sizes[:, 0]), np.ascontiguousarray(sizes[:, 1])
+    looks = len(sizes)
+    pvalues = np.empty((looks, reps))
+    z = np.empty((looks, reps)) if signed else None
+    assessed = np.empty((looks, reps), np.int64)
+    chunks = rng.chunk_slices(reps)
+    test = TESTS[ep.test]
+
+    def run(i: int) -> None:
+        part = chunks[i]
+        out = np.empty((looks, part.stop - part.start, statistic.columns), statistic.dtype)
+        simulate(rng.chunk_generator(seed, ep.id, i), ep, sizes_t, sizes_c, out)
+        assessed[:, part] = out[:, :, statistic.assessed[0]] + out[:, :, statistic.assessed[1]]
+        flat = out.reshape(-1, statistic.columns)
+        pvalues[:, part] = test.pvalues(flat, alternative, ep.benefit_sign).reshape(looks, -1)
+        if z is not None:
+            one_sided = test.pvalues(flat, "one-sided", ep.benefit_sign).reshape(looks, -1)
+            z[:, part] = -special.ndtri(one_sided)
+
+    workers = min(jobs or available_cores(), len(chunks))
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(run, range(len(chunks))))
+    total = sizes.sum(axis=1)
+    return LookStatistics(pvalues=pvalues, information=tuple(float(v) for v in total / total[-1]),
+                          z=z, assessed=assessed)
+
+
+def sequential_power(scenario: Scenario | str, n: int, design: GroupSequentialDesign, *,
+                     endpoint: str | None = None, reps: int = 10_000,
+                     seed: int = rng.DEFAULT_SEED, jobs: int | None = None) -> SequentialResult:
+    """Operating characteristics of a group-sequential design at a maximum sample size n.
+
+    The endpoint (the scenario's primary, unless named) is analysed at each look of
+    ``design`` on the first ``round(t_k n)`` patients randomised (nested samples, split by the
+    allocation), and the design's boundaries decide at each look
+    (:mod:`simtrial.design.sequential`). The same trials are simulated under H1 (the
+    scenario) and under H0 (the treatment arm as the control arm: the design's type I error),
+    with common random numbers; beside them, the closed form of the canonical normal model
+    (the test's ``drift`` through the design's boundaries, as rpact's ``getPowerMeans`` and
+    ``getPowerRates`` compute it).
+
+    Examples
+    --------
+    >>> from simtrial.design import group_sequential_design
+    >>> d = group_sequential_design([0.5, 1.0], alpha=0.05, sided=2, efficacy="ld-obf")
+    >>> res = sequential_power("msc-covid19", 400, d, endpoint="walk_m", reps=2000)
+    >>> [stage["n"] for stage in res.h1["stages"]]
+    [200, 400]
+    >>> abs(res.h1["power"] - res.closed_form["power"]) < 4 * res.h1["mcse"]
+    True
+    >>> res.h0["power"] <= 0.05 + 3 * res.h0["mcse"]
+    True
+    """
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario)
+    trial = scenario.trial
+    ep = scenario.endpoint(endpoint or scenario.analysis.primary or scenario.endpoints[0].id)
+    _power_iv(scenario, n, reps, seed, [ep.id], jobs)
+    if (design.sided == 2) != (trial.alternative == "two-sided"):
+        raise InputError(f"the design is {design.sided}-sided but the trial's alternative is "
+                         f"{trial.alternative!r}; they must agree")
+    ns = [max(trial.smallest_n(), round(t * n)) for t in design.information]
+    sizes = np.array([trial.split(m) for m in ns])
+    characteristics = {}
+    for hypothesis, model in (("h1", ep), ("h0", ep.model.null(ep))):
+        looks = nested_looks(model, sizes, trial.alternative, reps, seed, jobs, signed=True)
+        assert looks.z is not None and looks.assessed is not None  # signed=True fills both
+        characteristics[hypothesis] = operating_characteristics(
+            design, sequential_outcome(design, looks.z), ns, looks.assessed)
+    return SequentialResult(
+        scenario=scenario.name, endpoint=ep.id, test=ep.test, n_total=n,
+        n_per_arm=dict(zip(("treatment", "control"), trial.split(n), strict=True)),
+        design=design, h1=characteristics["h1"], h0=characteristics["h0"],
+        closed_form=_sequential_closed_form(ep, design, sizes, ns), reps=reps, seed=seed,
+        version=__version__)
+
+
+def _sequential_closed_form(ep: Endpoint, design: GroupSequentialDesign, sizes: np.ndarray,
+                            ns: list[int]) -> dict | None:
+    """Power and expected n of the canonical normal model at the test's drift, or None."""
+    drift_of = TESTS[ep.test].drift
+    if drift_of is None:
+        return None
+    m_t, m_c = sizes[-1, 0] * (1 - ep.dropout[0]), sizes[-1, 1] * (1 - ep.dropout[1])
+    drift = drift_of(ep, m_t, m_c, design.alpha / design.sided)
+    out = {"drift": drift}
+    for key, theta in (("h1", drift), ("h0", 0.0)):
+        stopping = design.stopping_probabilities(theta)
+        out[key] = {"power": float(stopping.efficacy.sum() + stopping.efficacy_lower.sum()),
+                    "reject": (stopping.efficacy + stopping.efficacy_lower).tolist(),
+                    "stop_futility": stopping.futility.tolist(),
+                    "expected_n": float(stopping.stop @ np.asarray(ns, dtype=np.float64))}
+    out["power"] = out["h1"]["power"]
+    return out
 
 
 def available_cores() -> int:

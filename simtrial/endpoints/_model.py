@@ -176,6 +176,12 @@ class EndpointModel:
         """The event probability a test of proportions' closed form reads, or None."""
         return None
 
+    def null(self, ep: Endpoint) -> Endpoint:
+        """``ep`` under H0: the treatment arm's outcome distributed as the control arm's."""
+        from dataclasses import replace
+
+        return replace(ep, treatment=ep.control)
+
     def proxy(self, ep: Endpoint) -> Endpoint:
         """An endpoint close to ``ep`` whose tests have closed forms (a search's start)."""
         return ep
