@@ -51,7 +51,14 @@ def annotate(result: PowerResult, scenario: Scenario, *, exact_power: bool = Tru
     endpoints = []
     for res in result.endpoints:
         ep = scenario.endpoint(res.id)
-        value, note = analytic.endpoint_closed_form(ep, n_t, n_c, trial.alpha, trial.alternative)
+        if result.design is not None:  # the design's canonical normal model, not the fixed n's
+            closed = result.design["closed_form"]
+            value, note = ((None, f"no drift formula for the {ep.test} test") if closed is None
+                           else (closed["h1"]["power"], "canonical normal model of the "
+                                 "group-sequential design (as rpact getPowerMeans/getPowerRates)"))
+        else:
+            value, note = analytic.endpoint_closed_form(ep, n_t, n_c, trial.alpha,
+                                                        trial.alternative)
         res = replace(res, analytic_power=value, analytic_note=note)
         if exact_power:
             value, note = exact.endpoint_exact(ep, n_t, n_c, trial.alpha, trial.alternative)

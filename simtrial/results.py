@@ -173,6 +173,9 @@ class PowerResult:
     version: str
     endpoints: tuple[EndpointPower, ...]
     family: FamilyPower | None = None
+    #: The group-sequential design's simulated operating characteristics for the primary
+    #: endpoint (:meth:`SequentialResult.to_dict`'s ``design``), where the scenario has one.
+    design: dict | None = None
 
     def endpoint(self, endpoint_id: str) -> EndpointPower:
         """The result of one endpoint."""
@@ -187,6 +190,7 @@ class PowerResult:
             "alternative": self.alternative, "reps": self.reps, "seed": self.seed,
             "version": self.version, "endpoints": [e.to_dict() for e in self.endpoints],
             "family": None if self.family is None else self.family.to_dict(),
+            **({} if self.design is None else {"design": self.design}),
         }
 
 
@@ -214,6 +218,8 @@ class SequentialResult:
     reps: int
     seed: int
     version: str
+    #: The endpoint's test at each look of the simulated trials under H1.
+    looks: LookStatistics | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         """Plain-JSON fields, with the H0 block and the closed form.

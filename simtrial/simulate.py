@@ -106,6 +106,8 @@ def simulated_power(scenario: Scenario | str, n: int, *, reps: int = 10_000,
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
     chosen = _power_iv(scenario, n, reps, seed, endpoints, jobs)
+    if scenario.design is not None:
+        return _sequential_power_result(scenario, n, endpoints, reps, seed, jobs)
     trial, analysis = scenario.trial, scenario.analysis
     n_t, n_c = trial.split(n)
     simulated = _needed(scenario, chosen)
@@ -317,18 +319,62 @@ def sequential_power(scenario: Scenario | str, n: int, design: GroupSequentialDe
                          f"{trial.alternative!r}; they must agree")
     ns = [max(trial.smallest_n(), round(t * n)) for t in design.information]
     sizes = np.array([trial.split(m) for m in ns])
-    characteristics = {}
+    characteristics, looks = {}, {}
     for hypothesis, model in (("h1", ep), ("h0", ep.model.null(ep))):
-        looks = nested_looks(model, sizes, trial.alternative, reps, seed, jobs, signed=True)
-        assert looks.z is not None and looks.assessed is not None  # signed=True fills both
+        looks[hypothesis] = at = nested_looks(model, sizes, trial.alternative, reps, seed, jobs,
+                                              signed=True)
+        assert at.z is not None and at.assessed is not None  # signed=True fills both
         characteristics[hypothesis] = operating_characteristics(
-            design, sequential_outcome(design, looks.z), ns, looks.assessed)
+            design, sequential_outcome(design, at.z), ns, at.assessed)
     return SequentialResult(
         scenario=scenario.name, endpoint=ep.id, test=ep.test, n_total=n,
         n_per_arm=dict(zip(("treatment", "control"), trial.split(n), strict=True)),
         design=design, h1=characteristics["h1"], h0=characteristics["h0"],
         closed_form=_sequential_closed_form(ep, design, sizes, ns), reps=reps, seed=seed,
-        version=__version__)
+        version=__version__, looks=looks["h1"])
+
+
+def _sequential_power_result(scenario: Scenario, n: int, endpoints: list[str] | None,
+                             reps: int, seed: int, jobs: int | None) -> PowerResult:
+    """:func:`simulated_power` of a scenario with a ``[design]``: its primary endpoint.
+
+    The primary endpoint drives stopping; its power is the design's overall rejection
+    probability, and the ``design`` block holds the looks. Endpoints tested at the look where
+    the primary rejects (multiplicity across looks) are not simulated yet: the result holds
+    the primary alone, and asking for another endpoint, or a multiplicity family, is refused
+    rather than shown with the power of a trial that never stops early.
+    """
+    trial = scenario.trial
+    primary = scenario.endpoint(scenario.analysis.primary or scenario.endpoints[0].id)
+    others = [ep_id for ep_id in endpoints or () if ep_id != primary.id]
+    if others:
+        raise InputError(
+            f"scenario {scenario.name!r} has a group-sequential [design]: power is reported "
+            f"for its primary endpoint {primary.id!r} (--endpoint {primary.id}); endpoints "
+            "tested at the look where the primary rejects are not simulated yet")
+    if scenario.analysis.multiplicity != "none":
+        raise InputError(f"scenario {scenario.name!r}: a multiplicity procedure across the looks "
+                         "of a group-sequential [design] is not simulated yet (set [analysis] "
+                         "multiplicity = \"none\")")
+    assert scenario.design is not None  # the caller checked
+    seq = sequential_power(scenario, n, scenario.design, endpoint=primary.id, reps=reps,
+                           seed=seed, jobs=jobs)
+    assert seq.looks is not None  # sequential_power keeps them
+    rejections = round(seq.h1["power"] * reps)
+    n_t, n_c = trial.split(n)
+    result = EndpointPower(
+        id=primary.id, label=primary.label, kind=primary.kind,
+        distribution=primary.distribution, test=primary.test, better=primary.better,
+        effect=primary.describe(), power=seq.h1["power"], mcse=seq.h1["mcse"],
+        ci=tuple(seq.h1["ci"]), analytic_power=None, rejections=rejections,
+        expected_assessed={"treatment": n_t * (1 - primary.dropout[0]),
+                           "control": n_c * (1 - primary.dropout[1])},
+        pvalues=seq.looks.pvalues[-1], power_unadjusted=seq.h1["power"])
+    return PowerResult(
+        scenario=scenario.name, n_total=n, n_per_arm={"treatment": n_t, "control": n_c},
+        arms=trial.arms, allocation=trial.allocation, alpha=trial.alpha,
+        alternative=trial.alternative, reps=reps, seed=seed, version=__version__,
+        endpoints=(result,), design=seq.to_dict()["design"])
 
 
 def _sequential_closed_form(ep: Endpoint, design: GroupSequentialDesign, sizes: np.ndarray,

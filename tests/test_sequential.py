@@ -210,3 +210,84 @@ def test_expected_n_reads_the_looks():
     assert result.h1["expected_n"]["value"] == pytest.approx(
         sum(p * s["n"] for p, s in zip(stops, result.h1["stages"], strict=True)), abs=1e-9)
     assert math.isclose(sum(stops), 1.0)
+
+
+# ---------------------------------------------------------------- the [design] table
+
+EXAMPLE = Path(__file__).parents[1] / "scenarios" / "examples" / "group-sequential.toml"
+
+
+def test_scenario_design_gives_the_power_json_fields(capsys):
+    from simtrial.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["power", "--scenario", str(EXAMPLE), "--n", "600", "--reps", "2000",
+              "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert info.value.code == 0
+    design = data["design"]
+    assert [stage["n"] for stage in design["stages"]] == [300, 450, 600]
+    for stage in design["stages"]:
+        assert {"information", "n", "efficacy_z", "futility_z", "reject",
+                "stop_futility"} <= set(stage)
+    assert {"value", "mcse"} <= set(design["expected_n"])
+    # power is still the overall rejection probability
+    (ep,) = data["endpoints"]
+    assert ep["power"] == pytest.approx(sum(s["reject"] for s in design["stages"]))
+    assert design["h0"]["power"] <= 0.025 + 3 * design["h0"]["mcse"]
+
+
+def test_scenario_design_matches_the_library_design():
+    from simtrial.scenario import load_scenario
+
+    sc = load_scenario(EXAMPLE)
+    direct = group_sequential_design([0.5, 0.75, 1.0], alpha=0.025, efficacy="ld-obf",
+                                     futility="ld-obf", beta=0.2)
+    assert sc.design == direct
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("looks = [0.5, 0.75, 1.0]", "looks = [0.5, 0.4, 1.0]", "design.looks: [0.5, 0.4, 1.0]"),
+    ("looks = [0.5, 0.75, 1.0]", "looks = [0.5, 0.75]", "ending at 1"),
+    ('efficacy = "ld-obf"', 'efficacy = "obrien"', "design.efficacy: boundary rule 'obrien'"),
+    ('futility = "ld-obf"', "futility = [0.1]", "design.futility: [0.1] is not allowed"),
+    ("beta = 0.2", "beta = 0.7", "design.beta: 0.7 is out of range"),
+    ("binding = false", "binding = 1", "design.binding: must be true or false"),
+    ("binding = false", "binding = false\nrounds = 3", "design.rounds: unknown key"),
+])
+def test_bad_design_tables_are_one_error_line(capsys, tmp_path, old, new, message):
+    from catalogue import expect_error
+
+    text = EXAMPLE.read_text()
+    assert old in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace(old, new, 1))
+    for command in (["validate", bad], ["power", "--scenario", bad, "--n", "400"]):
+        expect_error(capsys, command, 2, message)
+
+
+def test_other_endpoints_under_a_design_are_refused(capsys, tmp_path):
+    from catalogue import expect_error
+
+    text = EXAMPLE.read_text() + '''
+[[endpoints]]
+id = "other"
+kind = "binary"
+test = "chisq"
+better = "lower"
+control = { p = 0.3 }
+treatment = { p = 0.2 }
+'''
+    f = tmp_path / "two.toml"
+    f.write_text(text)
+    expect_error(capsys, ["power", "--scenario", f, "--n", "400", "--endpoint", "other"], 2,
+                 "primary endpoint 'walk_m'")
+
+
+def test_rank_tests_have_no_interim_looks_yet(capsys, tmp_path):
+    from catalogue import expect_error
+
+    f = tmp_path / "mw.toml"
+    f.write_text(EXAMPLE.read_text().replace('test = "ttest"', 'test = "mannwhitney"'))
+    expect_error(capsys, ["power", "--scenario", f, "--n", "400"], 2,
+                 "interim looks need nested samples")

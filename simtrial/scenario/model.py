@@ -17,10 +17,13 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simtrial.endpoints import MODELS, EndpointModel
 from simtrial.errors import InputError
+
+if TYPE_CHECKING:
+    from simtrial.design.boundaries import GroupSequentialDesign
 
 __all__ = ["ARMS", "MAX_N", "PROCEDURES", "Analysis", "Endpoint", "Provenance", "Scenario",
            "ScenarioError", "Trial", "correlation_matrix"]
@@ -208,6 +211,9 @@ class Scenario:
     #: Within-patient (latent, Gaussian copula) correlations: ((id_a, id_b), rho) pairs.
     correlations: tuple[tuple[tuple[str, str], float], ...] = ()
     provenance: Mapping[str, Provenance] = field(default_factory=lambda: MappingProxyType({}))
+    #: The group-sequential design of the optional ``[design]`` table (None: one final
+    #: analysis), its boundaries computed when the file is read.
+    design: GroupSequentialDesign | None = None
     source: str = "<string>"
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False,
                                   compare=False)

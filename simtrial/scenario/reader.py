@@ -16,10 +16,11 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from simtrial.endpoints import KINDS, MODELS, EndpointModel
 from simtrial.endpoints._model import LOCATION, Check
+from simtrial.errors import InputError
 from simtrial.scenario.model import (
     ARMS,
     MAX_N,
@@ -33,6 +34,9 @@ from simtrial.scenario.model import (
     correlation_matrix,
 )
 from simtrial.text import terminal
+
+if TYPE_CHECKING:
+    from simtrial.design.boundaries import GroupSequentialDesign
 
 __all__ = ["builtin_names", "load_scenario", "parse_scenario", "parse_scenario_data"]
 
@@ -244,7 +248,7 @@ class _Reader:
 
     def scenario(self, data: dict[str, Any]) -> Scenario:
         allowed = ("schema_version", "name", "title", "description", "trial", "endpoints",
-                   "analysis", "correlations")
+                   "analysis", "correlations", "design")
         self.keys(data, "<top>", allowed, required=("schema_version", "name", "endpoints"))
         version = data["schema_version"]
         if version != SCHEMA_VERSION or isinstance(version, bool):
@@ -268,7 +272,59 @@ class _Reader:
                         description=self.string(data, "description", "", default=""),
                         analysis=self.analysis(data.get("analysis", {}), ids),
                         correlations=self.correlations(data.get("correlations", []), ids),
+                        design=self.design(data["design"], trial) if "design" in data else None,
                         provenance=MappingProxyType(self.provenance), source=self.source)
+
+    def design(self, table: Any, trial: Trial) -> GroupSequentialDesign:
+        """The ``[design]`` table: looks and boundary rules, computed now (scenarios/README.md).
+
+        The boundaries are solved here (tens of milliseconds, and scipy's import), so that a
+        design that cannot be built fails at load, for ``validate`` as for every command.
+        """
+        path = "design"
+        self.keys(table, path, ("looks", "efficacy", "futility", "beta", "binding"),
+                  required=("looks",))
+        looks = table["looks"]
+        if (not isinstance(looks, list) or not looks
+                or not all(isinstance(t, int | float) and not isinstance(t, bool) for t in looks)
+                or not all(a < b for a, b in zip([0, *looks], looks, strict=False))
+                or looks[-1] != 1):
+            raise self.fail("design.looks", f"{_short(looks)} is not allowed (allowed: "
+                            "increasing information fractions in (0, 1] ending at 1, e.g. "
+                            "[0.5, 0.75, 1.0])")
+        from simtrial.design.boundaries import group_sequential_design
+        from simtrial.design.spending import parse_rule
+
+        efficacy = self.string(table, "efficacy", path, default="ld-obf")
+        futility = table.get("futility", "none")
+        for key, rule in (("efficacy", efficacy), ("futility", futility)):
+            try:
+                if isinstance(rule, str):
+                    parse_rule(rule)
+            except InputError as exc:
+                raise self.fail(f"design.{key}", str(exc)) from None
+        if isinstance(futility, list):
+            if len(futility) != len(looks) - 1 or not all(
+                    isinstance(z, int | float) and not isinstance(z, bool) and math.isfinite(z)
+                    for z in futility):
+                raise self.fail("design.futility", f"{_short(futility)} is not allowed "
+                                f"(allowed: a rule, or {len(looks) - 1} z-scale bounds, one per "
+                                "interim look)")
+            futility = [float(z) for z in futility]
+        else:
+            futility = self.string(table, "futility", path)
+        beta = self.number(table, "beta", path, lambda v: 0 < v < 0.5, "a number in (0, 0.5)",
+                           default=0.2)
+        binding = table.get("binding", False)
+        if not isinstance(binding, bool):
+            raise self.fail("design.binding", f"must be true or false, got {_kind(binding)}")
+        try:
+            return group_sequential_design(
+                [float(t) for t in looks], alpha=trial.alpha,
+                sided=2 if trial.alternative == "two-sided" else 1, efficacy=efficacy,
+                futility=None if futility == "none" else futility, beta=beta, binding=binding)
+        except InputError as exc:
+            raise self.fail(path, str(exc)) from None
 
     def ids(self, raw: Any, where: str, ids: tuple[str, ...],
             size: int | None = None) -> tuple[str, ...]:
