@@ -51,6 +51,8 @@ def annotate(result: PowerResult, scenario: Scenario, *, exact_power: bool = Tru
     endpoints = []
     for res in result.endpoints:
         ep = scenario.endpoint(res.id)
+        value: float | None
+        note: str | None
         if result.design is not None:  # the design's canonical normal model, not the fixed n's
             closed = result.design["closed_form"]
             value, note = ((None, f"no drift formula for the {ep.test} test") if closed is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -385,7 +386,7 @@ def _sequential_closed_form(ep: Endpoint, design: GroupSequentialDesign, sizes: 
         return None
     m_t, m_c = sizes[-1, 0] * (1 - ep.dropout[0]), sizes[-1, 1] * (1 - ep.dropout[1])
     drift = drift_of(ep, m_t, m_c, design.alpha / design.sided)
-    out = {"drift": drift}
+    out: dict[str, Any] = {"drift": drift}
     for key, theta in (("h1", drift), ("h0", 0.0)):
         stopping = design.stopping_probabilities(theta)
         out[key] = {"power": float(stopping.efficacy.sum() + stopping.efficacy_lower.sum()),
