@@ -93,6 +93,41 @@ def power_table(result, title: str = "") -> str:
             + _sequential_lines(result.design))
 
 
+def design_table(design) -> str:
+    """The output of ``simtrial design``: a group-sequential design's boundaries per look.
+
+    Examples
+    --------
+    >>> from simtrial.design import group_sequential_design
+    >>> print(design_table(group_sequential_design([0.5, 1.0], efficacy="obf")))
+    Group-sequential design: 2 looks, one-sided alpha 0.025, efficacy obf, futility none
+    look  information  efficacy z  nominal p  alpha spent  futility z
+    1     0.5          2.797       0.00258    0.00258      -
+    2     1            1.977       0.02400    0.02500      -
+    inflation factor 1.008 (maximum over fixed-design information)
+    expected information at 80% power: 0.8952 of the maximum (H1), 0.9987 (H0)
+    """
+    data = design.to_dict()
+
+    def z(value):
+        return "-" if value is None else f"{value:.3f}"
+
+    rows = [[str(k + 1), f"{s['information']:.4g}", z(s["efficacy_z"]), f"{s['nominal_p']:.5f}",
+             f"{s['alpha_spent']:.5f}", z(s["futility_z"])]
+            for k, s in enumerate(data["stages"])]
+    sides = "two-sided" if data["sided"] == 2 else "one-sided"
+    binding = "" if data["futility"] == "none" else (
+        " (binding)" if data["binding"] else " (non-binding)")
+    head = (f"Group-sequential design: {len(rows)} looks, {sides} alpha {data['alpha']:g}, "
+            f"efficacy {data['efficacy']}, futility {data['futility']}{binding}")
+    expected = data["expected_information"]
+    tail = (f"inflation factor {data['inflation_factor']:.4g} (maximum over fixed-design "
+            f"information)\nexpected information at {100 * (1 - data['beta']):.0f}% power: "
+            f"{expected['h1']:.4f} of the maximum (H1), {expected['h0']:.4f} (H0)")
+    return "\n".join([head, table(["look", "information", "efficacy z", "nominal p",
+                                    "alpha spent", "futility z"], rows), tail])
+
+
 def _sequential_lines(design: dict | None) -> str:
     """The looks of a group-sequential design: bounds, stopping probabilities, expected n."""
     if design is None:
