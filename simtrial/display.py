@@ -86,7 +86,75 @@ def power_table(result, title: str = "") -> str:
              "analytic: textbook closed form at the expected assessed numbers; "
              "exact: power of the binary test by enumerating every 2x2 table.",
              *_family_lines(result), *_safety_lines(result)]
-    return _lines(head) + "\n" + table(header, rows) + "\n" + _lines(notes)
+    if result.design is not None:
+        notes[2] = ("assessed: expected patients assessed per arm after dropout, if the trial "
+                    "runs to its last look; analytic: the design's canonical normal model.")
+    return (_lines(head) + "\n" + table(header, rows) + "\n" + _lines(notes)
+            + _sequential_lines(result.design))
+
+
+def design_table(design) -> str:
+    """The output of ``simtrial design``: a group-sequential design's boundaries per look.
+
+    Examples
+    --------
+    >>> from simtrial.design import group_sequential_design
+    >>> print(design_table(group_sequential_design([0.5, 1.0], efficacy="obf")))
+    Group-sequential design: 2 looks, one-sided alpha 0.025, efficacy obf, futility none
+    look  information  efficacy z  nominal p  alpha spent  futility z
+    1     0.5          2.797       0.00258    0.00258      -
+    2     1            1.977       0.02400    0.02500      -
+    inflation factor 1.008 (maximum over fixed-design information)
+    expected information at 80% power: 0.8952 of the maximum (H1), 0.9987 (H0)
+    """
+    data = design.to_dict()
+
+    def z(value):
+        return "-" if value is None else f"{value:.3f}"
+
+    rows = [[str(k + 1), f"{s['information']:.4g}", z(s["efficacy_z"]), f"{s['nominal_p']:.5f}",
+             f"{s['alpha_spent']:.5f}", z(s["futility_z"])]
+            for k, s in enumerate(data["stages"])]
+    sides = "two-sided" if data["sided"] == 2 else "one-sided"
+    binding = "" if data["futility"] == "none" else (
+        " (binding)" if data["binding"] else " (non-binding)")
+    head = (f"Group-sequential design: {len(rows)} looks, {sides} alpha {data['alpha']:g}, "
+            f"efficacy {data['efficacy']}, futility {data['futility']}{binding}")
+    expected = data["expected_information"]
+    tail = (f"inflation factor {data['inflation_factor']:.4g} (maximum over fixed-design "
+            f"information)\nexpected information at {100 * (1 - data['beta']):.0f}% power: "
+            f"{expected['h1']:.4f} of the maximum (H1), {expected['h0']:.4f} (H0)")
+    return "\n".join([head, table(["look", "information", "efficacy z", "nominal p",
+                                    "alpha spent", "futility z"], rows), tail])
+
+
+def _sequential_lines(design: dict | None) -> str:
+    """The looks of a group-sequential design: bounds, stopping probabilities, expected n."""
+    if design is None:
+        return ""
+    h0 = design["h0"]
+
+    def z(value):
+        return "-" if value is None else f"{value:.3f}"
+
+    rows = [[str(k + 1), f"{s['information']:.3g}", str(s["n"]), z(s["efficacy_z"]),
+             f"{s['nominal_p']:.5f}", z(s["futility_z"]), f"{s['reject']:.4f}",
+             f"{s['stop_futility']:.4f}", f"{h0['stages'][k]['reject']:.4f}"]
+            for k, s in enumerate(design["stages"])]
+    header = ["look", "information", "n", "efficacy z", "nominal p", "futility z", "reject",
+              "stop futility", "reject under H0"]
+    binding = "binding" if design["binding"] else "non-binding"
+    closed = design["closed_form"]
+    lines = ["", f"Group-sequential design: efficacy {design['efficacy']}, futility "
+             f"{design['futility']} ({binding}); the primary endpoint decides at each look.",
+             table(header, rows),
+             f"expected n randomised: {design['expected_n']['value']:.1f} (MCSE "
+             f"{design['expected_n']['mcse']:.1f}) under H1, {h0['expected_n']['value']:.1f} "
+             f"under H0; simulated type I error {h0['power']:.4f} (MCSE {h0['mcse']:.4f}) "
+             f"against alpha {design['alpha']:g}"
+             + ("" if closed is None else f"; canonical normal model: power "
+                f"{closed['h1']['power']:.4f}, expected n {closed['h1']['expected_n']:.1f}")]
+    return "\n" + "\n".join(lines) + "\n"
 
 
 def _family_lines(result) -> list[str]:

@@ -90,7 +90,7 @@ def score_quantile(levels: np.ndarray, probs: np.ndarray, q: float) -> float:
     >>> score_quantile(np.array([0.0, 1.0, 2.0]), np.array([0.2, 0.5, 0.3]), 0.5)
     1.0
     """
-    index = np.searchsorted(np.cumsum(probs), q - 1e-12)
+    index = int(np.searchsorted(np.cumsum(probs), q - 1e-12))
     return float(levels[min(index, len(levels) - 1)])
 
 

@@ -359,14 +359,12 @@ def proportion_from_risk_ratio(p_control: float, risk_ratio: float) -> Derivatio
     )
 
 
-def _quartiles_iv(q1, q3, median=None) -> tuple[float, float, float | None]:
+def _quartiles_iv(q1, q3) -> tuple[float, float]:
     q1 = _real("q1", q1)
     q3 = _real("q3", q3)
     if not q1 < q3:
         raise InputError(f"`q1` must be less than `q3`; got {q1!r} and {q3!r}.")
-    if median is not None:
-        median = _real("median", median, low=q1, high=q3)
-    return q1, q3, median
+    return q1, q3
 
 
 def mean_from_median_iqr(median: float, q1: float, q3: float) -> Derivation:
@@ -402,7 +400,8 @@ def mean_from_median_iqr(median: float, q1: float, q3: float) -> Derivation:
     >>> print(mean_from_median_iqr(50.0, 35.0, 72.0).explanation)
     mean = (35.0 + 50.0 + 72.0) / 3 = 52.33
     """
-    q1, q3, median = _quartiles_iv(q1, q3, median)
+    q1, q3 = _quartiles_iv(q1, q3)
+    median = _real("median", median, low=q1, high=q3)
     mean = (q1 + median + q3) / 3
     return Derivation(
         method="mean_from_median_iqr",
@@ -450,7 +449,7 @@ def sd_from_iqr(q1: float, q3: float, n: int) -> Derivation:
     >>> round(d.value, 2)
     28.85
     """
-    q1, q3, _ = _quartiles_iv(q1, q3)
+    q1, q3 = _quartiles_iv(q1, q3)
     n = _count("n", n, minimum=5)
     prob = (0.75 * n - 0.125) / (n + 0.25)
     eta = 2 * stats.norm.ppf(prob)
@@ -629,7 +628,7 @@ def effect_from_p_value(
         "observed effect implied by the p-value: a planning assumption, prone to winner's curse"
     )
     z_text = f"z = Phi^-1(1 - {p_value}/{sided}) = {_g(z)}"
-    inputs = {"p_value": p_value, "n1": n1, "n2": n2}
+    inputs: dict[str, float | int | str] = {"p_value": p_value, "n1": n1, "n2": n2}
     if sd is not None:
         value = direction * z * sd * math.sqrt(1 / n1 + 1 / n2)
         inputs["sd"] = sd

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
+from typing import Any
 
 from simtrial.errors import InputError
 
@@ -152,7 +153,8 @@ def _load() -> MappingProxyType:
             raise InputError(f"{where}: bad type or key (allowed types: {', '.join(_TYPES)})")
         if raw["key"] in entries:
             raise InputError(f"{where}: key {raw['key']!r} repeated")
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                  for k, v in raw.items()}  # raw TOML values
         entries[raw["key"]] = Reference(**values)
     return MappingProxyType(entries)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -45,6 +46,25 @@ def binomial_summary(successes: int, reps: int, level: float = 0.95):
     centre = (p + z * z / (2 * reps)) / (1 + z * z / reps)
     half = z / (1 + z * z / reps) * math.sqrt(p * (1 - p) / reps + z * z / (4 * reps * reps))
     return p, math.sqrt(p * (1 - p) / reps), (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class LookStatistics:
+    """One endpoint's test at each analysis (look) of the same simulated trials.
+
+    ``pvalues[k, r]`` is the test's p-value at look k of replicate r (the looks see nested
+    samples: the patients assessed by then); ``information`` the share of the final sample
+    each look analyses; ``z`` (where asked for) the signed z-statistic of each look, the
+    normal quantile of the one-sided p-value in the direction of benefit. A design
+    (:mod:`simtrial.design`) decides from these which trials reject; the test does not. The
+    fixed design has one look (K = 1).
+    """
+
+    pvalues: np.ndarray
+    information: tuple[float, ...]
+    z: np.ndarray | None = field(default=None, repr=False)
+    #: Patients assessed at each look of each replicate (K x reps), where recorded.
+    assessed: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -153,6 +173,9 @@ class PowerResult:
     version: str
     endpoints: tuple[EndpointPower, ...]
     family: FamilyPower | None = None
+    #: The group-sequential design's simulated operating characteristics for the primary
+    #: endpoint (:meth:`SequentialResult.to_dict`'s ``design``), where the scenario has one.
+    design: dict | None = None
 
     def endpoint(self, endpoint_id: str) -> EndpointPower:
         """The result of one endpoint."""
@@ -167,7 +190,53 @@ class PowerResult:
             "alternative": self.alternative, "reps": self.reps, "seed": self.seed,
             "version": self.version, "endpoints": [e.to_dict() for e in self.endpoints],
             "family": None if self.family is None else self.family.to_dict(),
+            **({} if self.design is None else {"design": self.design}),
         }
+
+
+@dataclass(frozen=True)
+class SequentialResult:
+    """Simulated operating characteristics of a group-sequential design at a maximum n.
+
+    ``h1`` and ``h0`` hold, under the scenario's effect and under no effect, the overall
+    rejection probability (``power``; under H0 the design's simulated type I error) with its
+    MCSE, per look (``stages``) the probabilities of rejecting and of stopping for futility
+    there, and the expected numbers randomised and assessed when the trial ends, each with its
+    MCSE. ``closed_form`` is the canonical normal model's power and expected n (None where the
+    test has no drift formula).
+    """
+
+    scenario: str
+    endpoint: str
+    test: str
+    n_total: int
+    n_per_arm: dict[str, int]
+    design: Any
+    h1: dict
+    h0: dict
+    closed_form: dict | None
+    reps: int
+    seed: int
+    version: str
+    #: The endpoint's test at each look of the simulated trials under H1.
+    looks: LookStatistics | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict:
+        """Plain-JSON fields, with the H0 block and the closed form.
+
+        ``design.stages[k].{information, n, efficacy_z, futility_z, reject, stop_futility}``
+        and ``design.expected_n`` as DESIGN 3 names them.
+        """
+        design = self.design.to_dict()
+        for stage, simulated in zip(design["stages"], self.h1["stages"], strict=True):
+            stage.update(simulated)
+        design.update({"power": self.h1["power"], "mcse": self.h1["mcse"], "ci": self.h1["ci"],
+                       "expected_n": self.h1["expected_n"],
+                       "expected_assessed": self.h1["expected_assessed"],
+                       "h0": self.h0, "closed_form": self.closed_form})
+        return {"scenario": self.scenario, "endpoint": self.endpoint, "test": self.test,
+                "n_total": self.n_total, "n_per_arm": dict(self.n_per_arm), "reps": self.reps,
+                "seed": self.seed, "version": self.version, "design": design}
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,7 @@ as ``simtrial power`` prints them with the same reps and seed.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from types import MappingProxyType, SimpleNamespace
 
@@ -49,7 +47,7 @@ from simtrial.results import (
     SampleSizeResult,
 )
 from simtrial.scenario import Endpoint, Scenario, Trial, load_scenario
-from simtrial.simulate import power
+from simtrial.simulate import nested_looks, simulated_power
 from simtrial.stattests import TESTS
 
 __all__ = ["TargetNotReached", "analytic_sample_size", "detectable_effect", "family_sample_size",
@@ -120,6 +118,7 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     >>> res = sample_size("msc-covid19", "walk_lln", 0.8, reps=2000)
     >>> res.n_per_arm["treatment"] + res.n_per_arm["control"] == res.n_total
     True
+    >>> from simtrial import power
     >>> again = power("msc-covid19", res.n_total, reps=2000, endpoints=["walk_lln"])
     >>> again.endpoints[0].power == res.power
     True
@@ -153,7 +152,7 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
         n = search(search(min(max_n, 32), min(PILOT_REPS, reps), "pilot"), reps, "search")
     else:
         n = search(start, reps, "search", _closed_form_slope(closed, trial, start))
-    reported, results = _reported(lambda m: power(
+    reported, results = _reported(lambda m: simulated_power(
         scenario, m, reps=reps, seed=seed, endpoints=[ep.id], jobs=jobs).endpoints[0], reps, trace)
     crossing = _crossing(n, reported, target_power, n_min, max_n)
     if crossing is None:
@@ -223,7 +222,7 @@ def family_sample_size(scenario: Scenario | str, criterion: str, target_power: f
     trace: list[dict] = []
 
     def family_power(n: int, reps: int):
-        return power(scenario, int(n), reps=reps, seed=seed, endpoints=list(family),
+        return simulated_power(scenario, int(n), reps=reps, seed=seed, endpoints=list(family),
                      jobs=jobs).family
 
     def search(centre: int, reps: int, stage: str, slope: float | None = None) -> int:
@@ -395,8 +394,8 @@ def detectable_effect(scenario: Scenario | str, endpoint: str, n: int, target_po
         if effect not in results:
             value = _treatment_value(ep, effect)
             sc = scenario.with_values({f"endpoints.{ep.id}.treatment.{ep.location}": value})
-            results[effect] = res = power(sc, n, reps=reps, seed=seed, endpoints=[ep.id],
-                                          jobs=jobs).endpoints[0]
+            results[effect] = res = simulated_power(sc, n, reps=reps, seed=seed,
+                                                    endpoints=[ep.id], jobs=jobs).endpoints[0]
             trace.append({"effect": effect, "treatment_value": value, "power": res.power,
                           "mcse": res.mcse})
         return results[effect]
@@ -487,34 +486,20 @@ class _Curve:
         self.scenario, self.ep, self.trial = scenario, ep, scenario.trial
         self.seed, self.jobs = seed, jobs
         in_family = ep.id in scenario.analysis.family
-        self.statistic = TESTS[ep.test].statistic
         self.prefix = None if in_family else ep.model.prefix_simulators.get(
-            self.statistic.name)
+            TESTS[ep.test].statistic.name)
         self.method = ("nested samples (common random numbers)" if self.prefix
                        else "one simulation per n, same seed" + (
                            " (power of the multiplicity procedure)" if in_family else ""))
 
     def rejections(self, ns: np.ndarray, reps: int) -> np.ndarray:
         if self.prefix is None:
-            return np.array([power(self.scenario, int(n), reps=reps, seed=self.seed,
-                                   endpoints=[self.ep.id], jobs=self.jobs).endpoint(
-                                       self.ep.id).rejections for n in ns])
-        simulate, columns, dtype = self.prefix, self.statistic.columns, self.statistic.dtype
-        sizes_t, sizes_c = (np.ascontiguousarray(a, dtype=np.int64) for a in
-                            np.array([self.trial.split(int(n)) for n in ns]).T)
-        chunks = rng.chunk_slices(reps)
-
-        def run(i: int) -> np.ndarray:
-            out = np.empty((len(ns), chunks[i].stop - chunks[i].start, columns), dtype)
-            simulate(rng.chunk_generator(self.seed, self.ep.id, i), self.ep, sizes_t, sizes_c,
-                     out)
-            p = TESTS[self.ep.test].pvalues(out.reshape(-1, columns), self.trial.alternative,
-                                            self.ep.benefit_sign).reshape(len(ns), -1)
-            return np.count_nonzero(p <= self.trial.alpha, axis=1)
-
-        workers = min(self.jobs or os.cpu_count() or 1, len(chunks))
-        with ThreadPoolExecutor(workers) as pool:
-            return np.sum(list(pool.map(run, range(len(chunks)))), axis=0)
+            return np.array([simulated_power(self.scenario, int(n), reps=reps, seed=self.seed,
+                                             endpoints=[self.ep.id], jobs=self.jobs).endpoint(
+                                                 self.ep.id).rejections for n in ns])
+        sizes = np.array([self.trial.split(int(n)) for n in ns])
+        looks = nested_looks(self.ep, sizes, self.trial.alternative, reps, self.seed, self.jobs)
+        return np.count_nonzero(looks.pvalues <= self.trial.alpha, axis=1)
 
 
 def _solve(evaluate: Callable, centre: float, target: float, low: float, high: float, reps: int,

@@ -9,29 +9,46 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
+from scipy import special
 
-from simtrial import analytic, exact, rng
+from simtrial import exact, rng
 from simtrial._version import __version__
+from simtrial.annotate import annotate
 from simtrial.correlated import (
     LATENT_BYTES,
     correlated_groups,
     joint_model,
     simulate_group_chunk,
 )
+from simtrial.design.boundaries import GroupSequentialDesign
+from simtrial.design.fixed import FixedDesign
+from simtrial.design.sequential import operating_characteristics, sequential_outcome
 from simtrial.errors import InputError, InsufficientMemory
 from simtrial.multiplicity import PROCEDURES
-from simtrial.results import EndpointPower, FamilyPower, PowerResult, binomial_summary
+from simtrial.results import (
+    EndpointPower,
+    FamilyPower,
+    LookStatistics,
+    PowerResult,
+    SequentialResult,
+    binomial_summary,
+)
 from simtrial.scenario import Endpoint, Scenario, load_scenario
 from simtrial.stattests import TESTS
 
-__all__ = ["available_cores", "free_memory", "memory_needed", "power", "simulate_pvalues"]
+__all__ = ["available_cores", "free_memory", "memory_needed", "power", "simulate_looks",
+           "nested_looks", "sequential_power", "simulated_power"]
 
 
 def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = rng.DEFAULT_SEED,
           endpoints: list[str] | None = None, jobs: int | None = None) -> PowerResult:
-    """Simulated power of every endpoint's test at a total sample size.
+    """Simulated power of every endpoint's test at a total sample size, with its annotations.
+
+    :func:`simulated_power` followed by :func:`simtrial.annotate.annotate` (the closed-form
+    power, the exact power of binary tests, the safety summary).
 
     Parameters
     ----------
@@ -63,24 +80,49 @@ def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = r
     """
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
+    return annotate(simulated_power(scenario, n, reps=reps, seed=seed, endpoints=endpoints,
+                                    jobs=jobs), scenario)
+
+
+def simulated_power(scenario: Scenario | str, n: int, *, reps: int = 10_000,
+                    seed: int = rng.DEFAULT_SEED, endpoints: list[str] | None = None,
+                    jobs: int | None = None) -> PowerResult:
+    """Simulated power of every endpoint's test at a total sample size, nothing else.
+
+    The same arguments and numbers as :func:`power`, without the annotations (closed form,
+    exact power, safety summary: None here), which searches, sweeps and sensitivity runs do
+    not need and should not pay for. The trials are simulated once (:func:`simulate_looks`),
+    the design decides which reject (:class:`simtrial.design.fixed.FixedDesign`), then the
+    multiplicity procedure over the family.
+
+    Examples
+    --------
+    >>> res = simulated_power("msc-covid19", 400, reps=2000, endpoints=["walk_m"])
+    >>> res.endpoint("walk_m").power == power("msc-covid19", 400, reps=2000,
+    ...                                        endpoints=["walk_m"]).endpoint("walk_m").power
+    True
+    >>> res.endpoint("walk_m").analytic_power is None
+    True
+    """
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario)
     chosen = _power_iv(scenario, n, reps, seed, endpoints, jobs)
+    if scenario.design is not None:
+        return _sequential_power_result(scenario, n, endpoints, reps, seed, jobs)
     trial, analysis = scenario.trial, scenario.analysis
     n_t, n_c = trial.split(n)
     simulated = _needed(scenario, chosen)
-    pvalues = dict(zip((ep.id for ep in simulated),
-                       simulate_pvalues(simulated, n_t, n_c, trial.alternative, reps, seed, jobs,
-                                        scenario.correlations), strict=True))
-    rejected = {ep_id: p <= trial.alpha for ep_id, p in pvalues.items()}
+    looks = dict(zip((ep.id for ep in simulated),
+                     simulate_looks(simulated, n_t, n_c, trial.alternative, reps, seed, jobs,
+                                    scenario.correlations), strict=True))
+    design = FixedDesign()
+    rejected = {ep_id: design.reject(stats, trial.alpha) for ep_id, stats in looks.items()}
     family, adjusted_by_id = None, {}
     if set(analysis.family) & {ep.id for ep in chosen}:
-        matrix = np.stack([pvalues[ep_id] for ep_id in analysis.family], axis=1)
+        matrix = np.stack([looks[ep_id].pvalues[-1] for ep_id in analysis.family], axis=1)
         adjusted = PROCEDURES[analysis.multiplicity](matrix, trial.alpha)
         family = FamilyPower.from_rejections(analysis.multiplicity, analysis.family, adjusted)
         adjusted_by_id = dict(zip(analysis.family, adjusted.T, strict=True))
-    closed_form = {ep.id: analytic.endpoint_closed_form(ep, n_t, n_c, trial.alpha,
-                                                        trial.alternative) for ep in chosen}
-    exact_form = {ep.id: exact.endpoint_exact(ep, n_t, n_c, trial.alpha, trial.alternative)
-                  for ep in chosen}
     results = []
     for ep in chosen:
         raw = int(np.count_nonzero(rejected[ep.id]))
@@ -89,12 +131,10 @@ def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = r
         results.append(EndpointPower(
             id=ep.id, label=ep.label, kind=ep.kind, distribution=ep.distribution, test=ep.test,
             better=ep.better, effect=ep.describe(), power=estimate, mcse=mcse, ci=ci,
-            analytic_power=closed_form[ep.id][0], analytic_note=closed_form[ep.id][1],
-            exact_power=exact_form[ep.id][0], exact_note=exact_form[ep.id][1],
-            safety=ep.model.summary(ep, n_t, n_c), rejections=final,
+            analytic_power=None, rejections=final,
             expected_assessed={"treatment": n_t * (1 - ep.dropout[0]),
                                "control": n_c * (1 - ep.dropout[1])},
-            pvalues=pvalues[ep.id], power_unadjusted=raw / reps))
+            pvalues=looks[ep.id].pvalues[-1], power_unadjusted=raw / reps))
     return PowerResult(
         scenario=scenario.name, n_total=n, n_per_arm={"treatment": n_t, "control": n_c},
         arms=trial.arms, allocation=trial.allocation, alpha=trial.alpha,
@@ -117,9 +157,12 @@ def _needed(scenario: Scenario, chosen: list[Endpoint]) -> list[Endpoint]:
     return [ep for ep in scenario.endpoints if ep.id in ids]
 
 
-def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int, seed: int,
-                     jobs: int | None = None, correlations=()) -> list[np.ndarray]:
-    """Per-replicate p-values of each endpoint's test, one array of length ``reps`` each.
+def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, seed: int,
+                   jobs: int | None = None, correlations=()) -> list[LookStatistics]:
+    """Each endpoint's test at every analysis of ``reps`` simulated trials.
+
+    One :class:`~simtrial.results.LookStatistics` per endpoint, with the p-value of every
+    replicate at each look (today one look: the final analysis of ``n_t + n_c`` patients).
 
     Endpoints linked by ``correlations`` (pairs ``((id_a, id_b), rho)``) are simulated jointly,
     patient by patient (:mod:`simtrial.correlated`); the others each on their own.
@@ -127,9 +170,10 @@ def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int,
     Examples
     --------
     >>> ep = load_scenario("msc-covid19").endpoint("walk_lln")
-    >>> p, = simulate_pvalues([ep], 260, 140, "two-sided", reps=1500, seed=7)
-    >>> p.shape, bool(((0 <= p) & (p <= 1)).all())
-    ((1500,), True)
+    >>> looks, = simulate_looks([ep], 260, 140, "two-sided", reps=1500, seed=7)
+    >>> p = looks.pvalues
+    >>> p.shape, bool(((0 <= p) & (p <= 1)).all()), looks.information
+    ((1, 1500), True, (1.0,))
 
     Raises
     ------
@@ -174,7 +218,183 @@ def simulate_pvalues(endpoints, n_t: int, n_c: int, alternative: str, reps: int,
     else:
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(run, tasks))
-    return [pvalues[ep.id] for ep in endpoints]
+    return [LookStatistics(pvalues=pvalues[ep.id][np.newaxis], information=(1.0,))
+            for ep in endpoints]
+
+
+def nested_looks(ep: Endpoint, sizes: np.ndarray, alternative: str, reps: int, seed: int,
+                 jobs: int | None = None, signed: bool = False) -> LookStatistics:
+    """One endpoint's test at K nested analyses of the same ``reps`` simulated trials.
+
+    Look k analyses the first ``sizes[k, 0]`` treatment and ``sizes[k, 1]`` control patients
+    (non-decreasing in k) of each trial, simulated once by the endpoint model's nested-sample
+    kernel (its ``prefix_simulators``, :mod:`simtrial.kernels.prefix`): the interim analyses
+    of a group-sequential trial, or the candidate n of a sample-size search (common random
+    numbers). With ``signed`` the result also holds each look's signed z-statistic, the normal
+    quantile of the one-sided p-value in the direction of benefit (z > 0 favours treatment),
+    on which group-sequential boundaries act.
+
+    Raises
+    ------
+    InputError
+        When the endpoint's model has no nested-sample kernel for its test's statistics.
+
+    Examples
+    --------
+    >>> ep = load_scenario("msc-covid19").endpoint("walk_m")
+    >>> looks = nested_looks(ep, np.array([[130, 70], [260, 140]]), "two-sided", 2000, 1,
+    ...                      signed=True)
+    >>> looks.pvalues.shape, looks.z.shape, looks.information
+    ((2, 2000), (2, 2000), (0.5, 1.0))
+    >>> bool((looks.z[1] > looks.z[0]).mean() > 0.5)  # the effect accrues
+    True
+    """
+    statistic = TESTS[ep.test].statistic
+    simulate = ep.model.prefix_simulators.get(statistic.name)
+    if simulate is None:
+        raise InputError(f"endpoint {ep.id!r}: interim looks need nested samples, which the "
+                         f"{ep.test} test of a {ep.distribution} endpoint does not have yet "
+                         "(available: tests on counts and moments: chisq, fisher, ttest, welch "
+                         "of binary, normal and log-normal endpoints)")
+    sizes = np.ascontiguousarray(sizes, dtype=np.int64)
+    sizes_t, sizes_c = np.ascontiguousarray(sizes[:, 0]), np.ascontiguousarray(sizes[:, 1])
+    looks = len(sizes)
+    pvalues = np.empty((looks, reps))
+    z = np.empty((looks, reps)) if signed else None
+    assessed = np.empty((looks, reps), np.int64)
+    chunks = rng.chunk_slices(reps)
+    test = TESTS[ep.test]
+
+    def run(i: int) -> None:
+        part = chunks[i]
+        out = np.empty((looks, part.stop - part.start, statistic.columns), statistic.dtype)
+        simulate(rng.chunk_generator(seed, ep.id, i), ep, sizes_t, sizes_c, out)
+        assessed[:, part] = out[:, :, statistic.assessed[0]] + out[:, :, statistic.assessed[1]]
+        flat = out.reshape(-1, statistic.columns)
+        pvalues[:, part] = test.pvalues(flat, alternative, ep.benefit_sign).reshape(looks, -1)
+        if z is not None:
+            one_sided = test.pvalues(flat, "one-sided", ep.benefit_sign).reshape(looks, -1)
+            z[:, part] = -special.ndtri(one_sided)
+
+    workers = min(jobs or available_cores(), len(chunks))
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(run, range(len(chunks))))
+    total = sizes.sum(axis=1)
+    return LookStatistics(pvalues=pvalues, information=tuple(float(v) for v in total / total[-1]),
+                          z=z, assessed=assessed)
+
+
+def sequential_power(scenario: Scenario | str, n: int, design: GroupSequentialDesign, *,
+                     endpoint: str | None = None, reps: int = 10_000,
+                     seed: int = rng.DEFAULT_SEED, jobs: int | None = None) -> SequentialResult:
+    """Operating characteristics of a group-sequential design at a maximum sample size n.
+
+    The endpoint (the scenario's primary, unless named) is analysed at each look of
+    ``design`` on the first ``round(t_k n)`` patients randomised (nested samples, split by the
+    allocation), and the design's boundaries decide at each look
+    (:mod:`simtrial.design.sequential`). The same trials are simulated under H1 (the
+    scenario) and under H0 (the treatment arm as the control arm: the design's type I error),
+    with common random numbers; beside them, the closed form of the canonical normal model
+    (the test's ``drift`` through the design's boundaries, as rpact's ``getPowerMeans`` and
+    ``getPowerRates`` compute it).
+
+    Examples
+    --------
+    >>> from simtrial.design import group_sequential_design
+    >>> d = group_sequential_design([0.5, 1.0], alpha=0.05, sided=2, efficacy="ld-obf")
+    >>> res = sequential_power("msc-covid19", 400, d, endpoint="walk_m", reps=2000)
+    >>> [stage["n"] for stage in res.h1["stages"]]
+    [200, 400]
+    >>> abs(res.h1["power"] - res.closed_form["power"]) < 4 * res.h1["mcse"]
+    True
+    >>> res.h0["power"] <= 0.05 + 3 * res.h0["mcse"]
+    True
+    """
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario)
+    trial = scenario.trial
+    ep = scenario.endpoint(endpoint or scenario.analysis.primary or scenario.endpoints[0].id)
+    _power_iv(scenario, n, reps, seed, [ep.id], jobs)
+    if (design.sided == 2) != (trial.alternative == "two-sided"):
+        raise InputError(f"the design is {design.sided}-sided but the trial's alternative is "
+                         f"{trial.alternative!r}; they must agree")
+    ns = [max(trial.smallest_n(), round(t * n)) for t in design.information]
+    sizes = np.array([trial.split(m) for m in ns])
+    characteristics, looks = {}, {}
+    for hypothesis, model in (("h1", ep), ("h0", ep.model.null(ep))):
+        looks[hypothesis] = at = nested_looks(model, sizes, trial.alternative, reps, seed, jobs,
+                                              signed=True)
+        assert at.z is not None and at.assessed is not None  # signed=True fills both
+        characteristics[hypothesis] = operating_characteristics(
+            design, sequential_outcome(design, at.z), ns, at.assessed)
+    return SequentialResult(
+        scenario=scenario.name, endpoint=ep.id, test=ep.test, n_total=n,
+        n_per_arm=dict(zip(("treatment", "control"), trial.split(n), strict=True)),
+        design=design, h1=characteristics["h1"], h0=characteristics["h0"],
+        closed_form=_sequential_closed_form(ep, design, sizes, ns), reps=reps, seed=seed,
+        version=__version__, looks=looks["h1"])
+
+
+def _sequential_power_result(scenario: Scenario, n: int, endpoints: list[str] | None,
+                             reps: int, seed: int, jobs: int | None) -> PowerResult:
+    """:func:`simulated_power` of a scenario with a ``[design]``: its primary endpoint.
+
+    The primary endpoint drives stopping; its power is the design's overall rejection
+    probability, and the ``design`` block holds the looks. Endpoints tested at the look where
+    the primary rejects (multiplicity across looks) are not simulated yet: the result holds
+    the primary alone, and asking for another endpoint, or a multiplicity family, is refused
+    rather than shown with the power of a trial that never stops early.
+    """
+    trial = scenario.trial
+    primary = scenario.endpoint(scenario.analysis.primary or scenario.endpoints[0].id)
+    others = [ep_id for ep_id in endpoints or () if ep_id != primary.id]
+    if others:
+        raise InputError(
+            f"scenario {scenario.name!r} has a group-sequential [design]: power is reported "
+            f"for its primary endpoint {primary.id!r} (--endpoint {primary.id}); endpoints "
+            "tested at the look where the primary rejects are not simulated yet")
+    if scenario.analysis.multiplicity != "none":
+        raise InputError(f"scenario {scenario.name!r}: a multiplicity procedure across the looks "
+                         "of a group-sequential [design] is not simulated yet (set [analysis] "
+                         "multiplicity = \"none\")")
+    assert scenario.design is not None  # the caller checked
+    seq = sequential_power(scenario, n, scenario.design, endpoint=primary.id, reps=reps,
+                           seed=seed, jobs=jobs)
+    assert seq.looks is not None  # sequential_power keeps them
+    rejections = round(seq.h1["power"] * reps)
+    n_t, n_c = trial.split(n)
+    result = EndpointPower(
+        id=primary.id, label=primary.label, kind=primary.kind,
+        distribution=primary.distribution, test=primary.test, better=primary.better,
+        effect=primary.describe(), power=seq.h1["power"], mcse=seq.h1["mcse"],
+        ci=tuple(seq.h1["ci"]), analytic_power=None, rejections=rejections,
+        expected_assessed={"treatment": n_t * (1 - primary.dropout[0]),
+                           "control": n_c * (1 - primary.dropout[1])},
+        pvalues=seq.looks.pvalues[-1], power_unadjusted=seq.h1["power"])
+    return PowerResult(
+        scenario=scenario.name, n_total=n, n_per_arm={"treatment": n_t, "control": n_c},
+        arms=trial.arms, allocation=trial.allocation, alpha=trial.alpha,
+        alternative=trial.alternative, reps=reps, seed=seed, version=__version__,
+        endpoints=(result,), design=seq.to_dict()["design"])
+
+
+def _sequential_closed_form(ep: Endpoint, design: GroupSequentialDesign, sizes: np.ndarray,
+                            ns: list[int]) -> dict | None:
+    """Power and expected n of the canonical normal model at the test's drift, or None."""
+    drift_of = TESTS[ep.test].drift
+    if drift_of is None:
+        return None
+    m_t, m_c = sizes[-1, 0] * (1 - ep.dropout[0]), sizes[-1, 1] * (1 - ep.dropout[1])
+    drift = drift_of(ep, m_t, m_c, design.alpha / design.sided)
+    out: dict[str, Any] = {"drift": drift}
+    for key, theta in (("h1", drift), ("h0", 0.0)):
+        stopping = design.stopping_probabilities(theta)
+        out[key] = {"power": float(stopping.efficacy.sum() + stopping.efficacy_lower.sum()),
+                    "reject": (stopping.efficacy + stopping.efficacy_lower).tolist(),
+                    "stop_futility": stopping.futility.tolist(),
+                    "expected_n": float(stopping.stop @ np.asarray(ns, dtype=np.float64))}
+    out["power"] = out["h1"]["power"]
+    return out
 
 
 def available_cores() -> int:

@@ -475,6 +475,7 @@ BAD_INPUTS = [
     (proportion_from_risk_ratio, {"p_control": 0.3, "risk_ratio": -1.0}, "risk_ratio"),
     (mean_from_median_iqr, {"median": 80.0, "q1": 35.0, "q3": 72.0}, "median"),
     (mean_from_median_iqr, {"median": 50.0, "q1": 72.0, "q3": 35.0}, "q1"),
+    (mean_from_median_iqr, {"median": None, "q1": 35.0, "q3": 72.0}, "median"),
     (sd_from_iqr, {"q1": 35.0, "q3": 72.0, "n": 4}, "n"),
     (sd_from_iqr, {"q1": 35.0, "q3": "72", "n": 29}, "q3"),
     (zero_event_upper_bound, {"n": 0}, "n"),

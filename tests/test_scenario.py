@@ -91,6 +91,11 @@ BAD = [
      "endpoints[0].control.sd.derivation: `lower` must be less than `upper`"),
     (_derived("1.0", 'method = "proportion", events = 1, total = 0'),
      "endpoints[0].control.sd.derivation: `total` must be an integer >= 1; got 0."),
+    # an infinite or nan value beside a derivation is out of range (it once raised TypeError)
+    (_derived("inf", 'method = "sd_from_ci", lower = 1, upper = 3, n1 = 10, n2 = 10'),
+     "endpoints[0].control.sd: inf is out of range (allowed: a number in [1e-100, 1e100])"),
+    (_derived("nan", 'method = "sd_from_ci", lower = 1, upper = 3, n1 = 10, n2 = 10'),
+     "endpoints[0].control.sd: nan is out of range (allowed: a number in [1e-100, 1e100])"),
 ]
 
 

@@ -537,3 +537,18 @@ def test_search_is_unbiased_over_seeds():
                       for s in range(20)])
     assert np.all(np.abs(found - exact_n) <= 0.03 * exact_n), found
     assert abs(found.mean() - exact_n) <= 4 * found.std(ddof=1) / math.sqrt(len(found)) + 1
+
+
+def test_searches_do_not_pay_for_annotations(monkeypatch):
+    # The exact enumeration and closed forms printed beside a power are an annotation step
+    # (simtrial.annotate): the searches simulate power and nothing else.
+    import simtrial.annotate
+
+    def fail(*args, **kwargs):
+        raise AssertionError("annotated inside a search")
+
+    monkeypatch.setattr(simtrial.annotate, "annotate", fail)
+    monkeypatch.setattr("simtrial.simulate.annotate", fail)
+    sc = binary(0.18, 0.30)
+    assert sample_size(sc, "b", 0.8, reps=1000, seed=SEED).n_total > 0
+    assert detectable_effect(sc, "b", 400, 0.8, reps=1000, seed=SEED).effect > 0

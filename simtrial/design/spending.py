@@ -266,7 +266,7 @@ def parse_rule(text: str) -> Rule | None:
     >>> parse_rule("obrien")
     Traceback (most recent call last):
     ...
-    ValueError: boundary rule 'obrien' is not one of: obf | pocock | ld-obf | ld-pocock | hsd:<gamma> | kd:<rho> | none
+    simtrial.errors.InputError: boundary rule 'obrien' is not one of: obf | pocock | ld-obf | ld-pocock | hsd:<gamma> | kd:<rho> | none
     """  # noqa: E501
     key = text.strip().lower() if isinstance(text, str) else ""
     fixed: dict[str, Rule | None] = {

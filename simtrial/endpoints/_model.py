@@ -119,6 +119,10 @@ class EndpointModel:
         """``(key path below the endpoint, message)`` when the two arms do not fit, else None."""
         return None
 
+    def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
+        """Probabilities of the ordered levels of an outcome on levels (scores, ordinal)."""
+        raise TypeError(f"a {self.distribution} endpoint has no levels")
+
     # ---------------------------------------------------------------- effect and display
 
     def location(self, ep: Endpoint) -> str:
@@ -171,6 +175,12 @@ class EndpointModel:
     def proportion(self, ep: Endpoint, arm: str) -> float | None:
         """The event probability a test of proportions' closed form reads, or None."""
         return None
+
+    def null(self, ep: Endpoint) -> Endpoint:
+        """``ep`` under H0: the treatment arm's outcome distributed as the control arm's."""
+        from dataclasses import replace
+
+        return replace(ep, treatment=ep.control)
 
     def proxy(self, ep: Endpoint) -> Endpoint:
         """An endpoint close to ``ep`` whose tests have closed forms (a search's start)."""

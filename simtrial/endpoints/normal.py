@@ -11,7 +11,7 @@ reuses all of it on the log scale.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from simtrial.endpoints._model import LOCATION, POSITIVE, Copula, EndpointModel
 
@@ -28,7 +28,7 @@ RELATIVE_SD = 1e-12
 
 def _arms(ep: Endpoint) -> tuple[float, float, float, float]:
     """(mean_t, sd_t, mean_c, sd_c) on the normal scale of the endpoint's model."""
-    model = ep.model
+    model = cast(Normal, ep.model)  # the simulators of Normal and its subclasses
     return (*model.normal_parameters(ep, "treatment"), *model.normal_parameters(ep, "control"))
 
 
@@ -56,7 +56,7 @@ class Normal(EndpointModel):
 
     distribution = "normal"
     kinds = {"continuous": ("ttest", "welch", "mannwhitney")}
-    default = ("continuous",)
+    default: tuple[str, ...] = ("continuous",)
     parameters = {"mean": LOCATION, "sd": POSITIVE}
     simulators = {"moments": _moments, "ranks": _ranks}
     prefix_simulators = {"moments": _prefix_moments}

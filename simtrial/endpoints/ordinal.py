@@ -22,12 +22,19 @@ if TYPE_CHECKING:
 __all__ = ["Categorical"]
 
 
+def _levels(ep: Endpoint, arm: str) -> np.ndarray:
+    """The arm's category probabilities, normalised to sum to 1."""
+    import numpy as np
+
+    probs = np.asarray(getattr(ep, arm)["probs"], dtype=np.float64)
+    return probs / probs.sum()
+
+
 def _ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
     from simtrial.kernels.ranks import grid_rank_stats
 
-    model = ep.model
-    grid_rank_stats(generator, n_t, n_c, model.level_probabilities(ep, "treatment"),
-                    model.level_probabilities(ep, "control"), *ep.dropout, out)
+    grid_rank_stats(generator, n_t, n_c, _levels(ep, "treatment"), _levels(ep, "control"),
+                    *ep.dropout, out)
 
 
 class Categorical(EndpointModel):
@@ -50,10 +57,7 @@ class Categorical(EndpointModel):
 
     def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
         """The arm's category probabilities, normalised to sum to 1."""
-        import numpy as np
-
-        probs = np.asarray(getattr(ep, arm)["probs"], dtype=np.float64)
-        return probs / probs.sum()
+        return _levels(ep, arm)
 
     def location(self, ep: Endpoint) -> str:
         """The mean category (1..K)."""
@@ -65,6 +69,5 @@ class Categorical(EndpointModel):
 
     def copula(self, ep: Endpoint, statistic: str) -> Copula:
         """The category whose latent cut points bracket the latent normal."""
-        cuts = tuple(level_cuts(self.level_probabilities(ep, arm))
-                     for arm in ("treatment", "control"))
-        return Copula("level_ranks", cuts=cuts)  # type: ignore[arg-type]
+        cuts = level_cuts(_levels(ep, "treatment")), level_cuts(_levels(ep, "control"))
+        return Copula("level_ranks", cuts=cuts)

@@ -44,6 +44,13 @@ def level_cuts(probs: np.ndarray) -> np.ndarray:
     return special.ndtri(cdf[:-1])
 
 
+def _scale(ep: Endpoint) -> tuple[float, float, float]:
+    """The score's (min, max, step); the reader requires it for every score."""
+    if ep.scale is None:
+        raise TypeError(f"score endpoint {ep.id!r} has no scale")
+    return ep.scale
+
+
 @lru_cache(maxsize=256)
 def _fitted(scale: tuple[float, float, float], params: tuple) -> np.ndarray:
     from simtrial.distributions import fit_score, score_probabilities
@@ -52,22 +59,24 @@ def _fitted(scale: tuple[float, float, float], params: tuple) -> np.ndarray:
     return score_probabilities(*scale, mu, sigma)
 
 
+def _levels(ep: Endpoint, arm: str) -> np.ndarray:
+    """Probabilities of the score's levels in ``arm`` (fitted once, then cached)."""
+    return _fitted(_scale(ep), tuple(sorted(getattr(ep, arm).items())))
+
+
 def _ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
     from simtrial.kernels.ranks import grid_rank_stats
 
-    model = ep.model
-    grid_rank_stats(generator, n_t, n_c, model.level_probabilities(ep, "treatment"),
-                    model.level_probabilities(ep, "control"), *ep.dropout, out)
+    grid_rank_stats(generator, n_t, n_c, _levels(ep, "treatment"), _levels(ep, "control"),
+                    *ep.dropout, out)
 
 
 def _moments(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
     from simtrial.distributions import score_levels
     from simtrial.kernels.grid import grid_moments
 
-    model = ep.model
-    grid_moments(generator, n_t, n_c, score_levels(*ep.scale),
-                 model.level_probabilities(ep, "treatment"),
-                 model.level_probabilities(ep, "control"), *ep.dropout, out)
+    grid_moments(generator, n_t, n_c, score_levels(*_scale(ep)), _levels(ep, "treatment"),
+                 _levels(ep, "control"), *ep.dropout, out)
 
 
 class Score(EndpointModel):
@@ -82,10 +91,13 @@ class Score(EndpointModel):
     uses_scale = True
     simulators = {"ranks": _ranks, "moments": _moments}
 
-    def check_arm(self, params: Mapping[str, Any], scale) -> tuple[str, str] | None:
+    def check_arm(self, params: Mapping[str, Any], scale: tuple[float, float, float] | None
+                  ) -> tuple[str, str] | None:
         """Fit the latent normal now, so that impossible summaries fail at load."""
         from simtrial.distributions import fit_score
 
+        if scale is None:
+            return "", "a score needs its scale"
         try:
             fit_score(*scale, dict(params))
         except ValueError as exc:
@@ -94,7 +106,7 @@ class Score(EndpointModel):
 
     def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
         """Probabilities of the score's levels in ``arm`` (fitted once, then cached)."""
-        return _fitted(ep.scale, tuple(sorted(getattr(ep, arm).items())))
+        return _levels(ep, arm)
 
     def location(self, ep: Endpoint) -> str:
         """The median when both arms give one, else the mean."""
@@ -108,26 +120,26 @@ class Score(EndpointModel):
             return float(params[self.location(ep)])
         from simtrial.distributions import score_levels, score_summary
 
-        return score_summary(score_levels(*ep.scale), self.level_probabilities(ep, arm))[0]
+        return score_summary(score_levels(*_scale(ep)), _levels(ep, arm))[0]
 
     def describe(self, ep: Endpoint) -> str:
         """The location per arm, its difference and the scale."""
-        low, high, step = ep.scale
+        low, high, step = _scale(ep)
         return super().describe(ep)[:-1] + f"; scale {low:g} to {high:g} by {step:g})"
 
     def proxy(self, ep: Endpoint) -> Endpoint:
         """A normal endpoint with the score's mean and sd, where both arms give them."""
         if not all({"mean", "sd"} <= set(getattr(ep, arm)) for arm in ("treatment", "control")):
             return ep
-        normal = {arm: MappingProxyType({k: getattr(ep, arm)[k] for k in ("mean", "sd")})
-                  for arm in ("treatment", "control")}
-        return replace(ep, kind="continuous", distribution="normal", scale=None, **normal)
+        treatment, control = (MappingProxyType({k: getattr(ep, arm)[k] for k in ("mean", "sd")})
+                              for arm in ("treatment", "control"))
+        return replace(ep, kind="continuous", distribution="normal", scale=None,
+                       treatment=treatment, control=control)
 
     def copula(self, ep: Endpoint, statistic: str) -> Copula:
         """The level whose latent cut points bracket the latent normal."""
         from simtrial.distributions import score_levels
 
-        cuts = tuple(level_cuts(self.level_probabilities(ep, arm))
-                     for arm in ("treatment", "control"))
+        cuts = level_cuts(_levels(ep, "treatment")), level_cuts(_levels(ep, "control"))
         return Copula("level_ranks" if statistic == "ranks" else "level_moments",
-                      cuts=cuts, levels=score_levels(*ep.scale))  # type: ignore[arg-type]
+                      cuts=cuts, levels=score_levels(*_scale(ep)))

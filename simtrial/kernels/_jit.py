@@ -9,7 +9,7 @@ from numba.core.caching import CompileResultCacheImpl, FunctionCache, InTreeCach
 __all__ = ["kernel"]
 
 _OPTIONS = {"nogil": True, "error_model": "numpy"}
-_notified = []
+_notified: list[str] = []  # the notice given (one per process; see _notice)
 
 
 def kernel(function=None, *, inline=False):

@@ -90,7 +90,8 @@ def _bgrat_coefficients(b: Fraction, count: int) -> np.ndarray:
     :math:`d_n = (b-1) c_n + \frac1n \sum_{i=1}^{n-1} (i b - n) c_i d_{n-i}`; here in exact
     rational arithmetic, once.
     """
-    c, d = [], []
+    c: list[Fraction] = []
+    d: list[Fraction] = []
     factorial = Fraction(1)
     for n in range(1, count + 1):
         factorial *= (2 * n) * (2 * n + 1)
@@ -104,7 +105,8 @@ def _bernoulli(count: int) -> list[Fraction]:
     """Bernoulli numbers B_0..B_count (DLMF 24.5.3: sum_k C(m+1, k) B_k = 0)."""
     numbers = [Fraction(1)]
     for m in range(1, count + 1):
-        numbers.append(-sum(comb(m + 1, k) * numbers[k] for k in range(m)) / (m + 1))
+        numbers.append(-sum((comb(m + 1, k) * numbers[k] for k in range(m)), Fraction(0))
+                       / (m + 1))
     return numbers
 
 
@@ -131,7 +133,7 @@ def _gamma_ratio_coefficients(degree: int) -> np.ndarray:
             e[power + j] += coefficient * (-1) ** j * comb(power + j - 1, j) * half**j
     f = [Fraction(1)] + [Fraction(0)] * degree
     for k in range(1, degree + 1):
-        f[k] = sum(j * e[j] * f[k - j] for j in range(1, k + 1)) / k
+        f[k] = sum((j * e[j] * f[k - j] for j in range(1, k + 1)), Fraction(0)) / k
     return np.array([float(v) for v in f])
 
 

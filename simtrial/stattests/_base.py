@@ -21,11 +21,15 @@ import numpy as np
 if TYPE_CHECKING:
     from simtrial.scenario import Endpoint
 
-__all__ = ["COUNTS", "MOMENTS", "RANKS", "ClosedForm", "Statistic", "Test"]
+__all__ = ["COUNTS", "MOMENTS", "RANKS", "ClosedForm", "Drift", "Statistic", "Test"]
 
 #: ``closed_form(endpoint, m_t, m_c, alpha, alternative)`` -> ``(power, None)`` or
 #: ``(None, why there is none)``, at the expected numbers assessed ``m_t, m_c``.
 ClosedForm = Callable[["Endpoint", float, float, float, str], tuple[float | None, str | None]]
+#: ``drift(endpoint, m_t, m_c, alpha_one_sided)`` -> the mean of the test's z-statistic at
+#: ``m_t, m_c`` assessed in the canonical normal model of a group-sequential design, in the
+#: direction of benefit (rpact's ``theta`` times the square root of the maximum sample size).
+Drift = Callable[["Endpoint", float, float, float], float]
 
 
 @dataclass(frozen=True)
@@ -36,14 +40,16 @@ class Statistic:
     columns: int
     dtype: type
     description: str
+    #: The columns holding the numbers assessed in treatment and in control.
+    assessed: tuple[int, int]
 
 
 COUNTS = Statistic("counts", 4, np.int64,
-                   "assessed and events in treatment, assessed and events in control")
+                   "assessed and events in treatment, assessed and events in control", (0, 2))
 MOMENTS = Statistic("moments", 6, np.float64, "assessed, mean and sum of squared deviations "
-                    "in treatment, then in control")
+                    "in treatment, then in control", (0, 3))
 RANKS = Statistic("ranks", 4, np.float64, "assessed in treatment and in control, the "
-                  "treatment arm's U statistic and the tie term sum(t^3 - t)")
+                  "treatment arm's U statistic and the tie term sum(t^3 - t)", (0, 1))
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,9 @@ class Test:
         ``pvalues(stats, alternative, sign)`` -> one p-value per row.
     closed_form : callable or None
         Its textbook power (:data:`ClosedForm`), where there is one.
+    drift : callable or None
+        Its z-statistic's mean in the canonical normal model (:data:`Drift`): the closed-form
+        companion of a group-sequential design's simulated operating characteristics.
     proxy : str or None
         A test with a closed form that needs about the same n (a sample-size search's start).
     """
@@ -71,6 +80,7 @@ class Test:
     statistic: Statistic
     pvalues: Callable[[np.ndarray, str, int], np.ndarray]
     closed_form: ClosedForm | None = None
+    drift: Drift | None = None
     proxy: str | None = None
 
 

@@ -104,5 +104,37 @@ def _chisq_closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float,
     return power_two_proportions(p_t, p_c, m_t, m_c, alpha, alternative, ep.benefit_sign), None
 
 
-CHISQ = Test("chisq", "Pearson's chi-squared test", COUNTS, chisq, _chisq_closed_form)
-FISHER = Test("fisher", "Fisher's exact test", COUNTS, fisher, proxy="chisq")
+def _proportions_drift(ep: Endpoint, m_t: float, m_c: float, alpha: float) -> float:
+    """Rpact's ``getPowerRates`` drift: d / s1 + z_alpha (1 - s0 / s1).
+
+    With d the difference in the direction of benefit, s0 its standard error under H0 (the
+    pooled proportion) and s1 under H1 (unpooled), at ``m_t, m_c`` assessed. With one look
+    this gives :func:`simtrial.analytic.power_two_proportions` exactly; rpact applies the same
+    drift to every look.
+
+    Examples
+    --------
+    >>> from scipy import special
+    >>> from simtrial.scenario import load_scenario
+    >>> ep = load_scenario("msc-covid19").endpoint("walk_lln")
+    >>> drift = _proportions_drift(ep, 260, 140, 0.025)
+    >>> round(float(special.ndtr(drift - special.ndtri(0.975))), 5)  # rpact 0.77673
+    0.77673
+    """
+    from scipy import special
+
+    model = ep.model
+    p_t, p_c = model.proportion(ep, "treatment"), model.proportion(ep, "control")
+    if p_t is None or p_c is None:
+        raise TypeError(f"a {ep.distribution} endpoint has no proportions")
+    d = ep.benefit_sign * (p_t - p_c)
+    pooled = (m_t * p_t + m_c * p_c) / (m_t + m_c)
+    s0 = (pooled * (1 - pooled) * (1 / m_t + 1 / m_c)) ** 0.5
+    s1 = (p_t * (1 - p_t) / m_t + p_c * (1 - p_c) / m_c) ** 0.5
+    return float(d / s1 + special.ndtri(1 - alpha) * (1 - s0 / s1))
+
+
+CHISQ = Test("chisq", "Pearson's chi-squared test", COUNTS, chisq, _chisq_closed_form,
+             drift=_proportions_drift)
+FISHER = Test("fisher", "Fisher's exact test", COUNTS, fisher, drift=_proportions_drift,
+              proxy="chisq")

@@ -63,5 +63,5 @@ def mannwhitney(ranks: np.ndarray, alternative: str, sign: int) -> np.ndarray:
     return np.where((m_t >= 1) & (m_c >= 1) & ~np.isnan(p), p, 1.0)
 
 
-MANNWHITNEY = Test("mannwhitney", "Wilcoxon-Mann-Whitney rank-sum test", RANKS, mannwhitney,
+MANNWHITNEY = Test("mannwhitney", "the Wilcoxon-Mann-Whitney test", RANKS, mannwhitney,
                    proxy="ttest")

@@ -1,55 +1,48 @@
-"""Scenario files: schema v1 TOML -> validated, frozen dataclasses.
-
-A scenario holds the design of one two-arm trial (allocation, alpha, sidedness) and its
-endpoints, each with an outcome distribution per arm, a test, the direction of benefit and the
-dropout. Every number may carry its provenance; provenance is kept apart from the numbers, in
-:attr:`Scenario.provenance`, keyed by the same dotted paths that ``simtrial sweep --vary`` uses
-(``trial.alpha``, ``endpoints.<id>.dropout``, ``endpoints.<id>.<arm>.<param>``).
+"""Reading scenario files: schema v1 TOML -> a validated :class:`Scenario`.
 
 Validation happens once, here, and every error names the file, the key path and what is
-allowed, so the layers below never see an invalid scenario.
+allowed, so the layers below never see an invalid scenario. Reading needs neither numpy nor
+scipy (a scenario whose numbers carry derivations imports :mod:`simtrial.evidence`).
 """
 
 from __future__ import annotations
 
-import copy
 import decimal
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from simtrial.endpoints import KINDS, MODELS, EndpointModel
-from simtrial.endpoints._model import LOCATION
+from simtrial.endpoints._model import LOCATION, Check
 from simtrial.errors import InputError
+from simtrial.scenario.model import (
+    ARMS,
+    MAX_N,
+    PROCEDURES,
+    Analysis,
+    Endpoint,
+    Provenance,
+    Scenario,
+    ScenarioError,
+    Trial,
+    correlation_matrix,
+)
 from simtrial.text import terminal
 
-__all__ = [
-    "ARMS",
-    "MAX_N",
-    "Analysis",
-    "Endpoint",
-    "Provenance",
-    "Scenario",
-    "ScenarioError",
-    "Trial",
-    "builtin_names",
-    "load_scenario",
-    "parse_scenario",
-    "parse_scenario_data",
-]
+if TYPE_CHECKING:
+    from simtrial.design.boundaries import GroupSequentialDesign
+
+__all__ = ["builtin_names", "load_scenario", "parse_scenario", "parse_scenario_data"]
 
 SCHEMA_VERSION = 1
-ARMS = ("treatment", "control")
-
-#: Largest total sample size the commands take (a trial's patients are held in memory).
-MAX_N = 10**7
-#: The check of a score's scale bounds (a location).
-_SCALE = LOCATION
+#: The check of a score's scale bounds, each a location (a number: LOCATION's test is not None).
+_SCALE = cast(Callable[[float], bool], LOCATION.test)
 BASES = ("reported", "derived", "assumed")
 _ID = re.compile(r"[a-z0-9_]+\Z")
 #: Texts that may run over several lines (a newline or tab allowed); other texts are one line.
@@ -57,234 +50,6 @@ _ID = re.compile(r"[a-z0-9_]+\Z")
 MULTILINE_TEXTS = ("description", "source", "quote", "reason", "note")
 _CONTROL = {False: re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"),
             True: re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")}
-
-
-class ScenarioError(InputError):
-    """An invalid scenario: the message names the file, the key path and what is allowed."""
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where a number came from.
-
-    Attributes
-    ----------
-    basis : {"reported", "derived", "assumed"}
-        Reported in a publication, derived from reported figures, or assumed.
-    source : str
-        The publication and figure (required for reported and derived numbers).
-    quote : str
-        The reported text, where there is one.
-    reason : str
-        Why an assumed number was chosen (required for assumed numbers).
-    derivation : mapping or None
-        For derived numbers: ``{"method": name, **inputs}`` for :func:`simtrial.evidence.derive`.
-    note : str
-        Anything a reader should know on top, for example that a reported figure is used at
-        another visit than the one it was measured at.
-    """
-
-    basis: str
-    source: str = ""
-    quote: str = ""
-    reason: str = ""
-    derivation: MappingProxyType | None = None
-    note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the non-empty fields as a plain dict."""
-        out: dict[str, Any] = {"basis": self.basis}
-        for key in ("source", "quote", "reason", "note"):
-            if getattr(self, key):
-                out[key] = getattr(self, key)
-        if self.derivation is not None:
-            out["derivation"] = dict(self.derivation)
-        return out
-
-
-@dataclass(frozen=True)
-class Trial:
-    """Design-level settings shared by all endpoints."""
-
-    allocation: tuple[float, float] = (1.0, 1.0)
-    alpha: float = 0.05
-    alternative: str = "two-sided"
-    arms: tuple[str, str] = ARMS
-
-    def smallest_n(self) -> int:
-        """Smallest total n (at least 4) that gives each arm at least two patients.
-
-        Examples
-        --------
-        >>> Trial(allocation=(65, 35)).smallest_n(), Trial(allocation=(1, 99)).smallest_n()
-        (5, 150)
-        """
-        a_t, a_c = self.allocation
-        n = max(4, math.floor(1.5 * (a_t + a_c) / min(a_t, a_c)) - 2)  # just below the answer
-        while min(self.split(n)) < 2:
-            n += 1
-        return n
-
-    def split(self, n: int) -> tuple[int, int]:
-        """Split ``n`` randomised patients into (treatment, control) by the allocation.
-
-        ``n_treatment = floor(n * a_t / (a_t + a_c) + 0.5)`` (DESIGN 1.3).
-
-        Examples
-        --------
-        >>> Trial(allocation=(65, 35)).split(400)
-        (260, 140)
-        >>> Trial(allocation=(2, 1)).split(100)
-        (67, 33)
-        """
-        a_t, a_c = self.allocation
-        n_treatment = math.floor(n * a_t / (a_t + a_c) + 0.5)
-        return n_treatment, n - n_treatment
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """One endpoint: outcome distribution per arm, test, direction of benefit, dropout."""
-
-    id: str
-    kind: str
-    distribution: str
-    test: str
-    better: str
-    treatment: MappingProxyType
-    control: MappingProxyType
-    dropout: tuple[float, float] = (0.0, 0.0)
-    label: str = ""
-    unit: str = ""
-    scale: tuple[float, float, float] | None = None
-
-    @property
-    def benefit_sign(self) -> int:
-        """+1 when higher values are better, -1 when lower values are."""
-        return 1 if self.better == "higher" else -1
-
-    @property
-    def model(self) -> EndpointModel:
-        """The endpoint model of :attr:`distribution` (:mod:`simtrial.endpoints`)."""
-        return MODELS[self.distribution]
-
-    @property
-    def location(self) -> str:
-        """The parameter the effect is a difference in (``p``, ``mean``, ``gmean``, ...)."""
-        return self.model.location(self)
-
-    def location_of(self, arm: str) -> float:
-        """The value of :attr:`location` in ``arm`` (``treatment`` or ``control``)."""
-        return self.model.location_of(self, arm)
-
-    @property
-    def difference(self) -> float:
-        """True treatment minus control difference in :attr:`location`."""
-        return self.location_of("treatment") - self.location_of("control")
-
-    def describe(self) -> str:
-        """One-line effect, treatment vs control, on the endpoint's natural scale.
-
-        Examples
-        --------
-        >>> sc = load_scenario("msc-covid19")
-        >>> sc.endpoint("walk_m").describe()
-        'mean 477 vs 450 (+27; d = 0.39)'
-        """
-        return self.model.describe(self)
-
-
-#: Multiple-testing procedures a scenario's ``[analysis] multiplicity`` may name.
-PROCEDURES = ("none", "bonferroni", "holm", "hochberg", "fixed-sequence")
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """How the endpoints are analysed together (the optional ``[analysis]`` table).
-
-    Attributes
-    ----------
-    primary : str or None
-        Id of the primary endpoint (the one a sample size is chosen for).
-    multiplicity : str
-        Procedure across the family: none, bonferroni, holm, hochberg or fixed-sequence.
-    family : tuple of str
-        Ids of the hypotheses tested together, in testing order for the fixed sequence: the
-        ``order`` or ``family`` given, else every endpoint when a procedure is named, else
-        none (no family power is reported).
-    """
-
-    primary: str | None = None
-    multiplicity: str = "none"
-    family: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A validated scenario; build it with :func:`load_scenario` or :func:`parse_scenario`."""
-
-    name: str
-    trial: Trial
-    endpoints: tuple[Endpoint, ...]
-    title: str = ""
-    description: str = ""
-    analysis: Analysis = Analysis()
-    #: Within-patient (latent, Gaussian copula) correlations: ((id_a, id_b), rho) pairs.
-    correlations: tuple[tuple[tuple[str, str], float], ...] = ()
-    provenance: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
-    source: str = "<string>"
-    raw: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), repr=False,
-                                  compare=False)
-
-    def with_values(self, values: dict[str, Any]) -> Scenario:
-        """A copy with some numbers replaced, validated again like a file.
-
-        Parameters
-        ----------
-        values : dict
-            Dotted key -> new value. Keys: ``trial.alpha``, ``trial.allocation`` (a pair),
-            ``endpoints.<id>.dropout`` (both arms), ``endpoints.<id>.dropout.<arm>``,
-            ``endpoints.<id>.<arm>.<param>`` with arm ``treatment`` or ``control``,
-            ``correlations.<id>.<id>`` (a pair's latent correlation, either order; a pair
-            the scenario does not list is added). A replaced number loses its provenance: it
-            is now the caller's.
-
-        Returns
-        -------
-        Scenario
-
-        Raises
-        ------
-        ScenarioError
-            For an unknown key or a value the schema does not allow.
-
-        Examples
-        --------
-        >>> sc = load_scenario("msc-covid19")
-        >>> sc2 = sc.with_values({"endpoints.walk_lln.control.p": 0.35, "trial.alpha": 0.025})
-        >>> sc2.endpoint("walk_lln").control["p"], sc2.trial.alpha
-        (0.35, 0.025)
-        >>> "endpoints.walk_lln.control.p" in sc2.provenance
-        False
-        >>> sc3 = sc.with_values({"correlations.walk_m.walk_lln": -0.5})
-        >>> [rho for pair, rho in sc3.correlations if set(pair) == {"walk_lln", "walk_m"}]
-        [-0.5]
-        """
-        data = copy.deepcopy(_thaw(self.raw))
-        for key, value in values.items():
-            _assign(data, key, value, self)
-        detail = ", ".join(f"{k} = {v!r}" for k, v in values.items())
-        return replace(parse_scenario_data(data, f"{self.source} (with {detail})"),
-                       source=self.source)
-
-    def endpoint(self, endpoint_id: str) -> Endpoint:
-        """Return the endpoint called ``endpoint_id``, or raise a ScenarioError listing ids."""
-        for ep in self.endpoints:
-            if ep.id == endpoint_id:
-                return ep
-        ids = ", ".join(ep.id for ep in self.endpoints)
-        raise ScenarioError(f"unknown endpoint {endpoint_id!r} in scenario {self.name!r} "
-                            f"(endpoints: {ids})")
 
 
 def builtin_names() -> list[str]:
@@ -364,58 +129,14 @@ def parse_scenario(text: str, source: str = "<string>") -> Scenario:
     return parse_scenario_data(data, source)
 
 
-def parse_scenario_data(data: dict, source: str = "<data>") -> Scenario:
+def parse_scenario_data(data: dict[str, Any], source: str = "<data>") -> Scenario:
     """Validate a scenario given as the dict that TOML parsing yields."""
     scenario = _Reader(source).scenario(data)
     return replace(scenario, raw=_freeze(data))
 
 
-def _assign(data: dict, key: str, value: Any, scenario: Scenario) -> None:
-    """Set the number at dotted ``key`` in raw scenario data (see Scenario.with_values)."""
-    parts = key.split(".")
-    if parts[:1] == ["trial"] and len(parts) == 2 and parts[1] in ("alpha", "allocation"):
-        data.setdefault("trial", {})[parts[1]] = value
-        return
-    if parts[:1] == ["endpoints"] and len(parts) in (3, 4):
-        ids = [ep.id for ep in scenario.endpoints]
-        if parts[1] not in ids:
-            raise ScenarioError(f"{scenario.source}: {key}: unknown endpoint {parts[1]!r} "
-                                f"(endpoints: {', '.join(ids)})")
-        table = data["endpoints"][ids.index(parts[1])]
-        ep = scenario.endpoint(parts[1])
-        if parts[2] == "dropout" and len(parts) == 3:
-            table["dropout"] = value
-            return
-        if parts[2] == "dropout" and parts[3] in ARMS:
-            dropout = table.get("dropout", 0.0)
-            if not isinstance(dropout, dict) or "value" in dropout:
-                table["dropout"] = dict(zip(ARMS, ep.dropout, strict=True))
-            table["dropout"][parts[3]] = value
-            return
-        if parts[2] in ARMS and len(parts) == 4 and parts[3] in ep.treatment:
-            table[parts[2]][parts[3]] = value
-            return
-    if parts[:1] == ["correlations"] and len(parts) == 3:
-        ids = [ep.id for ep in scenario.endpoints]
-        for endpoint_id in parts[1:]:
-            if endpoint_id not in ids:
-                raise ScenarioError(f"{scenario.source}: {key}: unknown endpoint "
-                                    f"{endpoint_id!r} (endpoints: {', '.join(ids)})")
-        tables = data.setdefault("correlations", [])
-        for table in tables:
-            if set(table["endpoints"]) == set(parts[1:]):
-                table["rho"] = value
-                return
-        tables.append({"endpoints": parts[1:], "rho": value})
-        return
-    raise ScenarioError(
-        f"{scenario.source}: {key}: not a number of the scenario (allowed: trial.alpha, "
-        "trial.allocation, endpoints.<id>.dropout, endpoints.<id>.dropout.<arm>, "
-        "endpoints.<id>.<arm>.<param> with arm treatment or control, "
-        "correlations.<id>.<id>)")
-
-
 def _freeze(data: Any) -> Any:
+    """Read-only mappings and tuples in place of the dicts and lists of parsed TOML."""
     if isinstance(data, dict):
         return MappingProxyType({k: _freeze(v) for k, v in data.items()})
     if isinstance(data, list):
@@ -423,18 +144,10 @@ def _freeze(data: Any) -> Any:
     return data
 
 
-def _thaw(data: Any) -> Any:
-    if isinstance(data, MappingProxyType | dict):
-        return {k: _thaw(v) for k, v in data.items()}
-    if isinstance(data, tuple):
-        return [_thaw(v) for v in data]
-    return data
-
-
 class _Reader:
     """Walks the parsed TOML, validating as it goes and collecting provenance."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str) -> None:
         self.source = source
         self.provenance: dict[str, Provenance] = {}
 
@@ -442,7 +155,8 @@ class _Reader:
         # terminal(): a key or value quoted from the file stays one line, with no escapes.
         return ScenarioError(terminal(f"{self.source}: {path}: {message}"))
 
-    def keys(self, table: Any, path: str, allowed: tuple[str, ...], required=()) -> dict:
+    def keys(self, table: Any, path: str, allowed: tuple[str, ...],
+             required: tuple[str, ...] = ()) -> dict[str, Any]:
         if not isinstance(table, dict):
             raise self.fail(path, f"must be a table, got {_kind(table)}")
         for key in table:
@@ -453,7 +167,8 @@ class _Reader:
                 raise self.fail(_join(path, key), "is required")
         return table
 
-    def string(self, table: dict, key: str, path: str, default=None, choices=None) -> str:
+    def string(self, table: dict[str, Any], key: str, path: str, default: str | None = None,
+               choices: tuple[str, ...] | None = None) -> str:
         value = table.get(key, default)
         where = _join(path, key)
         if value is None:
@@ -469,8 +184,9 @@ class _Reader:
             raise self.fail(where, f"{value!r} is not allowed (allowed: {', '.join(choices)})")
         return value
 
-    def number(self, table: dict, key: str, path: str, check, allowed: str,
-               provenance_key: str | None = None, default=None):
+    def number(self, table: dict[str, Any], key: str, path: str,
+               check: Callable[[float], bool], allowed: str, provenance_key: str | None = None,
+               default: float | None = None) -> float:
         """Read a number, or a table ``{value = ..., basis = ..., ...}`` carrying provenance."""
         where = _join(path, key)
         raw = table.get(key, default)
@@ -485,7 +201,7 @@ class _Reader:
             raise self.fail(where, f"{_short(raw)} is out of range (allowed: {allowed})")
         return value
 
-    def with_provenance(self, table: dict, where: str, key: str):
+    def with_provenance(self, table: dict[str, Any], where: str, key: str) -> Any:
         allowed = ("value", "basis", "source", "quote", "reason", "derivation", "note")
         self.keys(table, where, allowed, required=("value", "basis"))
         basis = self.string(table, "basis", where, choices=BASES)
@@ -507,7 +223,7 @@ class _Reader:
         self.provenance[key] = Provenance(basis=basis, derivation=derivation, **texts)
         return table["value"]
 
-    def derivation_agrees(self, value, derivation: dict, where: str) -> None:
+    def derivation_agrees(self, value: Any, derivation: dict[str, Any], where: str) -> None:
         """Recompute a derivation; the stated value must be its result rounded as written.
 
         A value written with d decimals (``24.87``: 2) must be within half a unit of its last
@@ -523,14 +239,16 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return  # the value's own check reports it
         exponent = decimal.Decimal(repr(value)).as_tuple().exponent
+        if not isinstance(exponent, int):
+            return  # inf or nan (exponent "F", "n" or "N"): the value's range check reports it
         half_unit = 0.5 * 10.0 ** min(exponent, 0)
         if not abs(value - derived) <= half_unit + 1e-9 * abs(derived):
             raise self.fail(where, f"gives {derived:.6g}, which {value!r} is not (to the digits "
                                    "written); correct the value or the derivation")
 
-    def scenario(self, data: dict) -> Scenario:
+    def scenario(self, data: dict[str, Any]) -> Scenario:
         allowed = ("schema_version", "name", "title", "description", "trial", "endpoints",
-                   "analysis", "correlations")
+                   "analysis", "correlations", "design")
         self.keys(data, "<top>", allowed, required=("schema_version", "name", "endpoints"))
         version = data["schema_version"]
         if version != SCHEMA_VERSION or isinstance(version, bool):
@@ -554,9 +272,62 @@ class _Reader:
                         description=self.string(data, "description", "", default=""),
                         analysis=self.analysis(data.get("analysis", {}), ids),
                         correlations=self.correlations(data.get("correlations", []), ids),
+                        design=self.design(data["design"], trial) if "design" in data else None,
                         provenance=MappingProxyType(self.provenance), source=self.source)
 
-    def ids(self, raw: Any, where: str, ids: tuple[str, ...], size=None) -> tuple[str, ...]:
+    def design(self, table: Any, trial: Trial) -> GroupSequentialDesign:
+        """The ``[design]`` table: looks and boundary rules, computed now (scenarios/README.md).
+
+        The boundaries are solved here (tens of milliseconds, and scipy's import), so that a
+        design that cannot be built fails at load, for ``validate`` as for every command.
+        """
+        path = "design"
+        self.keys(table, path, ("looks", "efficacy", "futility", "beta", "binding"),
+                  required=("looks",))
+        looks = table["looks"]
+        if (not isinstance(looks, list) or not looks
+                or not all(isinstance(t, int | float) and not isinstance(t, bool) for t in looks)
+                or not all(a < b for a, b in zip([0, *looks], looks, strict=False))
+                or looks[-1] != 1):
+            raise self.fail("design.looks", f"{_short(looks)} is not allowed (allowed: "
+                            "increasing information fractions in (0, 1] ending at 1, e.g. "
+                            "[0.5, 0.75, 1.0])")
+        from simtrial.design.boundaries import group_sequential_design
+        from simtrial.design.spending import parse_rule
+
+        efficacy = self.string(table, "efficacy", path, default="ld-obf")
+        futility = table.get("futility", "none")
+        for key, rule in (("efficacy", efficacy), ("futility", futility)):
+            try:
+                if isinstance(rule, str):
+                    parse_rule(rule)
+            except InputError as exc:
+                raise self.fail(f"design.{key}", str(exc)) from None
+        if isinstance(futility, list):
+            if len(futility) != len(looks) - 1 or not all(
+                    isinstance(z, int | float) and not isinstance(z, bool) and math.isfinite(z)
+                    for z in futility):
+                raise self.fail("design.futility", f"{_short(futility)} is not allowed "
+                                f"(allowed: a rule, or {len(looks) - 1} z-scale bounds, one per "
+                                "interim look)")
+            futility = [float(z) for z in futility]
+        else:
+            futility = self.string(table, "futility", path)
+        beta = self.number(table, "beta", path, lambda v: 0 < v < 0.5, "a number in (0, 0.5)",
+                           default=0.2)
+        binding = table.get("binding", False)
+        if not isinstance(binding, bool):
+            raise self.fail("design.binding", f"must be true or false, got {_kind(binding)}")
+        try:
+            return group_sequential_design(
+                [float(t) for t in looks], alpha=trial.alpha,
+                sided=2 if trial.alternative == "two-sided" else 1, efficacy=efficacy,
+                futility=None if futility == "none" else futility, beta=beta, binding=binding)
+        except InputError as exc:
+            raise self.fail(path, str(exc)) from None
+
+    def ids(self, raw: Any, where: str, ids: tuple[str, ...],
+            size: int | None = None) -> tuple[str, ...]:
         """A list of distinct endpoint ids."""
         allowed = f"endpoint ids ({', '.join(ids)})"
         if not isinstance(raw, list) or (size is not None and len(raw) != size):
@@ -591,14 +362,16 @@ class _Reader:
             family = ids if multiplicity != "none" else ()
         return Analysis(primary=primary, multiplicity=multiplicity, family=family)
 
-    def correlations(self, raw: Any, ids: tuple[str, ...]):
+    def correlations(self, raw: Any, ids: tuple[str, ...]
+                     ) -> tuple[tuple[tuple[str, str], float], ...]:
         if not isinstance(raw, list):
             raise self.fail("correlations", "must be an array of tables ([[correlations]])")
-        pairs: dict[frozenset, tuple[tuple[str, str], float]] = {}
+        pairs: dict[frozenset[str], tuple[tuple[str, str], float]] = {}
         for i, table in enumerate(raw):
             where = f"correlations[{i}]"
             self.keys(table, where, ("endpoints", "rho"), required=("endpoints", "rho"))
-            pair = self.ids(table["endpoints"], f"{where}.endpoints", ids, size=2)
+            first, second = self.ids(table["endpoints"], f"{where}.endpoints", ids, size=2)
+            pair = first, second
             rho = self.number(table, "rho", where, lambda v: -1 < v < 1, "a number in (-1, 1)",
                               provenance_key=f"correlations.{pair[0]}.{pair[1]}")
             if frozenset(pair) in pairs:
@@ -668,9 +441,8 @@ class _Reader:
             names = _parameter_set(model, table[arm])
             arm_table = self.keys(table[arm], f"{path}.{arm}", names, required=names)
             arms[arm] = MappingProxyType({
-                name: (self.number if model.parameters[name].test else self.probabilities)(
-                    arm_table, name, f"{path}.{arm}", model.parameters[name].test,
-                    model.parameters[name].allowed, provenance_key=f"{key}.{arm}.{name}")
+                name: self.parameter(arm_table, name, f"{path}.{arm}", model.parameters[name],
+                                     provenance_key=f"{key}.{arm}.{name}")
                 for name in names})
             self.model_check(model.check_arm(arms[arm], scale), f"{path}.{arm}")
         self.model_check(model.check_arms(arms["treatment"], arms["control"]), path)
@@ -680,7 +452,8 @@ class _Reader:
                         label=self.string(table, "label", path, default=ep_id),
                         unit=self.string(table, "unit", path, default=""), scale=scale)
 
-    def scale(self, table: dict, path: str, key: str, model: EndpointModel):
+    def scale(self, table: dict[str, Any], path: str, key: str,
+              model: EndpointModel) -> tuple[float, float, float] | None:
         """``(min, max, step)`` of a score's grid: required where the model uses one."""
         where = f"{path}.scale"
         if not model.uses_scale:
@@ -689,7 +462,7 @@ class _Reader:
             return None
         raw = self.keys(table.get("scale"), where, ("min", "max", "step"),
                         required=("min", "max", "step"))
-        low, high, step = (self.number(raw, name, where, _SCALE.test, _SCALE.allowed,
+        low, high, step = (self.number(raw, name, where, _SCALE, LOCATION.allowed,
                                        provenance_key=f"{key}.scale.{name}")
                            for name in ("min", "max", "step"))
         from simtrial.distributions import score_levels
@@ -705,7 +478,14 @@ class _Reader:
         if problem is not None:
             raise self.fail(_join(where, problem[0]) if problem[0] else where, problem[1])
 
-    def probabilities(self, table: dict, key: str, path: str, check, allowed: str,
+    def parameter(self, table: dict[str, Any], key: str, path: str, check: Check,
+                  provenance_key: str) -> float | tuple[float, ...]:
+        """Read a parameter: a number, or an array of probabilities where ``check.test`` is None."""
+        if check.test is None:
+            return self.probabilities(table, key, path, check.allowed, provenance_key)
+        return self.number(table, key, path, check.test, check.allowed, provenance_key)
+
+    def probabilities(self, table: dict[str, Any], key: str, path: str, allowed: str,
                       provenance_key: str) -> tuple[float, ...]:
         """Read an array of category probabilities (optionally with provenance)."""
         where = _join(path, key)
@@ -719,13 +499,15 @@ class _Reader:
             raise self.fail(where, f"{_short(raw)} is not allowed (allowed: {allowed})")
         return tuple(float(v) for v in raw)
 
-    def dropout(self, table: dict, path: str, key: str) -> tuple[float, float]:
+    def dropout(self, table: dict[str, Any], path: str, key: str) -> tuple[float, float]:
         check, allowed = lambda v: 0 <= v < 1, "a number in [0, 1)"
         raw = table.get("dropout", 0.0)
         if isinstance(raw, dict) and "value" not in raw:  # per arm
             self.keys(raw, f"{path}.dropout", ARMS, required=ARMS)
-            return tuple(self.number(raw, arm, f"{path}.dropout", check, allowed,
-                                     provenance_key=f"{key}.dropout.{arm}") for arm in ARMS)
+            treatment, control = (self.number(raw, arm, f"{path}.dropout", check, allowed,
+                                              provenance_key=f"{key}.dropout.{arm}")
+                                  for arm in ARMS)
+            return treatment, control
         value = self.number(table, "dropout", path, check, allowed,
                             provenance_key=f"{key}.dropout", default=0.0)
         return value, value
@@ -736,22 +518,6 @@ def _parameter_set(model: EndpointModel, arm_table: Any) -> tuple[str, ...]:
     sets = model.sets()
     given = set(arm_table) if isinstance(arm_table, dict) else set()
     return next((names for names in sets if given & set(names)), sets[0])
-
-
-def correlation_matrix(ids, correlations) -> list[list[float]]:
-    """The correlation matrix of the endpoints ``ids``, 0 for pairs not given.
-
-    Examples
-    --------
-    >>> correlation_matrix(("a", "b", "c"), ((("a", "c"), 0.5),))
-    [[1.0, 0.0, 0.5], [0.0, 1.0, 0.0], [0.5, 0.0, 1.0]]
-    """
-    index = {endpoint_id: i for i, endpoint_id in enumerate(ids)}
-    matrix = [[float(i == j) for j in range(len(ids))] for i in range(len(ids))]
-    for (a, b), rho in correlations:
-        if a in index and b in index:
-            matrix[index[a]][index[b]] = matrix[index[b]][index[a]] = rho
-    return matrix
 
 
 def _positive_definite(matrix: list[list[float]]) -> bool:
@@ -785,9 +551,11 @@ def _short(value: Any) -> str:
 
 
 def _join(path: str, key: str) -> str:
+    """The path of ``key`` in the table at ``path`` (``<top>``: the file's top level)."""
     return key if path in ("", "<top>") else f"{path}.{key}"
 
 
 def _kind(value: Any) -> str:
+    """What a TOML value is, for an error message (``a string``, ``an array``, ...)."""
     return {bool: "a boolean", str: "a string", list: "an array", dict: "a table"}.get(
         type(value), type(value).__name__)
