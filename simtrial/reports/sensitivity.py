@@ -97,6 +97,7 @@ def value_of(sc: Scenario, key: str) -> Any:
 
 def _chosen(sc: Scenario, primary: str, secondary: str | None) -> dict[str, None]:
     """The keys to vary, in order (a dict used as an ordered set)."""
+    assumed = [key for key, prov in sc.provenance.items() if prov.basis == "assumed"]
     keys: dict[str, None] = {}
     for ep_id in filter(None, (primary, secondary)):
         ep = sc.endpoint(ep_id)
@@ -104,17 +105,14 @@ def _chosen(sc: Scenario, primary: str, secondary: str | None) -> dict[str, None
             keys[f"endpoints.{ep_id}.treatment.{ep.location}"] = None
         if ep_id == primary:
             keys[f"endpoints.{ep_id}.dropout"] = None
-        for key, prov in sc.provenance.items():
+        for key in assumed:
             parts = key.split(".")
-            if (prov.basis == "assumed" and parts[:2] == ["endpoints", ep_id]
-                    and parts[2] in ("treatment", "control")):
+            if parts[:2] == ["endpoints", ep_id] and parts[2] in ("treatment", "control"):
                 keys[key] = None
     for (a, b), _ in sc.correlations:
-        prov = sc.provenance.get(f"correlations.{a}.{b}")
-        if {a, b} & {primary, secondary} and prov is not None and prov.basis == "assumed":
+        if {a, b} & {primary, secondary} and f"correlations.{a}.{b}" in assumed:
             keys[f"correlations.{a}.{b}"] = None
-    prov = sc.provenance.get("trial.allocation")
-    if prov is not None and prov.basis == "assumed":
+    if "trial.allocation" in assumed:
         keys["trial.allocation"] = None
     return keys
 
