@@ -358,6 +358,62 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 @cli.command()
+@click.option("--scenario", "-s", default=None,
+              help="Built-in scenario name or path of a TOML scenario file with a [design] "
+                   "table (its looks and rules, with [trial] alpha and sidedness); otherwise "
+                   "the flags below.")
+@click.option("--looks", default="0.5,0.75,1", show_default=True,
+              help="Information fractions, comma-separated, increasing, ending at 1.")
+@click.option("--efficacy", default="ld-obf", show_default=True,
+              help="Efficacy bounds: obf | pocock | ld-obf | ld-pocock | hsd:<gamma> | "
+                   "kd:<rho> | none.")
+@click.option("--futility", default="none", show_default=True,
+              help="Futility bounds: none, a beta-spending rule as for --efficacy, or z bounds "
+                   "at the interim looks, comma-separated.")
+@click.option("--alpha", type=click.FloatRange(0, 0.5, min_open=True), default=0.025,
+              show_default=True, help="Significance level (one-sided, or in total two-sided).")
+@click.option("--sided", type=click.Choice(["1", "2"]), default="1", show_default=True,
+              help="One-sided, or symmetric two-sided bounds.")
+@click.option("--beta", type=click.FloatRange(0, 0.5, min_open=True, max_open=True),
+              default=0.2, show_default=True,
+              help="Type II error the beta-spending futility bounds aim at.")
+@click.option("--binding/--non-binding", default=False, show_default=True,
+              help="Whether the efficacy bounds take the futility bounds into account.")
+@format_option("table", "json")
+def design(scenario, looks, efficacy, futility, alpha, sided, beta, binding, fmt):
+    """Boundaries of a group-sequential design: efficacy and futility z at each look."""
+    from simtrial import display
+    from simtrial.design import group_sequential_design
+
+    if scenario is not None:
+        from simtrial.scenario import load_scenario
+
+        sc = load_scenario(scenario)
+        if sc.design is None:
+            raise click.BadParameter(f"{scenario} has no [design] table (allowed: a scenario "
+                                     "with one, or the flags)", param_hint="'--scenario'")
+        result = sc.design
+    else:
+        result = group_sequential_design(
+            _numbers(looks, "--looks"), alpha=alpha, sided=int(sided), efficacy=efficacy,
+            futility=None if futility == "none" else (
+                futility if any(c.isalpha() for c in futility)
+                else _numbers(futility, "--futility")),
+            beta=beta, binding=binding)
+    click.echo(json.dumps(result.to_dict(), indent=2) if fmt == "json"
+               else display.design_table(result))
+
+
+def _numbers(text: str, flag: str) -> list[float]:
+    """Comma-separated numbers of a flag, or a one-line error naming it."""
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a comma-separated list of numbers",
+                                 param_hint=f"'{flag}'") from None
+
+
+@cli.command()
 @click.argument("method")
 @click.argument("inputs", nargs=-1, metavar="KEY=VALUE...")
 @format_option("text", "json")

@@ -291,3 +291,33 @@ def test_rank_tests_have_no_interim_looks_yet(capsys, tmp_path):
     f.write_text(EXAMPLE.read_text().replace('test = "ttest"', 'test = "mannwhitney"'))
     expect_error(capsys, ["power", "--scenario", f, "--n", "400"], 2,
                  "interim looks need nested samples")
+
+
+def test_design_command_prints_the_boundaries(capsys):
+    from simtrial.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["design", "--looks", "0.5,0.75,1", "--efficacy", "ld-obf", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert info.value.code == 0
+    rpact = CASES["means_asof_3looks_one_sided"]["critical_values"]
+    np.testing.assert_allclose([s["efficacy_z"] for s in data["stages"]], rpact, atol=1e-4)
+    assert [s["information"] for s in data["stages"]] == [0.5, 0.75, 1.0]
+    assert data["stages"][-1]["alpha_spent"] == pytest.approx(0.025, abs=1e-8)
+    with pytest.raises(SystemExit):
+        main(["design", "--scenario", str(EXAMPLE)])
+    table = capsys.readouterr().out
+    assert "futility ld-obf (non-binding)" in table and "nominal p" in table
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--looks", "0.5,x"], "'--looks': '0.5,x' is not a comma-separated list"),
+    (["--looks", "0.5,0.4,1"], "`looks` must be increasing"),
+    (["--efficacy", "obrien"], "boundary rule 'obrien'"),
+    (["--futility", "0.1"], "futility"),
+    (["--scenario", "msc-covid19"], "msc-covid19 has no [design] table"),
+])
+def test_design_command_errors(capsys, args, message):
+    from catalogue import expect_error
+
+    expect_error(capsys, ["design", *args], 2, message)
