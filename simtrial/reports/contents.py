@@ -19,7 +19,7 @@ from simtrial._version import __version__
 from simtrial.reports import sensitivity
 from simtrial.scenario import Scenario, ScenarioError, load_scenario
 from simtrial.search import sample_size
-from simtrial.simulate import power
+from simtrial.simulate import power, simulated_power
 
 __all__ = ["CURVE_FACTORS", "compute", "file_of"]
 
@@ -43,7 +43,7 @@ def compute(sc: Scenario, name: str | None, target: float, out: Path, reps: int,
     for m in sorted({round(n * f) for f in CURVE_FACTORS}):
         if min(sc.trial.split(m)) < 2:
             continue
-        res = power(sc, m, reps=small, seed=seed, jobs=jobs)
+        res = simulated_power(sc, m, reps=small, seed=seed, jobs=jobs)
         curve += [{"n_total": m, "endpoint": e.id, "power": e.power, "mcse": e.mcse,
                    "ci_low": e.ci[0], "ci_high": e.ci[1]} for e in res.endpoints]
     sens = sensitivity.analyse(sc, primary, secondary, n, small, seed, jobs)

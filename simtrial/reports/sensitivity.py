@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from simtrial.scenario import Scenario, ScenarioError
-from simtrial.simulate import power
+from simtrial.simulate import simulated_power
 
 __all__ = ["ALLOCATIONS", "CORRELATION_FACTORS", "DROPOUTS", "EFFECT_FACTORS", "SPREAD_FACTORS",
            "analyse", "value_of"]
@@ -61,7 +61,7 @@ def analyse(sc: Scenario, primary: str, secondary: str | None, n: int, reps: int
                 varied = sc.with_values({key: value})
             except ScenarioError:  # a correlation no joint normal can have with the others
                 continue
-            res = power(varied, n, reps=reps, seed=seed, endpoints=shown, jobs=jobs)
+            res = simulated_power(varied, n, reps=reps, seed=seed, endpoints=shown, jobs=jobs)
             rows.append({"value": list(value) if isinstance(value, tuple) else value,
                          "power": {e.id: {"power": e.power, "mcse": e.mcse}
                                    for e in res.endpoints}})

@@ -85,11 +85,18 @@ class _ClusterClient:
 
 def simulate_cell(data: dict, source: str, n: int, reps: int, seed: int,
                   endpoints: tuple[str, ...], threads: int) -> list[tuple]:
-    """Run in a worker: simulate one cell; plain tuples back, one per endpoint."""
-    from simtrial.simulate import power
+    """Run in a worker: simulate one cell; plain tuples back, one per endpoint.
+
+    A row carries the closed form beside the simulated power, not the exact enumeration or
+    the safety summary (:func:`simtrial.annotate.annotate` with ``exact_power=False``).
+    """
+    from simtrial.annotate import annotate
+    from simtrial.simulate import simulated_power
 
     scenario = parse_scenario_data(data, source)
-    result = power(scenario, n, reps=reps, seed=seed, endpoints=list(endpoints), jobs=threads)
+    result = annotate(simulated_power(scenario, n, reps=reps, seed=seed,
+                                      endpoints=list(endpoints), jobs=threads),
+                      scenario, exact_power=False)
     n_t, n_c = result.n_per_arm["treatment"], result.n_per_arm["control"]
     return [(n_t, n_c, e.id, float(e.power), float(e.mcse), float(e.ci[0]), float(e.ci[1]),
              None if e.analytic_power is None else float(e.analytic_power), int(e.rejections))
