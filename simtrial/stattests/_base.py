@@ -21,7 +21,7 @@ import numpy as np
 if TYPE_CHECKING:
     from simtrial.scenario import Endpoint
 
-__all__ = ["COUNTS", "MOMENTS", "RANKS", "ClosedForm", "Statistic", "Test"]
+__all__ = ["COUNTS", "MOMENTS", "RANKS", "SURVIVAL", "ClosedForm", "Statistic", "Test"]
 
 #: ``closed_form(endpoint, m_t, m_c, alpha, alternative)`` -> ``(power, None)`` or
 #: ``(None, why there is none)``, at the expected numbers assessed ``m_t, m_c``.
@@ -44,6 +44,11 @@ MOMENTS = Statistic("moments", 6, np.float64, "assessed, mean and sum of squared
                     "in treatment, then in control")
 RANKS = Statistic("ranks", 4, np.float64, "assessed in treatment and in control, the "
                   "treatment arm's U statistic and the tie term sum(t^3 - t)")
+SURVIVAL = Statistic("survival", 8, np.float64, "at the analysis: events, the (weighted) "
+                     "log-rank z = U / sqrt(V), U = O - E in treatment, its variance V, the "
+                     "calendar time, the number randomised, events in treatment, randomised in "
+                     "treatment (simtrial.kernels.survival; z and U > 0: more treatment events "
+                     "than expected)")
 
 
 @dataclass(frozen=True)
