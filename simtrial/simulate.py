@@ -269,7 +269,7 @@ def nested_looks(ep: Endpoint, sizes: np.ndarray, alternative: str, reps: int, s
         part = chunks[i]
         out = np.empty((looks, part.stop - part.start, statistic.columns), statistic.dtype)
         simulate(rng.chunk_generator(seed, ep.id, i), ep, sizes_t, sizes_c, out)
-        assessed[:, part] = out[:, :, statistic.assessed[0]] + out[:, :, statistic.assessed[1]]
+        assessed[:, part] = out[:, :, list(statistic.assessed)].sum(axis=2)
         flat = out.reshape(-1, statistic.columns)
         pvalues[:, part] = test.pvalues(flat, alternative, ep.benefit_sign).reshape(looks, -1)
         if z is not None:

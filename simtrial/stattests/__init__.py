@@ -17,14 +17,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from simtrial.stattests._base import COUNTS, MOMENTS, RANKS, Statistic, Test
+from simtrial.stattests._base import COUNTS, MOMENTS, RANKS, SURVIVAL, Statistic, Test
+from simtrial.stattests.logrank import LOGRANK, logrank
 from simtrial.stattests.means import TTEST, WELCH, ttest, welch
 from simtrial.stattests.proportions import CHISQ, FISHER, chisq, fisher
 from simtrial.stattests.ranks import MANNWHITNEY, mannwhitney
 
-__all__ = ["COUNTS", "MOMENTS", "RANKS", "TESTS", "Statistic", "Test", "chisq", "fisher",
-           "mannwhitney", "ttest", "welch"]
+__all__ = ["COUNTS", "MOMENTS", "RANKS", "SURVIVAL", "TESTS", "Statistic", "Test", "chisq",
+           "fisher", "logrank", "mannwhitney", "ttest", "welch"]
 
 #: Test name -> :class:`Test`.
 TESTS: Mapping[str, Test] = MappingProxyType(
-    {test.name: test for test in (CHISQ, FISHER, TTEST, WELCH, MANNWHITNEY)})
+    {test.name: test for test in (CHISQ, FISHER, TTEST, WELCH, MANNWHITNEY, LOGRANK)})

@@ -21,7 +21,7 @@ import numpy as np
 if TYPE_CHECKING:
     from simtrial.scenario import Endpoint
 
-__all__ = ["COUNTS", "MOMENTS", "RANKS", "ClosedForm", "Drift", "Statistic", "Test"]
+__all__ = ["COUNTS", "MOMENTS", "RANKS", "SURVIVAL", "ClosedForm", "Drift", "Statistic", "Test"]
 
 #: ``closed_form(endpoint, m_t, m_c, alpha, alternative)`` -> ``(power, None)`` or
 #: ``(None, why there is none)``, at the expected numbers assessed ``m_t, m_c``.
@@ -40,8 +40,9 @@ class Statistic:
     columns: int
     dtype: type
     description: str
-    #: The columns holding the numbers assessed in treatment and in control.
-    assessed: tuple[int, int]
+    #: The columns whose sum is the number of patients the analysis includes (assessed, or
+    #: randomised by the analysis time).
+    assessed: tuple[int, ...]
 
 
 COUNTS = Statistic("counts", 4, np.int64,
@@ -50,6 +51,11 @@ MOMENTS = Statistic("moments", 6, np.float64, "assessed, mean and sum of squared
                     "in treatment, then in control", (0, 3))
 RANKS = Statistic("ranks", 4, np.float64, "assessed in treatment and in control, the "
                   "treatment arm's U statistic and the tie term sum(t^3 - t)", (0, 1))
+SURVIVAL = Statistic("survival", 8, np.float64, "at the analysis: events, the (weighted) "
+                     "log-rank z = U / sqrt(V), U = O - E in treatment, its variance V, the "
+                     "calendar time, the number randomised, events in treatment, randomised in "
+                     "treatment (simtrial.kernels.survival; z and U > 0: more treatment events "
+                     "than expected)", (5,))
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,8 @@ class Test:
     proxy : str or None
         A test with a closed form that needs about the same n (a sample-size search's start).
     """
+
+    __test__ = False  # not a pytest test class, whatever its name
 
     name: str
     title: str

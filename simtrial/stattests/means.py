@@ -125,7 +125,7 @@ def _means_drift(ep: Endpoint, m_t: float, m_c: float, alpha: float) -> float:
     >>> from simtrial.scenario import load_scenario
     >>> ep = load_scenario("msc-covid19").endpoint("walk_m")
     >>> round(_means_drift(ep, 260, 140, 0.025), 4)  # 27 / (69.36 sqrt(1/260 + 1/140))
-    3.7337
+    3.7134
     """
     model = ep.model
     treatment, control = (model.normal_parameters(ep, arm) for arm in ("treatment", "control"))

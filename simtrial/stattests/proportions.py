@@ -116,8 +116,8 @@ def _proportions_drift(ep: Endpoint, m_t: float, m_c: float, alpha: float) -> fl
     --------
     >>> from scipy import special
     >>> from simtrial.scenario import load_scenario
-    >>> ep = load_scenario("msc-covid19").endpoint("walk_lln")
-    >>> drift = _proportions_drift(ep, 260, 140, 0.025)
+    >>> sc = load_scenario("msc-covid19").with_values({"endpoints.walk_lln.treatment.p": 0.18})
+    >>> drift = _proportions_drift(sc.endpoint("walk_lln"), 260, 140, 0.025)
     >>> round(float(special.ndtr(drift - special.ndtri(0.975))), 5)  # rpact 0.77673
     0.77673
     """

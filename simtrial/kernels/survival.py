@@ -1,0 +1,498 @@
+r"""Time-to-event trials in calendar time, cut at each analysis and tested by the log-rank test.
+
+Per replicate, every randomised patient gets a calendar entry time, a time from entry to the
+event and a time from entry to dropout; the trial is cut at each look's calendar time and the
+(Fleming-Harrington weighted) log-rank statistic of the patients randomised by then is computed.
+:func:`simulate_logrank` is the Python entry (it checks the input and builds the arrays);
+:func:`logrank_looks` is the kernel; :func:`logrank_of_data` applies the same log-rank code to
+given data (checked against R ``survival::survdiff``).
+
+**Patients.** ``n_t`` treatment and ``n_c`` control patients (the numbers randomised by the end
+of accrual). Entry times are independent draws from the accrual distribution (the
+piecewise-constant accrual rates, normalised): in each arm, ``n + 1`` standard exponential
+spacings give the arm's ``n`` sorted uniforms (Rényi's representation of uniform order
+statistics) and the accrual quantile maps them to calendar times, so each arm's entries come
+out sorted in linear time. This has the distribution of ``n`` independent entries (the
+arms are a random permutation of the entry order), which is what the Lachin-Foulkes expected
+events (:func:`simtrial.events.expected_events`) assume. The time to the event is
+:math:`H^{-1}(E)`, with :math:`E` standard exponential and :math:`H` the piecewise-linear
+cumulative hazard of the uncured (inversion: :math:`-\log(1 - u)` of a uniform is :math:`E`);
+a patient is cured (never has the event) with probability ``cure``. Dropout likewise, and a
+patient's event is observed if it comes before dropout.
+
+**Random numbers**, per replicate: the treatment arm's ``n_t + 1`` spacings (standard
+exponential), then per treatment patient in entry order a uniform for cure (only if the arm
+has a cure fraction), the event's exponential and the dropout's exponential (only if the arm
+has dropout); then the same for control.
+
+**The analysis at a look** is at calendar time :math:`\tau = \min(t_D, t_{max})`: ``t_D`` the
+calendar time of the D-th observed event (``look_events``; 0 for none) and ``t_max`` a fixed
+calendar time (``look_times``; ``inf`` for none), whichever comes first. If the D-th event never
+comes and there is no fixed time, the analysis includes every event: it is at the last event's
+calendar time (0 with no event at all), and the events column is below D. A patient randomised
+by :math:`\tau` (entry <= tau) is followed for ``min(event, dropout)`` if that exit is by
+:math:`\tau` (an event or a dropout), and else is censored at :math:`\tau - entry`.
+
+**One sort per replicate.** The patients whose exit (event or dropout) comes by the last
+look are sorted once by their exit (time from entry), by a counting sort into buckets (linear
+expected time; exact for any times); each look then walks them in order and counts the
+patients censored at the cut through each arm's entries, which are already sorted (latest
+entry first: shortest follow-up). A look costs O(n) after the sort, and the calendar time of
+the D-th event is found by a bucket selection (O(n)). Scratch arrays are allocated once per
+call (a chunk of replicates).
+
+**The statistic** at each distinct event time :math:`s` (follow-up scale) with :math:`d`
+events, :math:`d_t` of them in treatment, :math:`n` at risk, :math:`n_t` in treatment
+(at risk: follow-up >= s, so ties between events and censorings count the censored as at
+risk, as in ``survdiff``), weight :math:`w = S(s-)^\rho (1 - S(s-))^\gamma` with :math:`S` the
+pooled Kaplan-Meier estimate just before :math:`s` (:math:`w = 1`: the log-rank test):
+
+.. math:: U = \sum w \left(d_t - d \frac{n_t}{n}\right), \qquad
+          V = \sum w^2 d \frac{n_t}{n} \left(1 - \frac{n_t}{n}\right) \frac{n - d}{n - 1}
+
+(a term with :math:`n = 1` adds nothing to V), and :math:`z = U / \sqrt{V}` (NaN if V = 0).
+With :math:`\rho = 0, \gamma = 0` these are ``survdiff``'s ``obs - exp`` and ``var`` of the
+treatment group; with :math:`\gamma = 0` its :math:`G^\rho` test (``survdiff(rho = ...)``).
+
+**Columns** of a row (:data:`simtrial.stattests.SURVIVAL`): ``events`` (observed events at
+the analysis, both arms), ``z``, ``U`` (O - E in treatment), ``V``, ``time`` (calendar time of
+the analysis), ``randomised`` (both arms, entry <= time), ``events_t`` (observed in treatment),
+``randomised_t``. ``z`` and ``U`` are oriented treatment minus control on the hazard scale:
+positive when the treatment arm has more events than expected (a hazard ratio above 1).
+"""
+
+import math
+
+import numpy as np
+
+from simtrial.kernels._jit import kernel
+
+__all__ = ["COLUMNS", "entry_table", "hazard_table", "logrank_looks", "logrank_of_data",
+           "simulate_logrank"]
+
+#: Columns of a row, in order.
+COLUMNS = ("events", "z", "U", "V", "time", "randomised", "events_t", "randomised_t")
+
+
+# ---------------------------------------------------------------------- Python entry
+def hazard_table(model):
+    """``(3, m)`` float64 rows ``starts``, ``cumulative_hazard_at_starts``, ``hazards``.
+
+    `model` is a :class:`simtrial.events.PiecewiseExponential` (or anything with those three
+    attributes), `None` for no hazard at all (no dropout).
+
+    Examples
+    --------
+    >>> from simtrial.events import PiecewiseExponential
+    >>> hazard_table(PiecewiseExponential.from_hazards([0.1, 0.2], [3])).tolist()
+    [[0.0, 3.0], [0.0, 0.30000000000000004], [0.1, 0.2]]
+    """
+    if model is None:
+        return np.zeros((3, 1))
+    return np.array([model.starts, model.cumulative_hazard_at_starts, model.hazards],
+                    dtype=np.float64)
+
+
+def entry_table(accrual):
+    """``(3, k)`` float64 rows: period starts, patients randomised by each start, rates.
+
+    `accrual` is a closed :class:`simtrial.events.Accrual`; entries are drawn by its quantile,
+    computed as :meth:`~simtrial.events.Accrual.time_of` does (``quantile(u) = time_of(u n)``).
+
+    Examples
+    --------
+    >>> from simtrial.events import Accrual
+    >>> entry_table(Accrual.periods([3, 9], [20, 60])).tolist()
+    [[0.0, 3.0], [0.0, 60.0], [20.0, 60.0]]
+    """
+    rates = np.asarray(accrual.rates, dtype=np.float64)
+    starts = np.asarray(accrual.starts, dtype=np.float64)
+    at_starts = np.concatenate(([0.0], np.cumsum(rates[:-1] * np.diff(starts))))
+    return np.array([starts, at_starts, rates])
+
+
+def simulate_logrank(generator, reps, n_t, n_c, accrual, survival, dropout=(None, None),
+                     events=(), months=(), rho=0.0, gamma=0.0):
+    r"""Simulate ``reps`` trials and return the log-rank row of each at each look.
+
+    Parameters
+    ----------
+    generator : numpy.random.Generator
+        The chunk's generator (:func:`simtrial.rng.chunk_generator`).
+    reps : int
+        Replicates.
+    n_t, n_c : int
+        Patients randomised in treatment and control (>= 1 each).
+    accrual : simtrial.events.Accrual
+        Closed accrual (finite ``n``); its shape gives the entry times (its ``n`` need not be
+        ``n_t + n_c``: use ``accrual.extended_to(n)`` for fixed rates, ``scaled_to(n)`` for a
+        fixed duration).
+    survival : (PiecewiseExponential, PiecewiseExponential)
+        Time to event in treatment and in control.
+    dropout : (PiecewiseExponential or None, PiecewiseExponential or None), optional
+        Time to dropout in treatment and in control (no cure fraction); none by default.
+    events, months : sequence, optional
+        Per look, the target number of events (0: none) and a fixed calendar time (``inf``:
+        none); the analysis is at whichever comes first. Give one of them or both (the other
+        is filled with "none"). Looks need not be ordered.
+    rho, gamma : float, optional
+        Fleming-Harrington weight :math:`S^\rho (1 - S)^\gamma`; 0, 0 is the log-rank test.
+
+    Returns
+    -------
+    ndarray of shape (looks, reps, 8)
+        The columns of :data:`COLUMNS`.
+
+    Examples
+    --------
+    >>> from simtrial.events import Accrual, PiecewiseExponential
+    >>> control = PiecewiseExponential.from_median(12)
+    >>> dropout = PiecewiseExponential.from_probability(0.05, 12)
+    >>> rows = simulate_logrank(np.random.default_rng(1), 2000, 300, 300,
+    ...                         Accrual.constant(12, 50), (control.with_hazard_ratio(0.7),
+    ...                         control), (dropout, dropout), events=[331])
+    >>> rows.shape, set(rows[0, :, 0].tolist())
+    ((1, 2000, 8), {331.0})
+    >>> float(np.mean(rows[0, :, 1] < -1.959964))  # rpact getPowerSurvival: 0.9005 (MCSE 0.007)
+    0.9025
+    >>> round(float(rows[0, :, 4].mean()), 1)  # months; rpact analysisTime: 23.71
+    23.7
+    """
+    look_events, look_times = _simulate_logrank_iv(reps, n_t, n_c, accrual, survival, dropout,
+                                                   events, months, rho, gamma)
+    out = np.empty((len(look_events), reps, len(COLUMNS)))
+    logrank_looks(generator, n_t, n_c, entry_table(accrual), float(accrual.n),
+                  hazard_table(survival[0]), float(survival[0].cure_fraction),
+                  hazard_table(dropout[0]), hazard_table(survival[1]),
+                  float(survival[1].cure_fraction), hazard_table(dropout[1]), look_events,
+                  look_times, float(rho), float(gamma), out)
+    return out
+
+
+def _simulate_logrank_iv(reps, n_t, n_c, accrual, survival, dropout, events, months, rho,
+                         gamma):
+    from simtrial.errors import InputError
+
+    if not (int(reps) == reps >= 1 and int(n_t) == n_t >= 1 and int(n_c) == n_c >= 1):
+        raise InputError(f"`reps`, `n_t` and `n_c` must be integers >= 1, got {reps!r}, "
+                         f"{n_t!r}, {n_c!r}")
+    if not math.isfinite(accrual.n):
+        raise InputError("`accrual` must be closed (finite `n`): use `extended_to` or "
+                         "`scaled_to`")
+    if len(survival) != 2 or len(dropout) != 2:
+        raise InputError("`survival` and `dropout` need one entry per arm (treatment, control)")
+    if any(d is not None and d.cure_fraction for d in dropout):
+        raise InputError("`dropout` must have no cure fraction")
+    looks = max(len(events), len(months))
+    if looks == 0 or (events and months and len(events) != len(months)):
+        raise InputError(f"give `events` or `months` for each look (or both, of the same "
+                         f"length), got {list(events)} and {list(months)}")
+    look_events = np.asarray(events if events else [0] * looks, dtype=np.int64)
+    look_times = np.asarray(months if months else [math.inf] * looks, dtype=np.float64)
+    if np.any(look_events < 0) or np.any(look_events > n_t + n_c):
+        raise InputError(f"`events` must be in [0, n_t + n_c], got {list(events)}")
+    if np.any(~(look_times > 0)):
+        raise InputError(f"`months` must be > 0, got {list(months)}")
+    if np.any((look_events == 0) & np.isinf(look_times)):
+        raise InputError("each look needs a number of events or a calendar time")
+    if not (rho >= 0 and gamma >= 0 and math.isfinite(rho) and math.isfinite(gamma)):
+        raise InputError(f"`rho` and `gamma` must be finite and >= 0, got {rho!r}, {gamma!r}")
+    return look_events, look_times
+
+
+# ---------------------------------------------------------------------- kernels
+@kernel
+def logrank_looks(rng, n_t, n_c, entry, accrual_n, event_t, cure_t, dropout_t, event_c, cure_c,
+                  dropout_c, look_events, look_times, rho, gamma, out):
+    """Fill ``out[k, r]`` (float64, shape (looks, reps, 8)) with look k of replicate r.
+
+    ``entry`` is an :func:`entry_table` of an accrual randomising ``accrual_n`` patients;
+    ``event_*`` and ``dropout_*`` are :func:`hazard_table` s, ``cure_*`` the cure fractions;
+    ``look_events`` (int64) and ``look_times`` (float64) give each look's target events
+    (0: none) and fixed calendar time (inf: none). See the module's docstring.
+    """
+    n = n_t + n_c
+    entries = np.empty(n)
+    exits = np.empty(n)
+    observed = np.empty(n, np.bool_)
+    calendar = np.empty(n)
+    taus = np.empty(out.shape[0])
+    scratch = _sort_scratch(n)
+    for r in range(out.shape[1]):
+        _draw_arm(rng, 0, n_t, entry, accrual_n, event_t, cure_t, dropout_t, entries, exits,
+                  observed)
+        _draw_arm(rng, n_t, n, entry, accrual_n, event_c, cure_c, dropout_c, entries, exits,
+                  observed)
+        m = 0
+        last = 0.0
+        for i in range(n):  # the events' calendar times, without a branch
+            calendar[m] = entries[i] + exits[i]
+            last = max(last, calendar[m] if observed[i] else 0.0)
+            m += observed[i]
+        for k in range(out.shape[0]):
+            target = look_events[k]
+            taus[k] = look_times[k]
+            if 0 < target <= m:
+                taus[k] = min(taus[k], _smallest(calendar, m, target - 1, last, scratch))
+            if math.isinf(taus[k]):
+                taus[k] = last
+        exited = _sort_exits(entries, exits, taus.max(), scratch)
+        for k in range(out.shape[0]):
+            _logrank_at(taus[k], n_t, n, entries, exits, observed, scratch, exited, rho, gamma,
+                        out[k, r])
+
+
+@kernel
+def logrank_of_data(time, status, treated, rho, gamma):
+    """``(events, z, U, V, events_t)`` of the (weighted) log-rank test of given data.
+
+    ``time`` (float64, may be inf), ``status`` (bool: event observed) and ``treated`` (bool)
+    per patient; the same code as the simulation (every patient followed to ``time``).
+
+    Examples
+    --------
+    >>> time = np.array([1.0, 2.0, 2.0, 3.0, 4.0, 5.0])
+    >>> status = np.array([True, True, False, True, True, False])
+    >>> treated = np.array([True, False, True, False, True, False])
+    >>> events, z, u, v, events_t = logrank_of_data(time, status, treated, 0.0, 0.0)
+    >>> int(events), round(u, 7), round(v, 7)  # R survdiff: obs - exp 0.2666667, var 0.9622222
+    (4, 0.2666667, 0.9622222)
+    """
+    n = time.shape[0]
+    arm_order = np.argsort(~treated, kind="mergesort")
+    n_t = int(treated.sum())
+    entries = np.zeros(n)
+    exits = time[arm_order].astype(np.float64)
+    observed = status[arm_order]
+    scratch = _sort_scratch(n)
+    exited = _sort_exits(entries, exits, math.inf, scratch)
+    row = np.empty(8)
+    _logrank_at(math.inf, n_t, n, entries, exits, observed, scratch, exited, rho, gamma, row)
+    return row[0], row[1], row[2], row[3], row[6]
+
+
+@kernel(inline=True)
+def _draw_arm(rng, first, stop, entry, accrual_n, event, cure, dropout, entries, exits,
+              observed):
+    """Entries (sorted), exits and observed events of patients ``first..stop-1`` of one arm."""
+    total = 0.0
+    for i in range(first, stop):
+        total += rng.standard_exponential()
+        entries[i] = total
+    total += rng.standard_exponential()
+    has_dropout = dropout[2].max() > 0.0
+    for i in range(first, stop):
+        entries[i] = _entry_time(entry, entries[i] / total * accrual_n)
+        cured = cure > 0.0 and rng.random() < cure
+        event_time = _inverse_cumulative_hazard(event, rng.standard_exponential())
+        if cured:
+            event_time = math.inf
+        dropout_time = math.inf
+        if has_dropout:
+            dropout_time = _inverse_cumulative_hazard(dropout, rng.standard_exponential())
+        observed[i] = event_time <= dropout_time and not math.isinf(event_time)
+        exits[i] = min(event_time, dropout_time)
+
+
+@kernel(inline=True)
+def _entry_time(entry, count):
+    """Calendar time by which ``count`` patients are randomised (as Accrual.time_of)."""
+    k = 0
+    while k + 1 < entry.shape[1] and entry[1, k + 1] < count:
+        k += 1
+    excess = count - entry[1, k]
+    return entry[0, k] + (excess / entry[2, k] if excess > 0 else 0.0)
+
+
+@kernel(inline=True)
+def _inverse_cumulative_hazard(table, target):
+    """Time at which the cumulative hazard reaches ``target`` (inf if it never does)."""
+    j = 0
+    while j + 1 < table.shape[1] and table[1, j + 1] < target:
+        j += 1
+    excess = target - table[1, j]
+    if not excess > 0:
+        return table[0, j]
+    rate = table[2, j]
+    return table[0, j] + (excess / rate if rate > 0 else math.inf)
+
+
+@kernel(inline=True)
+def _smallest(values, m, k, top, scratch):
+    """The k-th smallest (0-based) of ``values[:m]``, all in [0, top], in linear expected time.
+
+    The values are counted in ``m`` buckets of equal width; those of the bucket holding the
+    k-th smallest are copied to ``scratch[2]`` and selected there (:func:`_select`). The
+    bucket counts (``scratch[1]``) are left at zero.
+    """
+    counts, buffer = scratch[1], scratch[2]
+    scale = m / top if top > 0 else 0.0
+    for i in range(m):
+        counts[min(int(values[i] * scale), m - 1)] += 1
+    below = 0
+    b = 0
+    while below + counts[b] <= k:
+        below += counts[b]
+        b += 1
+    counts[:m] = 0
+    size = 0
+    for i in range(m):
+        buffer[size] = values[i]
+        size += min(int(values[i] * scale), m - 1) == b
+    return _select(buffer, size, k - below)
+
+
+@kernel
+def _select(values, m, k):
+    """The k-th smallest (0-based) of ``values[:m]``, reordering them (Hoare's selection)."""
+    low, high = 0, m - 1
+    while low < high:
+        middle = (low + high) // 2
+        a, b, c = values[low], values[middle], values[high]
+        pivot = max(min(a, b), min(max(a, b), c))  # median of three
+        i, j = low, high
+        while i <= j:
+            while values[i] < pivot:
+                i += 1
+            while values[j] > pivot:
+                j -= 1
+            if i <= j:
+                values[i], values[j] = values[j], values[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            high = j
+        elif k >= i:
+            low = i
+        else:
+            return values[k]
+    return values[k]
+
+
+@kernel
+def _sort_scratch(n):
+    """Buffers of :func:`_sort_exits` for ``n`` patients.
+
+    A bucket per patient and a count per bucket (int64, left at zero), the sorted exits
+    (float64) and the patients in that order (int64).
+    """
+    return np.empty(n, np.int64), np.zeros(n + 1, np.int64), np.empty(n), np.empty(n, np.int64)
+
+
+@kernel(inline=True)
+def _sort_exits(entries, exits, tau, scratch):
+    """Sort the patients whose exit (event or dropout) is by calendar time ``tau``.
+
+    A counting sort into ``n`` buckets of equal width up to the largest finite exit, then one
+    insertion sort pass (which only reorders within buckets): linear expected time. Fills
+    ``scratch[2]`` (exits, ascending) and ``scratch[3]`` (the patients) and returns how many.
+    """
+    bucket, starts, keys, patients = scratch
+    n = exits.shape[0]
+    top = tau
+    if math.isinf(tau):
+        top = 0.0
+        for i in range(n):
+            if exits[i] < math.inf:
+                top = max(top, exits[i])
+    scale = n / top if top > 0 else 0.0
+    for i in range(n):
+        if entries[i] + exits[i] <= tau:
+            b = n - 1 if not exits[i] < top else min(int(exits[i] * scale), n - 1)
+            bucket[i] = b
+            starts[b + 1] += 1
+        else:
+            bucket[i] = -1
+    for b in range(n):
+        starts[b + 1] += starts[b]
+    exited = starts[n]
+    for i in range(n):
+        b = bucket[i]
+        if b >= 0:
+            keys[starts[b]] = exits[i]
+            patients[starts[b]] = i
+            starts[b] += 1
+    starts[:] = 0
+    for i in range(1, exited):
+        key, patient = keys[i], patients[i]
+        j = i
+        while j > 0 and keys[j - 1] > key:
+            keys[j] = keys[j - 1]
+            patients[j] = patients[j - 1]
+            j -= 1
+        keys[j] = key
+        patients[j] = patient
+    return exited
+
+
+@kernel(inline=True)
+def _logrank_at(tau, n_t, n, entries, exits, observed, scratch, exited, rho, gamma, row):
+    """Fill ``row`` with the log-rank test of the data cut at calendar time ``tau``.
+
+    Patients ``0..n_t-1`` are treated, the rest control, each arm's ``entries`` sorted; the
+    first ``exited`` patients of ``scratch`` (:func:`_sort_exits`) are those whose exit is by
+    a calendar time >= ``tau``, in order of exit. A patient whose exit is by ``tau``
+    (``entry + exit <= tau``) leaves the risk set at its exit; one randomised by ``tau``
+    whose exit is later is censored at ``tau - entry`` (counted through the entries, latest
+    first).
+    """
+    keys, patients = scratch[2], scratch[3]
+    at_t = np.searchsorted(entries[:n_t], tau, side="right")  # randomised by tau
+    at_c = np.searchsorted(entries[n_t:n], tau, side="right")
+    randomised_t, randomised = at_t, at_t + at_c
+    cut_t, cut_c = at_t - 1, n_t + at_c - 1  # next patient censored at the cut, per arm
+    weighted = rho != 0.0 or gamma != 0.0
+    km = 1.0
+    u = 0.0
+    v = 0.0
+    events = 0
+    events_t = 0
+    i = 0
+    while i < exited:
+        s = keys[i]
+        d_t = 0
+        d_c = 0
+        leave_t = 0
+        leave_c = 0
+        while i < exited and keys[i] == s:
+            q = patients[i]
+            if entries[q] + exits[q] <= tau:  # (branch-free within: the arm is unpredictable)
+                control = q >= n_t
+                leave_c += control
+                leave_t += not control
+                d_c += observed[q] and control
+                d_t += observed[q] and not control
+            i += 1
+        d = d_t + d_c
+        if d > 0:
+            # censored at the cut before s: follow-up tau - entry < s
+            while cut_t >= 0 and (entries[cut_t] + exits[cut_t] <= tau
+                                  or tau - entries[cut_t] < s):
+                if not entries[cut_t] + exits[cut_t] <= tau:
+                    at_t -= 1
+                cut_t -= 1
+            while cut_c >= n_t and (entries[cut_c] + exits[cut_c] <= tau
+                                    or tau - entries[cut_c] < s):
+                if not entries[cut_c] + exits[cut_c] <= tau:
+                    at_c -= 1
+                cut_c -= 1
+            at = at_t + at_c
+            share = at_t / at
+            w = km**rho * (1.0 - km)**gamma if weighted else 1.0
+            u += w * (d_t - d * share)
+            if at > 1:
+                v += w * w * d * share * (1.0 - share) * (at - d) / (at - 1)
+            if weighted:
+                km *= (at - d) / at
+            events += d
+            events_t += d_t
+        at_t -= leave_t
+        at_c -= leave_c
+    row[0] = events
+    row[1] = u / math.sqrt(v) if v > 0 else math.nan
+    row[2] = u
+    row[3] = v
+    row[4] = tau
+    row[5] = randomised
+    row[6] = events_t
+    row[7] = randomised_t
