@@ -25,23 +25,7 @@ O'Brien & Fleming 1979, Pocock 1977). :func:`parse_rule` reads the strings of a 
 
 References
 ----------
-Lan KKG, DeMets DL. Discrete sequential boundaries for clinical trials. Biometrika.
-1983;70(3):659-663.
-
-Hwang IK, Shih WJ, DeCani JS. Group sequential designs using a family of type I error
-probability spending functions. Statistics in Medicine. 1990;9(12):1439-1445.
-
-Kim K, DeMets DL. Design and analysis of group sequential tests based on the type I error
-spending rate function. Biometrika. 1987;74(1):149-154.
-
-O'Brien PC, Fleming TR. A multiple testing procedure for clinical trials. Biometrics.
-1979;35(3):549-556.
-
-Pocock SJ. Group sequential methods in the design and analysis of clinical trials.
-Biometrika. 1977;64(2):191-199.
-
-Jennison C, Turnbull BW. Group Sequential Methods with Applications to Clinical Trials.
-Boca Raton: Chapman & Hall/CRC; 2000.
+The spending functions' papers are cited in full in :mod:`simtrial.design.boundaries`.
 """
 
 from __future__ import annotations
