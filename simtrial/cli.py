@@ -358,10 +358,7 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 @cli.command()
-@click.option("--scenario", "-s", default=None,
-              help="Built-in scenario name or path of a TOML scenario file with a [design] "
-                   "table (its looks and rules, with [trial] alpha and sidedness); otherwise "
-                   "the flags below.")
+@click.argument("scenario", required=False)
 @click.option("--looks", default="0.5,0.75,1", show_default=True,
               help="Information fractions, comma-separated, increasing, ending at 1.")
 @click.option("--efficacy", default="ld-obf", show_default=True,
@@ -381,7 +378,11 @@ def _sigterm_raises() -> Iterator[None]:
               help="Whether the efficacy bounds take the futility bounds into account.")
 @format_option("table", "json")
 def design(scenario, looks, efficacy, futility, alpha, sided, beta, binding, fmt):
-    """Boundaries of a group-sequential design: efficacy and futility z at each look."""
+    """Boundaries of a group-sequential design: efficacy and futility z at each look.
+
+    With SCENARIO (a built-in name or a TOML file), its [design] table (looks and rules, with
+    [trial] alpha and sidedness); otherwise the design the flags describe.
+    """
     from simtrial import display
     from simtrial.design import group_sequential_design
 
@@ -391,7 +392,7 @@ def design(scenario, looks, efficacy, futility, alpha, sided, beta, binding, fmt
         sc = load_scenario(scenario)
         if sc.design is None:
             raise click.BadParameter(f"{scenario} has no [design] table (allowed: a scenario "
-                                     "with one, or the flags)", param_hint="'--scenario'")
+                                     "with one, or the flags)", param_hint="'SCENARIO'")
         result = sc.design
     else:
         result = group_sequential_design(

@@ -269,7 +269,9 @@ def _no_space(source, target):
 
 # --- faults in workers ----------------------------------------------------------------------------
 
-LONG = ["--n", "100:400:50", "--reps", "20000", "--seed", "3", "--jobs", "2"]
+# Long enough (37 cells) that it is still running when the test stops it after its first cell,
+# however loaded the machine is (7 cells could all finish before the signal arrived).
+LONG = ["--n", "100:1000:25", "--reps", "20000", "--seed", "3", "--jobs", "2"]
 
 
 def test_a_killed_loky_worker_is_one_error_line_with_the_resume_hint(capsys, tmp_path,

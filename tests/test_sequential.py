@@ -305,7 +305,7 @@ def test_design_command_prints_the_boundaries(capsys):
     assert [s["information"] for s in data["stages"]] == [0.5, 0.75, 1.0]
     assert data["stages"][-1]["alpha_spent"] == pytest.approx(0.025, abs=1e-8)
     with pytest.raises(SystemExit):
-        main(["design", "--scenario", str(EXAMPLE)])
+        main(["design", str(EXAMPLE)])
     table = capsys.readouterr().out
     assert "futility ld-obf (non-binding)" in table and "nominal p" in table
 
@@ -315,7 +315,7 @@ def test_design_command_prints_the_boundaries(capsys):
     (["--looks", "0.5,0.4,1"], "`looks` must be increasing"),
     (["--efficacy", "obrien"], "boundary rule 'obrien'"),
     (["--futility", "0.1"], "futility"),
-    (["--scenario", "msc-covid19"], "msc-covid19 has no [design] table"),
+    (["msc-covid19"], "msc-covid19 has no [design] table"),
 ])
 def test_design_command_errors(capsys, args, message):
     from catalogue import expect_error
