@@ -323,8 +323,11 @@ def test_a_dask_cluster_that_loses_its_workers_times_out(capsys, tmp_path, monke
                                                (signal.SIGTERM, 143, "terminated (SIGTERM)")])
 def test_ctrl_c_and_sigterm_stop_a_sweep_within_a_second(tmp_path, sig, status, word):
     out = tmp_path / "i.csv"
+    # A shell starts background jobs with SIGINT ignored, and Python then keeps ignoring it
+    # (as a user's `simtrial sweep ... &` would): the child gets the default, as at a terminal.
     process = subprocess.Popen([*COMMAND, "sweep", *LONG, "--out", str(out)],
-                               stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+                               stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while _rows(out) < 6 and time.monotonic() < deadline:  # a cell is finished
