@@ -292,14 +292,15 @@ def detectable_table(result) -> str:
             f"{result.target_power:g}",
             f"{result.reps} simulated trials per effect; seed {result.seed}; "
             f"simtrial {result.version}", "",
-            f"With {result.n_total} patients the trial detects a difference in "
-            f"{result.location} of {result.effect:.4g}{unit}{d}: {result.location} "
+            f"With {result.n_total} patients the trial detects a {result.effect_scale} in "
+            f"{result.location} of {result.effect:.4g}"
+            f"{'' if result.effect_scale == 'ratio' else unit}{d}: {result.location} "
             f"{result.treatment_value:.4g} ({t}) vs {result.control_value:.4g} ({c}),",
             f"with power {result.power:.4f} (MCSE {result.mcse:.4f}; 95% CI "
             f"{result.ci[0]:.4f} to {result.ci[1]:.4f}).",
             "closed form (the endpoint's test alone, at the expected numbers assessed): "
-            + ("-" if result.analytic_effect is None
-                               else f"{result.analytic_effect:.4g}{unit}"), "", "trace"]
+            + ("-" if result.analytic_effect is None else f"{result.analytic_effect:.4g}"
+               + ("" if result.effect_scale == "ratio" else unit)), "", "trace"]
     trace = [[f"{p['effect']:.6g}", f"{p['treatment_value']:.6g}", f"{p['power']:.4f}",
               f"{p['mcse']:.4f}"] for p in result.trace]
     return _lines(head) + "\n" + table(["effect", f"{result.location} ({t})", "power", "MCSE"],

@@ -343,10 +343,12 @@ class FamilySampleSizeResult:
 class DetectableEffectResult:
     """Smallest effect whose simulated power at n reaches a target, with the search's trace.
 
-    ``effect`` is treatment minus control in ``location`` (mean or proportion), in the
-    direction of benefit (so always positive); ``treatment_value`` is the treatment arm's
-    parameter at that effect. ``power``, ``mcse`` and ``ci`` are the simulated power there.
-    ``trace`` lists every effect simulated (all with the same seed).
+    ``effect`` is on the endpoint model's ``effect_scale``: for ``difference``, treatment minus
+    control in ``location`` (mean or proportion) in the direction of benefit (so positive);
+    for ``ratio`` (geometric means), treatment over control (above 1 when higher is better,
+    below when lower is). ``treatment_value`` is the treatment arm's parameter at that effect.
+    ``power``, ``mcse`` and ``ci`` are the simulated power there. ``trace`` lists every effect
+    simulated (all with the same seed).
     """
 
     scenario: str
@@ -364,6 +366,7 @@ class DetectableEffectResult:
     alpha: float
     alternative: str
     effect: float
+    effect_scale: str
     treatment_value: float
     control_value: float
     standardized: float | None
@@ -385,6 +388,7 @@ class DetectableEffectResult:
             "n_per_arm": dict(self.n_per_arm),
             "arms": {"treatment": self.arms[0], "control": self.arms[1]},
             "alpha": self.alpha, "alternative": self.alternative, "effect": self.effect,
+            "effect_scale": self.effect_scale,
             "treatment_value": self.treatment_value, "control_value": self.control_value,
             "standardized": self.standardized, "power": self.power, "mcse": self.mcse,
             "ci": list(self.ci), "analytic_effect": self.analytic_effect, "reps": self.reps,

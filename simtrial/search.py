@@ -385,23 +385,24 @@ def detectable_effect(scenario: Scenario | str, endpoint: str, n: int, target_po
         scenario = load_scenario(scenario)
     ep = _detectable_iv(scenario, endpoint, n, target_power, reps, seed, jobs)
     trial = scenario.trial
-    limit = ep.model.effect_limit(ep)
+    model = ep.model
+    limit = model.effect_limit(ep)
     trace: list[dict] = []
 
     results: dict[float, EndpointPower] = {}
 
     def simulate(effect: float) -> EndpointPower:
         if effect not in results:
-            value = _treatment_value(ep, effect)
+            value = model.shifted(ep, effect)
             sc = scenario.with_values({f"endpoints.{ep.id}.treatment.{ep.location}": value})
             results[effect] = res = simulated_power(sc, n, reps=reps, seed=seed,
                                                     endpoints=[ep.id], jobs=jobs).endpoints[0]
-            trace.append({"effect": effect, "treatment_value": value, "power": res.power,
-                          "mcse": res.mcse})
+            trace.append({"effect": model.effect_of(ep, effect), "treatment_value": value,
+                          "power": res.power, "mcse": res.mcse})
         return results[effect]
 
     analytic_effect = _analytic_effect(ep, trial, n, target_power, limit)
-    start = analytic_effect or abs(ep.difference) or ep.control.get("sd", 1.0)
+    start = analytic_effect or model.effect_size(ep) or ep.control.get("sd", 1.0)
     effect = _solve(lambda effects: np.array([simulate(float(e)).power for e in effects]),
                     min(start, limit), target_power, 1e-9 * start, limit, reps, sqrt=False)
     if effect is not None:
@@ -418,10 +419,12 @@ def detectable_effect(scenario: Scenario | str, endpoint: str, n: int, target_po
         scenario=scenario.name, endpoint=ep.id, label=ep.label, test=ep.test, kind=ep.kind,
         location=ep.location, unit=ep.unit, better=ep.better, target_power=target_power,
         n_total=n, n_per_arm={"treatment": n_t, "control": n_c}, arms=trial.arms,
-        alpha=trial.alpha, alternative=trial.alternative, effect=effect,
-        treatment_value=_treatment_value(ep, effect), control_value=ep.location_of("control"),
-        standardized=ep.model.standardized(ep, effect), power=answer.power, mcse=answer.mcse,
-        ci=answer.ci, analytic_effect=analytic_effect, reps=reps, seed=seed,
+        alpha=trial.alpha, alternative=trial.alternative, effect=model.effect_of(ep, effect),
+        effect_scale=model.effect_scale, treatment_value=model.shifted(ep, effect),
+        control_value=ep.location_of("control"), standardized=model.standardized(ep, effect),
+        power=answer.power, mcse=answer.mcse, ci=answer.ci,
+        analytic_effect=None if analytic_effect is None else model.effect_of(ep, analytic_effect),
+        reps=reps, seed=seed,
         version=__version__, trace=tuple(trace))
 
 
@@ -736,13 +739,8 @@ def _naive_inflation_n(ep: Endpoint, trial: Trial, target: float, max_n: int) ->
     return math.ceil(n0 / (1 - dropout))
 
 
-def _treatment_value(ep: Endpoint, effect: float) -> float:
-    """The treatment arm's location parameter at ``effect`` in the direction of benefit."""
-    return ep.location_of("control") + ep.benefit_sign * effect
-
-
 def _with_effect(ep: Endpoint, effect: float) -> Endpoint:
-    treatment = {**ep.treatment, ep.location: _treatment_value(ep, effect)}
+    treatment = {**ep.treatment, ep.location: ep.model.shifted(ep, effect)}
     return replace(ep, treatment=MappingProxyType(treatment))
 
 

@@ -552,3 +552,30 @@ def test_searches_do_not_pay_for_annotations(monkeypatch):
     sc = binary(0.18, 0.30)
     assert sample_size(sc, "b", 0.8, reps=1000, seed=SEED).n_total > 0
     assert detectable_effect(sc, "b", 400, 0.8, reps=1000, seed=SEED).effect > 0
+
+
+def test_detectable_effect_of_a_ratio_is_a_ratio():
+    # A log-normal endpoint's effect scale is the ratio of geometric means: the search runs on
+    # its log (where the t test on log titres is linear) and reports the ratio treatment /
+    # control; the closed form is Welch's noncentral t on the log scale.
+    sc = parse_scenario(scenario_text("""
+[[endpoints]]
+id = "titre"
+kind = "continuous"
+distribution = "lognormal"
+test = "welch"
+better = "higher"
+control = { gmean = 80.0, gsd = 3.0 }
+treatment = { gmean = 120.0, gsd = 3.0 }
+"""))
+    res = detectable_effect(sc, "titre", 200, 0.8, reps=4000, seed=SEED)
+    assert res.effect_scale == "ratio" and res.to_dict()["effect_scale"] == "ratio"
+    assert res.treatment_value == pytest.approx(80.0 * res.effect)
+    # z-approximation of the log-ratio: (z_0.975 + z_0.8) sd_log sqrt(2 / 100)
+    approx = math.exp((stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) * math.log(3.0)
+                      * math.sqrt(2 / 100))
+    assert abs(res.analytic_effect - approx) < 0.01
+    assert res.power >= 0.8
+    lower = detectable_effect(sc.with_values({"endpoints.titre.treatment.gmean": 60.0}),
+                              "titre", 200, 0.8, reps=4000, seed=SEED)
+    assert lower.effect > 1  # the direction of benefit is the endpoint's, not the scenario's

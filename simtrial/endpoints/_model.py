@@ -154,8 +154,29 @@ class EndpointModel:
                 f"({t:.4g} {t_arm} vs {c:.4g} {c_arm})")
 
     def effect_limit(self, ep: Endpoint) -> float:
-        """Largest difference in the direction of benefit the location allows."""
+        """Largest effect (on the search scale of :meth:`shifted`) the location allows."""
         return math.inf
+
+    def shifted(self, ep: Endpoint, effect: float) -> float:
+        """The treatment arm's location at ``effect`` >= 0 in the direction of benefit.
+
+        The search scale of :func:`simtrial.search.detectable_effect`: a difference added to
+        the control arm's location, or for a ratio scale (:attr:`effect_scale`) the log of
+        the ratio, so that power is close to linear in it on the probit scale.
+        """
+        control = self.location_of(ep, "control")
+        if self.effect_scale == "ratio":
+            return control * math.exp(ep.benefit_sign * effect)
+        return control + ep.benefit_sign * effect
+
+    def effect_of(self, ep: Endpoint, effect: float) -> float:
+        """``effect`` on the search scale as reported: the difference, or the ratio."""
+        return math.exp(ep.benefit_sign * effect) if self.effect_scale == "ratio" else effect
+
+    def effect_size(self, ep: Endpoint) -> float:
+        """The scenario's own effect on the search scale (its absolute value)."""
+        t, c = self.location_of(ep, "treatment"), self.location_of(ep, "control")
+        return abs(math.log(t / c)) if self.effect_scale == "ratio" else abs(t - c)
 
     def standardized(self, ep: Endpoint, effect: float) -> float | None:
         """``effect`` over the root mean square of the arms' sds (Cohen's d), or None.

@@ -46,10 +46,6 @@ class Lognormal(Normal):
         t, c = ep.treatment["gmean"], ep.control["gmean"]
         return f"gmean {t:.4g} vs {c:.4g} (ratio {t / c:.3g})"
 
-    def effect_limit(self, ep: Endpoint) -> float:
-        """A geometric mean stays above 0."""
-        return ep.control["gmean"] * (1 - 1e-9) if ep.benefit_sign < 0 else math.inf
-
     def normal_parameters(self, ep: Endpoint, arm: str) -> tuple[float, float]:
         """``(log gmean, log gsd)``: the t tests of titres run on the log scale.
 
