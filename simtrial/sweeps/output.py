@@ -23,6 +23,7 @@ import io
 import json
 import os
 from collections.abc import Iterable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,9 @@ def fingerprint(grid: Grid, reps: int, seed: int) -> dict[str, Any]:
     """What makes a sweep the same sweep: the ``FILE.meta.json`` data a resume must match."""
     data = json.dumps(plain(grid.scenario.raw), sort_keys=True).encode()
     return {"simtrial_sweep": 1, "version": __version__, "code_sha256": code_digest(),
+            # the random streams and kernels' arithmetic come from these: a resume after an
+            # upgrade must not mix rows of two (numpy's Generator streams may change)
+            "numpy": metadata.version("numpy"), "numba": metadata.version("numba"),
             "scenario": grid.scenario.name,
             "scenario_sha256": hashlib.sha256(data).hexdigest(), "n": list(grid.n_values),
             "vary": {key: [list(v) if isinstance(v, tuple) else v for v in values]
