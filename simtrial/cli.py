@@ -141,16 +141,21 @@ def power(scenario, n, reps, mcse, seed, jobs, endpoints, fmt):
 @cli.command()
 @click.argument("name", required=False)
 def scenarios(name):
-    """List the built-in scenarios, or show one (NAME may also be a file)."""
+    """List the built-in and example scenarios, or show one (NAME may also be a file)."""
     from simtrial import display
     from simtrial.scenario import builtin_names, load_scenario
 
     if name:
         click.echo(display.scenario_text(load_scenario(name)))
         return
-    for builtin in builtin_names():
-        sc = load_scenario(builtin)
-        click.echo(f"{builtin}  {len(sc.endpoints)} endpoints  {sc.title}")
+    builtins = builtin_names(examples=False)
+    examples = [name for name in builtin_names() if name not in builtins]
+    for shipped in builtins + examples:
+        if shipped == examples[0]:
+            click.echo("\nexamples (scenarios/examples/, one feature each):")
+        sc = load_scenario(shipped)
+        count = f"{len(sc.endpoints)} endpoint" + ("s" if len(sc.endpoints) > 1 else "")
+        click.echo(terminal(f"{shipped}  {count}  {sc.title}"))
 
 
 @cli.command()

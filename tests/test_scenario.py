@@ -1,6 +1,7 @@
 """Scenario loading and validation (DESIGN 1.2): errors name the file, key path and allowed."""
 
 import math
+from pathlib import Path
 
 import pytest
 from conftest import BINARY, NORMAL, scenario_text
@@ -124,9 +125,14 @@ def test_missing_file_and_unknown_builtin(tmp_path):
 
 def test_builtins_load_from_any_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert builtin_names() == ["msc-covid19"]
+    assert builtin_names(examples=False) == ["msc-covid19"]
     assert [e.id for e in load_scenario("msc-covid19").endpoints] == [
         "walk_lln", "sf36_gh", "walk_m", "ct_normal", "nab_titre", "msc_ae"]
+    # the examples ship as package data and load by name too (issue 23)
+    examples = sorted(p.stem for p in (Path(__file__).parents[1] / "scenarios" / "examples")
+                      .glob("*.toml"))
+    assert builtin_names() == ["msc-covid19", *examples]
+    assert load_scenario("safety-rare").endpoints[0].kind == "safety"
 
 
 def test_builtin_scenario_gives_provenance_for_every_number():

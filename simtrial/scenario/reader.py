@@ -52,16 +52,26 @@ _CONTROL = {False: re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"),
             True: re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")}
 
 
-def builtin_names() -> list[str]:
-    """Names of the scenarios that ship with simtrial.
+def builtin_names(examples: bool = True) -> list[str]:
+    """Names of the scenarios that ship with simtrial: the built-ins, then the examples.
+
+    The examples (scenarios/examples/, one small scenario per feature) load by name too.
 
     Examples
     --------
-    >>> "msc-covid19" in builtin_names()
+    >>> builtin_names(examples=False)
+    ['msc-covid19']
+    >>> "safety-rare" in builtin_names()
     True
     """
-    return sorted(p.name[:-5] for p in resources.files("simtrial.scenarios").iterdir()
-                  if p.name.endswith(".toml"))
+    return _names(_SCENARIOS) + (_names(_SCENARIOS / "examples") if examples else [])
+
+
+_SCENARIOS = resources.files("simtrial.scenarios")
+
+
+def _names(folder: Any) -> list[str]:
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -90,7 +100,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     text_name = str(name_or_path)
     path = Path(text_name)
     if not path.is_file() and text_name in builtin_names():
-        resource = resources.files("simtrial.scenarios") / f"{text_name}.toml"
+        folder = _SCENARIOS if text_name in builtin_names(examples=False) else (
+            _SCENARIOS / "examples")
+        resource = folder / f"{text_name}.toml"
         return parse_scenario(resource.read_text(encoding="utf-8"), source=text_name)
     if not path.is_file():
         hint = "no such file" if not path.exists() else "not a regular file"
