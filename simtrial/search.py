@@ -439,6 +439,7 @@ def design_closed_form_n(endpoint: Endpoint, trial: Trial, design, target_power:
 def _drift_at(ep: Endpoint, trial: Trial, design) -> Callable[[int], float]:
     """The test's drift at maximum n: at the numbers expected to be assessed at n."""
     drift_of = TESTS[ep.test].drift
+    assert drift_of is not None  # the callers checked
 
     def drift(n: int) -> float:
         n_t, n_c = trial.split(n)
@@ -714,6 +715,7 @@ class _DesignCurve:
     method = "nested samples holding every candidate's looks (common random numbers)"
 
     def __init__(self, scenario: Scenario, ep: Endpoint, seed: int, jobs: int | None):
+        assert scenario.design is not None  # the caller checked
         self.ep, self.trial, self.design = ep, scenario.trial, scenario.design
         self.seed, self.jobs = seed, jobs
 
