@@ -271,9 +271,10 @@ def nested_looks(ep: Endpoint, sizes: np.ndarray, alternative: str, reps: int, s
         simulate(rng.chunk_generator(seed, ep.id, i), ep, sizes_t, sizes_c, out)
         assessed[:, part] = out[:, :, list(statistic.assessed)].sum(axis=2)
         flat = out.reshape(-1, statistic.columns)
-        pvalues[:, part] = test.pvalues(flat, alternative, ep.benefit_sign).reshape(looks, -1)
-        if z is not None:
-            one_sided = test.pvalues(flat, "one-sided", ep.benefit_sign).reshape(looks, -1)
+        pvalues[:, part] = p = test.pvalues(flat, alternative, ep.benefit_sign).reshape(looks, -1)
+        if z is not None:  # a one-sided trial's p-values are the one-sided ones: not twice
+            one_sided = p if alternative == "one-sided" else test.pvalues(
+                flat, "one-sided", ep.benefit_sign).reshape(looks, -1)
             z[:, part] = -special.ndtri(one_sided)
 
     workers = min(jobs or available_cores(), len(chunks))
