@@ -265,7 +265,12 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
 @jobs_option()
 @format_option("table", "json")
 def samplesize(scenario, endpoint, criterion, target, reps, seed, max_n, jobs, fmt):
-    """Smallest total N whose simulated power reaches --power."""
+    """Smallest total N whose simulated power reaches --power.
+
+    Under a scenario's group-sequential [design]: the smallest maximum N at which the design's
+    overall power for the primary endpoint reaches --power, with the fixed design's N and the
+    inflation factor.
+    """
     from simtrial import display
     from simtrial.scenario import load_scenario
     from simtrial.search import family_sample_size, sample_size

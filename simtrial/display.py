@@ -255,8 +255,41 @@ def sample_size_table(result) -> str:
              "sqrt(n) of the search points reaches the target;",
              "power at n and n - 1: `simtrial power` with the same reps and seed, an independent "
              "estimate within Monte Carlo error of the target."]
+    if result.design is not None:
+        rows[2:3], more = _sample_size_design_lines(result)
+        notes = [notes[0].replace("total n", "maximum n").replace("simulated power",
+                                                                    "the design's power"),
+                 notes[1], *more]
     return "\n".join([_lines(head), table(["", ""], rows), "", "trace",
                       table(["stage", "n", "power", "MCSE", "reps"], trace), "", *notes])
+
+
+def _sample_size_design_lines(result) -> tuple[list[list[str]], list[str]]:
+    """The samplesize table's rows and notes for a group-sequential design."""
+    d = result.design
+    looks = ", ".join(str(stage["n"]) for stage in d["stages"])
+    binding = "" if d["futility"] == "none" else (
+        " (binding)" if d["binding"] else " (non-binding)")
+    rows = [["closed-form n", "-" if result.analytic_n is None
+             else f"{result.analytic_n} (canonical normal model of the design)"],
+            ["design", f"{d['efficacy']} efficacy, futility {d['futility']}{binding}; looks "
+                       f"at n = {looks}"],
+            ["expected n", f"{d['expected_n']['value']:.1f} under H1 (MCSE "
+                           f"{d['expected_n']['mcse']:.1f}), {d['h0']['expected_n']['value']:.1f} "
+                           "under H0"],
+            ["type I error", f"{d['h0']['power']:.4f} (MCSE {d['h0']['mcse']:.4f}; nominal "
+                             f"{d['alpha']:g})"],
+            ["fixed-design n", f"{d['fixed_n']} (power {d['fixed_power']:.4f}, MCSE "
+                               f"{d['fixed_mcse']:.4f})"],
+            ["inflation factor", f"{d['inflation_factor_simulated']:.4f} simulated (n / "
+                                 f"fixed-design n); {d['inflation_factor_design']:.4f} of the "
+                                 f"boundaries at power {1 - d['design_beta']:g}, "
+                                 f"{d['inflation_factor_at_target']:.4f} at the target"]]
+    notes = ["fixed-design n: the same search without the [design] table; the boundaries' "
+             "inflation factor: (drift / (z_alpha + z_power))^2 of the canonical normal model "
+             "(rpact's inflationFactor), free of Monte Carlo error; the simulated one carries the "
+             "Monte Carlo error of both searches."]
+    return rows, notes
 
 
 def family_sample_size_table(result) -> str:

@@ -246,6 +246,10 @@ class SampleSizeResult:
     ``power``, ``mcse`` and ``ci`` are those of :func:`simtrial.simulate.power` at ``n_total``
     with the same reps and seed; ``n_minus_step`` holds the same at ``n_total - 1``.
     ``trace`` lists every simulated point (``stage``: pilot, search or final).
+    ``design`` (a scenario with a group-sequential ``[design]``: n is the maximum sample
+    size) holds the design's operating characteristics at ``n_total`` as ``simtrial power``
+    reports them, the fixed design's n (``fixed_n``) and the inflation factors
+    (:func:`simtrial.search.sample_size`).
     """
 
     scenario: str
@@ -273,6 +277,7 @@ class SampleSizeResult:
     seed: int
     version: str
     trace: tuple[dict, ...]
+    design: dict | None = None
 
     def to_dict(self) -> dict:
         """Plain-JSON fields (DESIGN 1.4)."""
@@ -289,6 +294,7 @@ class SampleSizeResult:
             "naive_inflation_n": self.naive_inflation_n, "method": self.method,
             "reps": self.reps, "seed": self.seed, "version": self.version,
             "trace": [dict(point) for point in self.trace],
+            **({} if self.design is None else {"design": self.design}),
         }
 
 

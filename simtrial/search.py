@@ -35,7 +35,7 @@ from dataclasses import replace
 from types import MappingProxyType, SimpleNamespace
 
 import numpy as np
-from scipy import special
+from scipy import optimize, special
 
 from simtrial import analytic, rng
 from simtrial._version import __version__
@@ -47,7 +47,7 @@ from simtrial.results import (
     SampleSizeResult,
 )
 from simtrial.scenario import Endpoint, Scenario, Trial, load_scenario
-from simtrial.simulate import nested_looks, simulated_power
+from simtrial.simulate import look_sizes, nested_looks, simulated_power
 from simtrial.stattests import TESTS
 
 __all__ = ["TargetNotReached", "analytic_sample_size", "detectable_effect", "family_sample_size",
@@ -113,6 +113,11 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     reports it. The answer is where :func:`simtrial.simulate.power` (the same reps and seed)
     crosses the target next to the fitted n: it reaches the target at n and not at n - 1.
 
+    A scenario with a group-sequential ``[design]``: n is the maximum sample size, the power
+    the design's overall power for the primary endpoint (the only one allowed), and the
+    result's ``design`` block holds the operating characteristics at n and the inflation
+    factors against the fixed design (:func:`_design_sample_size`).
+
     Examples
     --------
     >>> res = sample_size("msc-covid19", "walk_lln", 0.8, reps=2000)
@@ -126,6 +131,8 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
     ep = _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs)
+    if scenario.design is not None:
+        return _design_sample_size(scenario, ep, target_power, reps, seed, max_n, jobs)
     trial = scenario.trial
     curve = _Curve(scenario, ep, seed, jobs)
     n_min = trial.smallest_n()
@@ -278,6 +285,199 @@ def family_sample_size(scenario: Scenario | str, criterion: str, target_power: f
         power=final[0].power, mcse=final[0].mcse, ci=final[0].ci, n_minus_step=below,
         method="one simulation of the family per n, same seed", reps=reps, seed=seed,
         version=__version__, trace=tuple(trace))
+
+
+def _design_sample_size(scenario: Scenario, ep: Endpoint, target_power: float, reps: int,
+                        seed: int, max_n: int, jobs: int | None) -> SampleSizeResult:
+    """:func:`sample_size` of a scenario with a group-sequential ``[design]``.
+
+    The smallest maximum n at which the design's simulated overall power for the primary
+    endpoint (:func:`simtrial.simulate.simulated_power`, as ``simtrial power`` prints it)
+    reaches the target. The search is :func:`sample_size`'s: each pass simulates one trial per
+    replicate in nested samples holding every candidate's looks (:class:`_DesignCurve`), from
+    the canonical normal model's n with its slope (:func:`design_closed_form_n`), and the
+    answer is where the reported power crosses the target (:func:`_crossing`).
+
+    The ``design`` block adds to the operating characteristics at n (``stages``,
+    ``expected_n`` under H1, ``h0``, ``closed_form``) the comparison with the fixed design:
+
+    * ``fixed_n``: the same search (same reps and seed) on the scenario without ``[design]``;
+      ``inflation_factor_simulated`` = n / ``fixed_n``;
+    * ``inflation_factor_design``: the boundaries' (drift / (z_alpha + z_beta))^2 at the
+      design's own power 1 - beta (rpact's ``inflationFactor``), and
+      ``inflation_factor_at_target`` the same ratio at the target power.
+    """
+    design, trial = scenario.design, scenario.trial
+    assert design is not None  # the caller checked
+    primary = scenario.analysis.primary or scenario.endpoints[0].id
+    if ep.id != primary:
+        raise InputError(f"scenario {scenario.name!r} has a group-sequential [design]: the "
+                         f"sample size is searched for its primary endpoint {primary!r} "
+                         f"(--endpoint {primary}), which drives stopping")
+    if scenario.analysis.multiplicity != "none":
+        raise InputError(f"scenario {scenario.name!r}: a multiplicity procedure across the looks "
+                         "of a group-sequential [design] is not simulated yet (set [analysis] "
+                         "multiplicity = \"none\")")
+    if (design.sided == 2) != (trial.alternative == "two-sided"):
+        raise InputError(f"the design is {design.sided}-sided but the trial's alternative is "
+                         f"{trial.alternative!r}; they must agree")
+    curve = _DesignCurve(scenario, ep, seed, jobs)
+    n_min = trial.smallest_n()
+    trace: list[dict] = []
+
+    def evaluate(ns: np.ndarray) -> np.ndarray:
+        estimate = curve.rejections(ns, reps) / reps
+        trace.extend({"n_total": int(n), "power": float(p), "mcse": _mcse(p, reps),
+                      "reps": reps, "stage": stage} for n, p in zip(ns, estimate, strict=True))
+        return estimate
+
+    def search(centre: int, stage: str, slope: float | None = None) -> int:
+        n = _solve(evaluate, centre, target_power, n_min, max_n, reps, sqrt=True, slope=slope)
+        if n is None:
+            raise TargetNotReached(
+                f"endpoint {ep.id!r}: the design's power {target_power:g} is not reached by "
+                f"n = {max_n} (simulated power {trace[-1]['power']:.4f}); raise --max-n or "
+                "check the effect")
+        return int(n)
+
+    closed_n = design_closed_form_n(ep, trial, design, target_power, max_n)
+    if closed_n is None:
+        stage = "pilot"
+        n = search(search(min(max_n, 32), stage), "search")
+    else:
+        stage = "search"
+        n = search(closed_n, stage, _design_slope(ep, trial, design, closed_n))
+
+    def simulate(m: int) -> SimpleNamespace:
+        res = simulated_power(scenario, m, reps=reps, seed=seed, endpoints=[ep.id], jobs=jobs)
+        return SimpleNamespace(**{k: getattr(res.endpoints[0], k) for k in (
+            "power", "mcse", "ci", "expected_assessed")}, design=res.design)
+
+    reported, results = _reported(simulate, reps, trace)
+    crossing = _crossing(n, reported, target_power, n_min, max_n)
+    if crossing is None:
+        raise TargetNotReached(
+            f"endpoint {ep.id!r}: the design's power {target_power:g} is not reached by "
+            f"n = {max_n} (simulated power {results[max_n].power:.4f}); raise --max-n or "
+            "check the effect")
+    n = crossing
+    final = [results[m] for m in (n, n - 1) if m in results]
+    below = None if len(final) < 2 else {
+        "n_total": n - 1, "n_per_arm": dict(zip(("treatment", "control"), trial.split(n - 1),
+                                                strict=True)),
+        "power": final[1].power, "mcse": final[1].mcse}
+    fixed = sample_size(replace(scenario, design=None), ep.id, target_power, reps=reps,
+                        seed=seed, max_n=max_n, jobs=jobs)
+    z_alpha = special.ndtri(1 - design.alpha / design.sided)
+    theta = _required_drift(design, target_power)
+    block = {**final[0].design, "fixed_n": fixed.n_total, "fixed_power": fixed.power,
+             "fixed_mcse": fixed.mcse, "inflation_factor_simulated": n / fixed.n_total,
+             "inflation_factor_design": design.inflation_factor, "design_beta": design.beta,
+             "inflation_factor_at_target": float(
+                 (theta / (z_alpha + special.ndtri(target_power))) ** 2),
+             "required_drift": theta}
+    n_t, n_c = trial.split(n)
+    return SampleSizeResult(
+        scenario=scenario.name, endpoint=ep.id, label=ep.label, test=ep.test, effect=ep.describe(),
+        target_power=target_power, n_total=n, n_per_arm={"treatment": n_t, "control": n_c},
+        arms=trial.arms, allocation=trial.allocation, alpha=trial.alpha,
+        alternative=trial.alternative, power=final[0].power, mcse=final[0].mcse, ci=final[0].ci,
+        n_minus_step=below, analytic_n=closed_n, dropout=ep.dropout,
+        expected_assessed=final[0].expected_assessed,
+        naive_inflation_n=_naive_inflation_n(ep, trial, target_power, max_n),
+        method=curve.method, reps=reps, seed=seed, version=__version__, trace=tuple(trace),
+        design=block)
+
+
+def design_closed_form_n(endpoint: Endpoint, trial: Trial, design, target_power: float,
+                         max_n: int = DEFAULT_MAX_N) -> int | None:
+    """Smallest maximum n at which the design's canonical normal model reaches the target.
+
+    In the canonical model the z-statistic at information fraction t has mean
+    ``drift sqrt(t)``; the test's drift (:data:`simtrial.stattests._base.Drift`, at the
+    numbers expected to be assessed at the last look) grows with n, and the design rejects
+    with probability ``target_power`` at the drift :func:`_required_drift` (``design.drift``
+    when the target is the design's own 1 - beta). The answer is the smallest n whose drift
+    reaches that (Newton steps on drift proportional to sqrt(n), then single steps): what
+    rpact's ``getSampleSizeMeans`` (normal approximation) and ``getSampleSizeRates`` compute,
+    rounded up to a whole n split by the allocation. None when the test has no drift formula
+    or the drift stays short by ``max_n``.
+
+    Examples
+    --------
+    >>> from simtrial.design import group_sequential_design
+    >>> from simtrial.scenario import load_scenario
+    >>> sc = load_scenario("msc-covid19")
+    >>> d = group_sequential_design([0.5, 0.75, 1.0], alpha=0.025, efficacy="ld-obf", beta=0.2)
+    >>> n = design_closed_form_n(sc.endpoint("walk_m"), sc.trial, d, 0.8)
+    >>> fixed = analytic_sample_size(sc.endpoint("walk_m"), sc.trial, 0.8)
+    >>> 1.0 < n / fixed < 1.05  # the inflation factor of this design is 1.0187
+    True
+    """
+    drift_of = TESTS[endpoint.test].drift
+    if drift_of is None:
+        return None
+    theta = _required_drift(design, target_power)
+    drift = _drift_at(endpoint, trial, design)
+    low, n = trial.smallest_n(), min(max_n, 64)
+    for _ in range(60):
+        d = drift(n)
+        step = 4 * n if d <= 0 else math.ceil(n * (theta / d) ** 2)
+        step = min(max_n, max(low, n // 4, min(step, 4 * n)))
+        if abs(step - n) <= 1:
+            break
+        n = step
+    while n > low and drift(n - 1) >= theta:
+        n -= 1
+    while drift(n) < theta:
+        if n >= max_n:
+            return None
+        n += 1
+    return n
+
+
+def _drift_at(ep: Endpoint, trial: Trial, design) -> Callable[[int], float]:
+    """The test's drift at maximum n: at the numbers expected to be assessed at n."""
+    drift_of = TESTS[ep.test].drift
+    assert drift_of is not None  # the callers checked
+
+    def drift(n: int) -> float:
+        n_t, n_c = trial.split(n)
+        return drift_of(ep, n_t * (1 - ep.dropout[0]), n_c * (1 - ep.dropout[1]),
+                        design.alpha / design.sided)
+
+    return drift
+
+
+def _design_power(design, drift: float) -> float:
+    """The canonical model's rejection probability at ``drift`` (both directions if two-sided)."""
+    stopping = design.stopping_probabilities(drift)
+    return float(stopping.efficacy.sum() + stopping.efficacy_lower.sum())
+
+
+def _required_drift(design, target_power: float) -> float:
+    """The drift at which the design rejects with probability ``target_power``.
+
+    Examples
+    --------
+    >>> from simtrial.design import group_sequential_design
+    >>> d = group_sequential_design([0.5, 1.0], alpha=0.025, efficacy="obf", beta=0.1)
+    >>> round(_required_drift(d, 0.9) - d.drift, 8)
+    0.0
+    """
+    return float(optimize.brentq(lambda theta: _design_power(design, theta) - target_power,
+                                 0.0, 15.0, xtol=1e-10))
+
+
+def _design_slope(ep: Endpoint, trial: Trial, design, n: int) -> float | None:
+    """Slope of probit(canonical power) against sqrt(n) over the SPREAD window around n."""
+    drift = _drift_at(ep, trial, design)
+    ns = [max(trial.smallest_n(), round(n * factor)) for factor in (SPREAD[0], SPREAD[-1])]
+    if ns[0] == ns[1]:
+        return None
+    y = [special.ndtri(_design_power(design, drift(m))) for m in ns]
+    slope = (y[1] - y[0]) / (math.sqrt(ns[1]) - math.sqrt(ns[0]))
+    return float(slope) if math.isfinite(slope) and slope > 0 else None
 
 
 def analytic_sample_size(endpoint: Endpoint, trial: Trial, target_power: float,
@@ -503,6 +703,36 @@ class _Curve:
         sizes = np.array([self.trial.split(int(n)) for n in ns])
         looks = nested_looks(self.ep, sizes, self.trial.alternative, reps, self.seed, self.jobs)
         return np.count_nonzero(looks.pvalues <= self.trial.alpha, axis=1)
+
+
+class _DesignCurve:
+    """Rejections of a group-sequential design at several maximum n, all from one seed.
+
+    One nested-sample pass (:func:`~simtrial.simulate.nested_looks`) analyses each simulated
+    trial at the union of every candidate's looks (:func:`~simtrial.simulate.look_sizes`);
+    each candidate's boundaries then act on its own looks
+    (:func:`~simtrial.design.sequential.sequential_outcome`). A pass of one candidate is the
+    H1 simulation of :func:`~simtrial.simulate.sequential_power` at that n, bit for bit.
+    """
+
+    method = "nested samples holding every candidate's looks (common random numbers)"
+
+    def __init__(self, scenario: Scenario, ep: Endpoint, seed: int, jobs: int | None):
+        assert scenario.design is not None  # the caller checked
+        self.ep, self.trial, self.design = ep, scenario.trial, scenario.design
+        self.seed, self.jobs = seed, jobs
+
+    def rejections(self, ns: np.ndarray, reps: int) -> np.ndarray:
+        from simtrial.design.sequential import sequential_outcome
+
+        looks = [look_sizes(self.trial, self.design, int(n)) for n in ns]
+        union = sorted({m for sizes in looks for m in sizes})
+        at = nested_looks(self.ep, np.array([self.trial.split(m) for m in union]),
+                          self.trial.alternative, reps, self.seed, self.jobs, signed=True)
+        assert at.z is not None  # signed=True fills it
+        row = {m: k for k, m in enumerate(union)}
+        return np.array([np.count_nonzero(sequential_outcome(
+            self.design, at.z[[row[m] for m in sizes]]).reject) for sizes in looks])
 
 
 def _solve(evaluate: Callable, centre: float, target: float, low: float, high: float, reps: int,

@@ -39,8 +39,8 @@ from simtrial.results import (
 from simtrial.scenario import Endpoint, Scenario, load_scenario
 from simtrial.stattests import TESTS
 
-__all__ = ["available_cores", "free_memory", "memory_needed", "power", "simulate_looks",
-           "nested_looks", "sequential_power", "simulated_power"]
+__all__ = ["available_cores", "free_memory", "look_sizes", "memory_needed", "power",
+           "simulate_looks", "nested_looks", "sequential_power", "simulated_power"]
 
 
 def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = rng.DEFAULT_SEED,
@@ -271,9 +271,10 @@ def nested_looks(ep: Endpoint, sizes: np.ndarray, alternative: str, reps: int, s
         simulate(rng.chunk_generator(seed, ep.id, i), ep, sizes_t, sizes_c, out)
         assessed[:, part] = out[:, :, list(statistic.assessed)].sum(axis=2)
         flat = out.reshape(-1, statistic.columns)
-        pvalues[:, part] = test.pvalues(flat, alternative, ep.benefit_sign).reshape(looks, -1)
-        if z is not None:
-            one_sided = test.pvalues(flat, "one-sided", ep.benefit_sign).reshape(looks, -1)
+        pvalues[:, part] = p = test.pvalues(flat, alternative, ep.benefit_sign).reshape(looks, -1)
+        if z is not None:  # a one-sided trial's p-values are the one-sided ones: not twice
+            one_sided = p if alternative == "one-sided" else test.pvalues(
+                flat, "one-sided", ep.benefit_sign).reshape(looks, -1)
             z[:, part] = -special.ndtri(one_sided)
 
     workers = min(jobs or available_cores(), len(chunks))
@@ -318,7 +319,7 @@ def sequential_power(scenario: Scenario | str, n: int, design: GroupSequentialDe
     if (design.sided == 2) != (trial.alternative == "two-sided"):
         raise InputError(f"the design is {design.sided}-sided but the trial's alternative is "
                          f"{trial.alternative!r}; they must agree")
-    ns = [max(trial.smallest_n(), round(t * n)) for t in design.information]
+    ns = look_sizes(trial, design, n)
     sizes = np.array([trial.split(m) for m in ns])
     characteristics, looks = {}, {}
     for hypothesis, model in (("h1", ep), ("h0", ep.model.null(ep))):
@@ -333,6 +334,21 @@ def sequential_power(scenario: Scenario | str, n: int, design: GroupSequentialDe
         design=design, h1=characteristics["h1"], h0=characteristics["h0"],
         closed_form=_sequential_closed_form(ep, design, sizes, ns), reps=reps, seed=seed,
         version=__version__, looks=looks["h1"])
+
+
+def look_sizes(trial, design: GroupSequentialDesign, n: int) -> list[int]:
+    """Patients randomised at each look of ``design`` when the maximum is ``n``.
+
+    ``round(t_k n)``, at least the trial's smallest n.
+
+    Examples
+    --------
+    >>> from simtrial.design import group_sequential_design
+    >>> d = group_sequential_design([0.5, 0.75, 1.0], alpha=0.025, efficacy="ld-obf")
+    >>> look_sizes(load_scenario("msc-covid19").trial, d, 401)
+    [200, 301, 401]
+    """
+    return [max(trial.smallest_n(), round(t * n)) for t in design.information]
 
 
 def _sequential_power_result(scenario: Scenario, n: int, endpoints: list[str] | None,
