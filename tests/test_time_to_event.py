@@ -281,3 +281,10 @@ def test_statistics_kept_only_for_time_to_event():
     looks, = simulate_looks([sc.endpoint("walk_m")], 260, 140, "two-sided", 100, 1)
     assert looks.statistics is None
     assert np.all(_rows(scenario(), 600, reps=50)[:, 5] == 600)
+
+
+def test_location_is_the_hazard_so_benefit_has_the_sign_of_better():
+    ep = scenario().endpoints[0]
+    assert ep.location == "hazard" and ep.model.effect_scale == "ratio"
+    assert ep.location_of("treatment") / ep.location_of("control") == pytest.approx(0.7)
+    assert ep.difference * ep.benefit_sign > 0  # fewer events: lower hazard, better = "lower"

@@ -152,12 +152,18 @@ class Survival(EndpointModel):
     # ---------------------------------------------------------------- effect and display
 
     def location(self, ep: Endpoint) -> str:
-        """The median time to event."""
-        return "median"
+        """The hazard: lower is better when fewer events are (``better = "lower"``)."""
+        return "hazard"
 
     def location_of(self, ep: Endpoint, arm: str) -> float:
-        """The arm's median time to event (months; inf if never reached)."""
-        return self.arm(ep, arm).median
+        """The arm's median-equivalent hazard, ``log 2 / median`` (per month).
+
+        The hazard itself for an exponential arm; for piecewise hazards or a cure fraction the
+        constant hazard with the same median (0 if the median is never reached). Its ratio is
+        the hazard ratio where that is constant, and its sign follows the events: a
+        treatment arm with fewer events has the lower value.
+        """
+        return math.log(2) / self.arm(ep, arm).median
 
     def hazard_ratio(self, ep: Endpoint) -> float | None:
         """The hazard ratio treatment : control if constant over time (no cure), else None."""
@@ -182,13 +188,13 @@ class Survival(EndpointModel):
         """
         hr = self.hazard_ratio(ep)
         ratio = f"hazard ratio {hr:.4g}" if hr is not None else "non-proportional hazards"
-        t, c = self.location_of(ep, "treatment"), self.location_of(ep, "control")
+        t, c = self.arm(ep, "treatment").median, self.arm(ep, "control").median
         return f"{ratio}; median {t:.4g} vs {c:.4g} months"
 
     def effect_phrase(self, ep: Endpoint, label: str, unit: str, t_arm: str, c_arm: str) -> str:
         """The hazard ratio and the medians, in a sentence."""
         hr = self.hazard_ratio(ep)
-        t, c = self.location_of(ep, "treatment"), self.location_of(ep, "control")
+        t, c = self.arm(ep, "treatment").median, self.arm(ep, "control").median
         ratio = f"a hazard ratio for {label} of {hr:.4g}" if hr is not None \
             else f"a difference in {label} (non-proportional hazards)"
         return f"{ratio} (median {t:.4g} months {t_arm} vs {c:.4g} {c_arm})"
