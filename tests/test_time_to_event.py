@@ -228,6 +228,11 @@ BAD = [
     ("dropout-unknown-key", dict(dropout="{ rate = 0.05 }"), "",
      ["endpoints[0].dropout.rate", "unknown key (allowed: per_month)"]),
     ("analysis-on-binary", None, "", ["endpoints[0].analysis", "unknown key"]),
+    ("correlated", dict(extra='[[endpoints]]\nid = "y"\nkind = "binary"\ntest = "chisq"\n'
+                              'better = "lower"\ncontrol = { p = 0.3 }\n'
+                              'treatment = { p = 0.2 }\n[[correlations]]\n'
+                              'endpoints = ["death", "y"]\nrho = 0.3\n'), "",
+     ["correlations[0].endpoints", "'death' is a piecewise_exponential endpoint"]),
     ("accrual-missing", dict(), "no-accrual", ["trial.accrual", "is required",
                                                "endpoints[0]"]),
     ("accrual-lengths", dict(), "{ months = [3, 9], per_month = [20] }",

@@ -115,6 +115,8 @@ class EndpointModel:
     dropout_table: Mapping[str, Check] = {}
     #: Whether the endpoint needs the trial's ``accrual`` (copied to ``Endpoint.extra``).
     needs_accrual = False
+    #: Whether the endpoint may be in ``[[correlations]]`` (it has a :meth:`copula`).
+    correlates = True
     #: Whether :func:`simtrial.simulate.simulated_power` keeps the final analysis's statistics
     #: of every replicate for :meth:`simulated_fields`.
     keeps_statistics = False

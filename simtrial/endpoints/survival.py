@@ -76,6 +76,7 @@ class Survival(EndpointModel):
     dropout_table = {"per_month": _DROPOUT}
     needs_accrual = True
     keeps_statistics = True
+    correlates = False
 
     # ---------------------------------------------------------------- checks
 

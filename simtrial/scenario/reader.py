@@ -271,7 +271,10 @@ class _Reader:
                         title=self.string(data, "title", "", default=""),
                         description=self.string(data, "description", "", default=""),
                         analysis=self.analysis(data.get("analysis", {}), ids),
-                        correlations=self.correlations(data.get("correlations", []), ids),
+                        correlations=self.correlations(
+                            data.get("correlations", []), ids,
+                            {ep.id: ep.distribution for ep in endpoints
+                             if not ep.model.correlates}),
                         design=self.design(data["design"], trial) if "design" in data else None,
                         provenance=MappingProxyType(self.provenance), source=self.source)
 
@@ -362,7 +365,7 @@ class _Reader:
             family = ids if multiplicity != "none" else ()
         return Analysis(primary=primary, multiplicity=multiplicity, family=family)
 
-    def correlations(self, raw: Any, ids: tuple[str, ...]
+    def correlations(self, raw: Any, ids: tuple[str, ...], alone: Mapping[str, str]
                      ) -> tuple[tuple[tuple[str, str], float], ...]:
         if not isinstance(raw, list):
             raise self.fail("correlations", "must be an array of tables ([[correlations]])")
@@ -372,6 +375,10 @@ class _Reader:
             self.keys(table, where, ("endpoints", "rho"), required=("endpoints", "rho"))
             first, second = self.ids(table["endpoints"], f"{where}.endpoints", ids, size=2)
             pair = first, second
+            for ep_id in pair:
+                if ep_id in alone:
+                    raise self.fail(f"{where}.endpoints", f"{ep_id!r} is a {alone[ep_id]} "
+                                    "endpoint, which cannot be correlated with others yet")
             rho = self.number(table, "rho", where, lambda v: -1 < v < 1, "a number in (-1, 1)",
                               provenance_key=f"correlations.{pair[0]}.{pair[1]}")
             if frozenset(pair) in pairs:
