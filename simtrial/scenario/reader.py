@@ -520,7 +520,7 @@ class _Reader:
         """A model's dropout table for both arms, or ``{treatment = {...}, control = {...}}``."""
         where = f"{path}.dropout"
         if raw is None:
-            none = MappingProxyType({})
+            none: Mapping[str, Any] = MappingProxyType({})
             return none, none
         if isinstance(raw, dict) and set(raw) & set(ARMS):
             self.keys(raw, where, ARMS, required=ARMS)
