@@ -1,7 +1,9 @@
 """What a power result prints besides the simulation: closed forms, exact power, safety.
 
 :func:`simtrial.simulate.simulated_power` estimates power; :func:`annotate` adds, per endpoint,
-the textbook closed form at the expected numbers assessed (:mod:`simtrial.analytic`), the exact
+the textbook closed form at the expected numbers assessed (:mod:`simtrial.analytic`; a
+time-to-event endpoint's model gives its own: expected events and duration, Schoenfeld's and
+Freedman's power, :meth:`simtrial.endpoints.survival.Survival.annotations`), the exact
 power of a binary test by enumeration (:mod:`simtrial.exact`, which can take a second) and the
 safety summary of a safety endpoint (the endpoint model's ``summary``). :func:`simtrial.power`
 does both; searches, sweeps and sensitivity runs call the simulation alone, or annotate only
@@ -62,6 +64,9 @@ def annotate(result: PowerResult, scenario: Scenario, *, exact_power: bool = Tru
             value, note = analytic.endpoint_closed_form(ep, n_t, n_c, trial.alpha,
                                                         trial.alternative)
         res = replace(res, analytic_power=value, analytic_note=note)
+        model_forms = ep.model.annotations(ep, n_t, n_c, trial.alpha, trial.alternative)
+        if model_forms is not None and result.design is None:  # time-to-event closed forms
+            res = replace(res, **model_forms)
         if exact_power:
             value, note = exact.endpoint_exact(ep, n_t, n_c, trial.alpha, trial.alternative)
             res = replace(res, exact_power=value, exact_note=note,

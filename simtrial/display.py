@@ -85,7 +85,7 @@ def power_table(result, title: str = "") -> str:
              "assessed: expected patients assessed per arm after dropout; "
              "analytic: textbook closed form at the expected assessed numbers; "
              "exact: power of the binary test by enumerating every 2x2 table.",
-             *_family_lines(result), *_safety_lines(result)]
+             *_family_lines(result), *_safety_lines(result), *_event_lines(result)]
     if result.design is not None:
         notes[2] = ("assessed: expected patients assessed per arm after dropout, if the trial "
                     "runs to its last look; analytic: the design's canonical normal model.")
@@ -186,6 +186,23 @@ def _safety_lines(result) -> list[str]:
                 f"{e.safety['p_any_event'][arm]:.4f}; with 0 events in "
                 f"{e.safety['assessed'][arm]} assessed, the {level} upper bound is "
                 + ("-" if bound is None else f"{bound:.4f}"))
+    return [""] + lines if lines else []
+
+
+def _event_lines(result) -> list[str]:
+    """Per time-to-event endpoint: events, month and patients at the analysis; Freedman."""
+    lines = []
+    for e in result.endpoints:
+        if e.events is None:
+            continue
+        month = "-" if e.analytic_duration is None else f"{e.analytic_duration:.2f}"
+        freedman = ("-" if e.analytic_power_freedman is None
+                    else f"{e.analytic_power_freedman:.4f}")
+        lines.append(
+            f"time to event [{e.id}]: at the analysis (means over trials) {e.events:.1f} events "
+            f"(expected {e.analytic_events:.1f}), month {e.duration:.2f} (expected {month}), "
+            f"{e.n:.1f} randomised; analytic: Schoenfeld at the expected events, Freedman "
+            f"{freedman}")
     return [""] + lines if lines else []
 
 

@@ -65,6 +65,14 @@ class LookStatistics:
     z: np.ndarray | None = field(default=None, repr=False)
     #: Patients assessed at each look of each replicate (K x reps), where recorded.
     assessed: np.ndarray | None = field(default=None, repr=False)
+    #: The final look's statistics of every replicate (reps x columns), for endpoint models
+    #: that summarise them (``keeps_statistics``: time-to-event events, duration, n).
+    statistics: np.ndarray | None = field(default=None, repr=False)
+
+
+#: The optional fields of a time-to-event endpoint's :class:`EndpointPower`.
+_TIME_TO_EVENT = ("events", "duration", "n", "analytic_events", "analytic_duration",
+                  "analytic_power_freedman")
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,16 @@ class EndpointPower:
     power_unadjusted: float | None = None
     analytic_note: str | None = None
     exact_note: str | None = None
+    #: Time-to-event endpoints only (None elsewhere, and then not in :meth:`to_dict`): the
+    #: means over replicates of the observed events at the analysis, its calendar month and
+    #: the patients randomised by then; the expected events and month of the analysis by
+    #: Lachin-Foulkes; Freedman's power beside Schoenfeld's ``analytic_power``.
+    events: float | None = None
+    duration: float | None = None
+    n: float | None = None
+    analytic_events: float | None = None
+    analytic_duration: float | None = None
+    analytic_power_freedman: float | None = None
 
     def to_dict(self) -> dict:
         """Plain-JSON fields (DESIGN 1.4), without the per-replicate p-values.
@@ -114,7 +132,8 @@ class EndpointPower:
             "rejections": self.rejections, "expected_assessed": dict(self.expected_assessed),
             "safety": self.safety, "analytic_note": self.analytic_note,
             "exact_note": self.exact_note,
-        }
+        } | {key: getattr(self, key) for key in _TIME_TO_EVENT
+             if self.events is not None or self.analytic_events is not None}
 
 
 @dataclass(frozen=True)

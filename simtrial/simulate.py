@@ -134,12 +134,18 @@ def simulated_power(scenario: Scenario | str, n: int, *, reps: int = 10_000,
             analytic_power=None, rejections=final,
             expected_assessed={"treatment": n_t * (1 - ep.dropout[0]),
                                "control": n_c * (1 - ep.dropout[1])},
-            pvalues=looks[ep.id].pvalues[-1], power_unadjusted=raw / reps))
+            pvalues=looks[ep.id].pvalues[-1], power_unadjusted=raw / reps,
+            **_simulated_fields(ep, looks[ep.id].statistics)))
     return PowerResult(
         scenario=scenario.name, n_total=n, n_per_arm={"treatment": n_t, "control": n_c},
         arms=trial.arms, allocation=trial.allocation, alpha=trial.alpha,
         alternative=trial.alternative, reps=reps, seed=seed, version=__version__,
         endpoints=tuple(results), family=family)
+
+
+def _simulated_fields(ep: Endpoint, statistics: np.ndarray | None) -> dict[str, Any]:
+    """What the endpoint's model reads off the kept statistics (time-to-event: events, ...)."""
+    return {} if statistics is None else ep.model.simulated_fields(ep, statistics)
 
 
 def _needed(scenario: Scenario, chosen: list[Endpoint]) -> list[Endpoint]:
@@ -189,6 +195,8 @@ def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, s
                                  "available: lower the replicates (--reps, --mcse), the sample "
                                  "size or --jobs")
     pvalues = {ep.id: np.empty(reps) for ep in endpoints}
+    kept = {ep.id: np.empty((reps, TESTS[ep.test].statistic.columns)) for ep in endpoints
+            if ep.model.keeps_statistics}
     groups = [(group, joint_model(group, correlations, n_t, n_c) if len(group) > 1 else None)
               for group in correlated_groups(endpoints, correlations)]
     tasks = [(group, model, i, part) for group, model in groups
@@ -208,6 +216,8 @@ def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, s
         else:
             stats = simulate_group_chunk(model, seed, i, size)
         for ep, chunk_stats in zip(group, stats, strict=True):
+            if ep.id in kept:
+                kept[ep.id][part] = chunk_stats
             pvalues[ep.id][part] = TESTS[ep.test].pvalues(chunk_stats, alternative,
                                                           ep.benefit_sign)
 
@@ -218,8 +228,8 @@ def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, s
     else:
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(run, tasks))
-    return [LookStatistics(pvalues=pvalues[ep.id][np.newaxis], information=(1.0,))
-            for ep in endpoints]
+    return [LookStatistics(pvalues=pvalues[ep.id][np.newaxis], information=(1.0,),
+                          statistics=kept.get(ep.id)) for ep in endpoints]
 
 
 def nested_looks(ep: Endpoint, sizes: np.ndarray, alternative: str, reps: int, seed: int,

@@ -2,7 +2,8 @@
 
 One module per distribution family of outcomes (:mod:`~simtrial.endpoints.bernoulli`,
 :mod:`~simtrial.endpoints.normal`, :mod:`~simtrial.endpoints.lognormal`,
-:mod:`~simtrial.endpoints.score`, :mod:`~simtrial.endpoints.ordinal`), each a subclass of
+:mod:`~simtrial.endpoints.score`, :mod:`~simtrial.endpoints.ordinal`,
+:mod:`~simtrial.endpoints.survival`), each a subclass of
 :class:`~simtrial.endpoints._model.EndpointModel`. Registering an instance in :data:`MODELS`
 is all it takes for scenario files to accept it (its ``distribution``, the ``kind`` values it
 serves, its parameters and tests), for :func:`simtrial.power` to simulate it and for the
@@ -27,6 +28,7 @@ from simtrial.endpoints.lognormal import Lognormal
 from simtrial.endpoints.normal import Normal
 from simtrial.endpoints.ordinal import Categorical
 from simtrial.endpoints.score import Score
+from simtrial.endpoints.survival import Survival
 
 __all__ = ["KINDS", "MODELS", "Check", "Copula", "EndpointModel", "distributions_of",
            "tests_of"]
@@ -34,7 +36,7 @@ __all__ = ["KINDS", "MODELS", "Check", "Copula", "EndpointModel", "distributions
 #: ``distribution`` name -> its model.
 MODELS: Mapping[str, EndpointModel] = MappingProxyType({
     model.distribution: model
-    for model in (Bernoulli(), Normal(), Lognormal(), Score(), Categorical())})
+    for model in (Bernoulli(), Normal(), Lognormal(), Score(), Categorical(), Survival())})
 
 #: Endpoint ``kind`` -> the distributions it may have, its default first.
 KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType({

@@ -42,6 +42,8 @@ class Check:
 
     test: Callable[[float], bool] | None
     allowed: str
+    #: Whether the parameter is an array of numbers, each passing ``test`` (hazards, breaks).
+    array: bool = False
 
 
 PROBABILITY = Check(lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")
@@ -104,6 +106,20 @@ class EndpointModel:
     #: statistic name -> simulator for one sample size / for nested samples.
     simulators: Mapping[str, Simulator] = {}
     prefix_simulators: Mapping[str, Simulator] = {}
+    #: Endpoint keys the model reads besides the common ones: key -> its table's numbers and
+    #: their checks (e.g. a time-to-event endpoint's ``analysis``); read into
+    #: ``Endpoint.extra`` with provenance, then checked by :meth:`check_extra`.
+    endpoint_tables: Mapping[str, Mapping[str, Check]] = {}
+    #: If not empty, ``dropout`` is a table of these numbers (for both arms, or one table per
+    #: arm) in ``Endpoint.extra["dropout"]`` instead of a probability.
+    dropout_table: Mapping[str, Check] = {}
+    #: Whether the endpoint needs the trial's ``accrual`` (copied to ``Endpoint.extra``).
+    needs_accrual = False
+    #: Whether the endpoint may be in ``[[correlations]]`` (it has a :meth:`copula`).
+    correlates = True
+    #: Whether :func:`simtrial.simulate.simulated_power` keeps the final analysis's statistics
+    #: of every replicate for :meth:`simulated_fields`.
+    keeps_statistics = False
 
     def sets(self) -> tuple[tuple[str, ...], ...]:
         """The parameter sets an arm may give."""
@@ -117,6 +133,10 @@ class EndpointModel:
     def check_arms(self, treatment: Mapping[str, Any], control: Mapping[str, Any]
                    ) -> tuple[str, str] | None:
         """``(key path below the endpoint, message)`` when the two arms do not fit, else None."""
+        return None
+
+    def check_extra(self, extra: Mapping[str, Any]) -> tuple[str, str] | None:
+        """``(key path below the endpoint, message)`` if the :attr:`endpoint_tables` misfit."""
         return None
 
     def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
@@ -214,6 +234,18 @@ class EndpointModel:
         raise NotImplementedError
 
     # ---------------------------------------------------------------- annotations
+
+    def simulated_fields(self, ep: Endpoint, statistics: np.ndarray) -> dict[str, Any]:
+        """Fields of :class:`~simtrial.results.EndpointPower` from the final analysis's rows."""
+        return {}
+
+    def annotations(self, ep: Endpoint, n_t: int, n_c: int, alpha: float, alternative: str
+                    ) -> dict[str, Any] | None:
+        """Closed-form fields of :class:`~simtrial.results.EndpointPower` the model computes.
+
+        In place of :func:`simtrial.analytic.endpoint_closed_form`'s; None: that one applies.
+        """
+        return None
 
     def summary(self, ep: Endpoint, n_t: int, n_c: int) -> dict | None:
         """A per-arm summary printed besides the power (the safety summary), or None."""

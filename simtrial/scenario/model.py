@@ -88,6 +88,9 @@ class Trial:
     alpha: float = 0.05
     alternative: str = "two-sided"
     arms: tuple[str, str] = ARMS
+    #: Piecewise-constant accrual ``(months, per_month)``: each period's length and rate
+    #: (patients a month); None if not given (only time-to-event endpoints need it).
+    accrual: tuple[tuple[float, ...], tuple[float, ...]] | None = None
 
     def smallest_n(self) -> int:
         """Smallest total n (at least 4) that gives each arm at least two patients.
@@ -135,6 +138,9 @@ class Endpoint:
     label: str = ""
     unit: str = ""
     scale: tuple[float, float, float] | None = None
+    #: What the model reads besides the arms (its ``endpoint_tables``, a table-valued
+    #: ``dropout``, the trial's accrual), e.g. ``{"analysis": {"events": 363.0}}``.
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def benefit_sign(self) -> int:

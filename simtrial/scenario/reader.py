@@ -11,7 +11,7 @@ import decimal
 import math
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -270,7 +270,7 @@ class _Reader:
         raw_endpoints = data["endpoints"]
         if not isinstance(raw_endpoints, list) or not raw_endpoints:
             raise self.fail("endpoints", "must be a non-empty array of tables ([[endpoints]])")
-        endpoints = tuple(self.endpoint(raw, f"endpoints[{i}]")
+        endpoints = tuple(self.endpoint(raw, f"endpoints[{i}]", trial)
                           for i, raw in enumerate(raw_endpoints))
         seen: set[str] = set()
         for i, ep in enumerate(endpoints):
@@ -283,7 +283,10 @@ class _Reader:
                         title=self.string(data, "title", "", default=""),
                         description=self.string(data, "description", "", default=""),
                         analysis=self.analysis(data.get("analysis", {}), ids),
-                        correlations=self.correlations(data.get("correlations", []), ids),
+                        correlations=self.correlations(
+                            data.get("correlations", []), ids,
+                            {ep.id: ep.distribution for ep in endpoints
+                             if not ep.model.correlates}),
                         design=self.design(data["design"], trial) if "design" in data else None,
                         provenance=MappingProxyType(self.provenance), source=self.source)
 
@@ -374,7 +377,7 @@ class _Reader:
             family = ids if multiplicity != "none" else ()
         return Analysis(primary=primary, multiplicity=multiplicity, family=family)
 
-    def correlations(self, raw: Any, ids: tuple[str, ...]
+    def correlations(self, raw: Any, ids: tuple[str, ...], alone: Mapping[str, str]
                      ) -> tuple[tuple[tuple[str, str], float], ...]:
         if not isinstance(raw, list):
             raise self.fail("correlations", "must be an array of tables ([[correlations]])")
@@ -384,6 +387,10 @@ class _Reader:
             self.keys(table, where, ("endpoints", "rho"), required=("endpoints", "rho"))
             first, second = self.ids(table["endpoints"], f"{where}.endpoints", ids, size=2)
             pair = first, second
+            for ep_id in pair:
+                if ep_id in alone:
+                    raise self.fail(f"{where}.endpoints", f"{ep_id!r} is a {alone[ep_id]} "
+                                    "endpoint, which cannot be correlated with others yet")
             rho = self.number(table, "rho", where, lambda v: -1 < v < 1, "a number in (-1, 1)",
                               provenance_key=f"correlations.{pair[0]}.{pair[1]}")
             if frozenset(pair) in pairs:
@@ -398,7 +405,7 @@ class _Reader:
 
     def trial(self, table: Any) -> Trial:
         path = "trial"
-        self.keys(table, path, ("allocation", "alpha", "alternative", "arms"))
+        self.keys(table, path, ("allocation", "alpha", "alternative", "arms", "accrual"))
         alpha = self.number(table, "alpha", path, lambda v: 0 < v <= 0.5, "a number in (0, 0.5]",
                             default=0.05)
         alternative = self.string(table, "alternative", path, default="two-sided",
@@ -411,7 +418,31 @@ class _Reader:
             raise self.fail("trial.arms", "must be two different non-empty names without "
                             "control characters [treatment, control]")
         return Trial(allocation=allocation, alpha=alpha, alternative=alternative,
-                     arms=(arms[0], arms[1]))
+                     arms=(arms[0], arms[1]),
+                     accrual=self.accrual(table["accrual"]) if "accrual" in table else None)
+
+    def accrual(self, table: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """``[trial] accrual = {months, per_month}``: numbers, or arrays of periods and rates."""
+        where = "trial.accrual"
+        self.keys(table, where, ("months", "per_month"), required=("months", "per_month"))
+        checks = {"months": (lambda v: 0 < v <= 1e6, "a number in (0, 1e6]"),
+                  "per_month": (lambda v: 0 <= v <= 1e9, "a number in [0, 1e9]")}
+        parts = {}
+        for key, (check, allowed) in checks.items():
+            raw = table[key]
+            if isinstance(raw, list):
+                parts[key] = self.numbers(table, key, where, Check(check, allowed, array=True),
+                                          f"{where}.{key}")
+            else:
+                parts[key] = (self.number(table, key, where, check, allowed),)
+        months, rates = parts["months"], parts["per_month"]
+        if len(months) != len(rates):
+            raise self.fail(where, f"`months` and `per_month` must have the same length, got "
+                            f"{len(months)} and {len(rates)}")
+        if rates[-1] <= 0:
+            raise self.fail(f"{where}.per_month", "the last rate must be > 0 (accrual goes on at "
+                            "it until n patients are randomised)")
+        return months, rates
 
     def allocation(self, raw: Any) -> tuple[float, float]:
         where = "trial.allocation"
@@ -432,9 +463,9 @@ class _Reader:
                             f"the largest n, {MAX_N} (allowed: ratios up to about 5,000,000:1)")
         return allocation
 
-    def endpoint(self, table: Any, path: str) -> Endpoint:
+    def endpoint(self, table: Any, path: str, trial: Trial) -> Endpoint:
         allowed = ("id", "label", "unit", "kind", "distribution", "test", "better", "dropout",
-                   "scale", "control", "treatment")
+                   "scale", "control", "treatment", *_model_of(table).endpoint_tables)
         self.keys(table, path, allowed, required=("id", "kind", "test", "better", "control",
                                                   "treatment"))
         ep_id = self.string(table, "id", path)
@@ -458,11 +489,59 @@ class _Reader:
                 for name in names})
             self.model_check(model.check_arm(arms[arm], scale), f"{path}.{arm}")
         self.model_check(model.check_arms(arms["treatment"], arms["control"]), path)
+        extra = self.extra(table, path, key, model, trial)
         return Endpoint(id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
                         treatment=arms["treatment"], control=arms["control"],
-                        dropout=self.dropout(table, path, key),
+                        dropout=(0.0, 0.0) if model.dropout_table
+                        else self.dropout(table, path, key), extra=MappingProxyType(extra),
                         label=self.string(table, "label", path, default=ep_id),
                         unit=self.string(table, "unit", path, default=""), scale=scale)
+
+    def extra(self, table: dict[str, Any], path: str, key: str, model: EndpointModel,
+              trial: Trial) -> dict[str, Any]:
+        """What the model reads besides the arms: its tables, a table-valued dropout, accrual."""
+        extra: dict[str, Any] = {}
+        for name, checks in model.endpoint_tables.items():
+            if name not in table:
+                raise self.fail(f"{path}.{name}", f"is required for a {model.distribution} "
+                                f"endpoint (keys: {', '.join(checks)})")
+            extra[name] = self.table_of_numbers(table[name], f"{path}.{name}", f"{key}.{name}",
+                                                checks)
+        if model.dropout_table:
+            extra["dropout"] = self.dropout_tables(table.get("dropout"), path, key,
+                                                   model.dropout_table)
+        if model.needs_accrual:
+            if trial.accrual is None:
+                raise self.fail("trial.accrual", f"is required for the {model.distribution} "
+                                f"endpoint at {path} (e.g. accrual = {{ months = 12, "
+                                "per_month = 60 }})")
+            extra["accrual"] = trial.accrual
+        self.model_check(model.check_extra(extra), path)
+        return extra
+
+    def table_of_numbers(self, raw: Any, where: str, key: str,
+                         checks: Mapping[str, Check]) -> Mapping[str, Any]:
+        """A table of optional numbers (or arrays), each with its check and provenance."""
+        table = self.keys(raw, where, tuple(checks))
+        return MappingProxyType({name: self.parameter(table, name, where, checks[name],
+                                                      provenance_key=f"{key}.{name}")
+                                 for name in checks if name in table})
+
+    def dropout_tables(self, raw: Any, path: str, key: str, checks: Mapping[str, Check]
+                       ) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+        """A model's dropout table for both arms, or ``{treatment = {...}, control = {...}}``."""
+        where = f"{path}.dropout"
+        if raw is None:
+            none: Mapping[str, Any] = MappingProxyType({})
+            return none, none
+        if isinstance(raw, dict) and set(raw) & set(ARMS):
+            self.keys(raw, where, ARMS, required=ARMS)
+            treatment, control = (self.table_of_numbers(raw[arm], f"{where}.{arm}",
+                                                        f"{key}.dropout.{arm}", checks)
+                                  for arm in ARMS)
+            return treatment, control
+        both = self.table_of_numbers(raw, where, f"{key}.dropout", checks)
+        return both, both
 
     def scale(self, table: dict[str, Any], path: str, key: str,
               model: EndpointModel) -> tuple[float, float, float] | None:
@@ -495,6 +574,8 @@ class _Reader:
         """Read a parameter: a number, or an array of probabilities where ``check.test`` is None."""
         if check.test is None:
             return self.probabilities(table, key, path, check.allowed, provenance_key)
+        if check.array:
+            return self.numbers(table, key, path, check, provenance_key)
         return self.number(table, key, path, check.test, check.allowed, provenance_key)
 
     def probabilities(self, table: dict[str, Any], key: str, path: str, allowed: str,
@@ -510,6 +591,21 @@ class _Reader:
                 or abs(sum(raw) - 1) > 1e-6):
             raise self.fail(where, f"{_short(raw)} is not allowed (allowed: {allowed})")
         return tuple(float(v) for v in raw)
+
+    def numbers(self, table: dict[str, Any], key: str, path: str, check: Check,
+                provenance_key: str) -> tuple[float, ...]:
+        """Read a non-empty array of numbers, each passing ``check`` (maybe with provenance)."""
+        where = _join(path, key)
+        raw = table[key]
+        if isinstance(raw, dict):
+            raw = self.with_provenance(raw, where, provenance_key)
+        test = cast(Callable[[float], bool], check.test)
+        values = [None if isinstance(v, bool) or not isinstance(v, int | float) else _as_float(v)
+                  for v in raw] if isinstance(raw, list) else [None]
+        if not raw or not all(v is not None and test(v) for v in values):
+            raise self.fail(where, f"{_short(raw)} is not allowed (allowed: a non-empty array, "
+                            f"each {check.allowed})")
+        return tuple(cast(float, v) for v in values)
 
     def dropout(self, table: dict[str, Any], path: str, key: str) -> tuple[float, float]:
         check, allowed = lambda v: 0 <= v < 1, "a number in [0, 1)"
@@ -529,7 +625,18 @@ def _parameter_set(model: EndpointModel, arm_table: Any) -> tuple[str, ...]:
     """The parameter names an arm must give: the set whose names it uses (or the first set)."""
     sets = model.sets()
     given = set(arm_table) if isinstance(arm_table, dict) else set()
-    return next((names for names in sets if given & set(names)), sets[0])
+    return next((names for names in sets if given == set(names)),
+                next((names for names in sets if given & set(names)), sets[0]))
+
+
+def _model_of(table: Any) -> EndpointModel:
+    """The model an endpoint table names, as far as it can be told (for its allowed keys)."""
+    kind = table.get("kind") if isinstance(table, dict) else None
+    if not isinstance(kind, str) or kind not in KINDS:
+        return EndpointModel()
+    distribution = table.get("distribution", KINDS[kind][0])
+    return MODELS.get(distribution, EndpointModel()) if isinstance(distribution, str) \
+        else EndpointModel()
 
 
 def _positive_definite(matrix: list[list[float]]) -> bool:
