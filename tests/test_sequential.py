@@ -321,3 +321,10 @@ def test_design_command_errors(capsys, args, message):
     from catalogue import expect_error
 
     expect_error(capsys, ["design", *args], 2, message)
+
+
+def test_a_design_without_futility_has_none():
+    from simtrial.scenario import parse_scenario as parse
+
+    text = EXAMPLE.read_text().replace('futility = "ld-obf"', "").replace("binding = false", "")
+    assert all(math.isinf(a) for a in parse(text).design.futility_z)

@@ -327,7 +327,7 @@ class _Reader:
                                 "interim look)")
             futility = [float(z) for z in futility]
         else:
-            futility = self.string(table, "futility", path)
+            futility = self.string(table, "futility", path, default="none")
         beta = self.number(table, "beta", path, lambda v: 0 < v < 0.5, "a number in (0, 0.5)",
                            default=0.2)
         binding = table.get("binding", False)
