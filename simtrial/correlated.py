@@ -35,6 +35,7 @@ from simtrial.kernels.group import (
     LEVEL_RANKS,
     MOMENTS,
     VALUE_RANKS,
+    group_prefix_stats,
     group_stats,
     skip_normals,
 )
@@ -43,7 +44,7 @@ from simtrial.scenario import Endpoint, correlation_matrix
 from simtrial.stattests import TESTS, Statistic
 
 __all__ = ["LATENT_BYTES", "JointModel", "correlated_groups", "joint_model", "latent_block",
-           "simulate_group_chunk"]
+           "simulate_group_chunk", "simulate_group_looks_chunk"]
 
 #: Memory a chunk may take for the first endpoint's latents (:func:`latent_block`).
 LATENT_BYTES = 64 * 2**20
@@ -157,6 +158,46 @@ def simulate_group_chunk(model: JointModel, seed: int, chunk: int,
     group_stats(generators, visits, lower, model.n_t, model.n_c, modes, *rest,
                 np.empty((block, n)), out)
     return [np.ascontiguousarray(out[j, :, :statistic.columns], dtype=statistic.dtype)
+            for j, statistic in enumerate(model.statistics)]
+
+
+def simulate_group_looks_chunk(model: JointModel, seed: int, chunk: int, size: int,
+                               sizes_t: np.ndarray, sizes_c: np.ndarray) -> list[np.ndarray]:
+    """Each endpoint's statistics at every look (nested samples) of a chunk's trials.
+
+    As :func:`simulate_group_chunk` (the same patients from the same random numbers, so the
+    last look, at ``(model.n_t, model.n_c)``, is its answer), analysed at look k on the
+    first ``sizes_t[k]`` treated and ``sizes_c[k]`` control patients
+    (:func:`simtrial.kernels.group.group_prefix_stats`). Returns one array per endpoint of
+    shape (looks, size, columns). A group may hold one endpoint: the interim looks of a test
+    whose endpoint model has no nested-sample kernel (ranks of scores, ordinal levels).
+
+    Examples
+    --------
+    >>> from simtrial.scenario import load_scenario
+    >>> sc = load_scenario("msc-covid19")
+    >>> group = correlated_groups(sc.endpoints, sc.correlations)[0]
+    >>> model = joint_model(group, sc.correlations, 260, 140)
+    >>> sizes_t, sizes_c = np.array([130, 260]), np.array([70, 140])
+    >>> looks = simulate_group_looks_chunk(model, 1, 0, 50, sizes_t, sizes_c)
+    >>> final = simulate_group_chunk(model, 1, 0, 50)
+    >>> all(np.array_equal(a[-1], b) for a, b in zip(looks, final))
+    True
+    """
+    generators = tuple(rng.chunk_generator(seed, ep_id, chunk) for ep_id in model.ids)
+    n = model.n_t + model.n_c
+    block = latent_block(size, n)
+    visits = generators[0]
+    if block < size:  # as in simulate_group_chunk
+        visits = rng.chunk_generator(seed, model.ids[0], chunk)
+        skip_normals(visits, size * n)
+    lower, modes, *rest = model.arguments
+    out = np.empty((len(model.ids), len(sizes_t), size, 6))
+    group_prefix_stats(generators, visits, lower, model.n_t, model.n_c,
+                       np.ascontiguousarray(sizes_t, np.int64),
+                       np.ascontiguousarray(sizes_c, np.int64), modes, *rest,
+                       np.empty((block, n)), out)
+    return [np.ascontiguousarray(out[j, :, :, :statistic.columns], dtype=statistic.dtype)
             for j, statistic in enumerate(model.statistics)]
 
 

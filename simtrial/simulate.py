@@ -22,6 +22,7 @@ from simtrial.correlated import (
     correlated_groups,
     joint_model,
     simulate_group_chunk,
+    simulate_group_looks_chunk,
 )
 from simtrial.design.boundaries import GroupSequentialDesign
 from simtrial.design.fixed import FixedDesign
@@ -39,8 +40,8 @@ from simtrial.results import (
 from simtrial.scenario import Endpoint, Scenario, load_scenario
 from simtrial.stattests import TESTS
 
-__all__ = ["available_cores", "free_memory", "look_sizes", "memory_needed", "power",
-           "simulate_looks", "nested_looks", "sequential_power", "simulated_power"]
+__all__ = ["available_cores", "free_memory", "group_nested_looks", "look_sizes", "memory_needed",
+           "power", "simulate_looks", "nested_looks", "sequential_power", "simulated_power"]
 
 
 def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = rng.DEFAULT_SEED,
@@ -238,16 +239,18 @@ def nested_looks(ep: Endpoint, sizes: np.ndarray, alternative: str, reps: int, s
 
     Look k analyses the first ``sizes[k, 0]`` treatment and ``sizes[k, 1]`` control patients
     (non-decreasing in k) of each trial, simulated once by the endpoint model's nested-sample
-    kernel (its ``prefix_simulators``, :mod:`simtrial.kernels.prefix`): the interim analyses
-    of a group-sequential trial, or the candidate n of a sample-size search (common random
-    numbers). With ``signed`` the result also holds each look's signed z-statistic, the normal
-    quantile of the one-sided p-value in the direction of benefit (z > 0 favours treatment),
-    on which group-sequential boundaries act.
+    kernel (its ``prefix_simulators``, :mod:`simtrial.kernels.prefix`), or where it has none
+    patient by patient with each look analysed afresh
+    (:func:`simtrial.correlated.simulate_group_looks_chunk`: rank tests with their ties at
+    every look): the interim analyses of a group-sequential trial, or the candidate n of a
+    sample-size search (common random numbers). With ``signed`` the result also holds each
+    look's signed z-statistic, the normal quantile of the one-sided p-value in the direction
+    of benefit (z > 0 favours treatment), on which group-sequential boundaries act.
 
     Raises
     ------
     InputError
-        When the endpoint's model has no nested-sample kernel for its test's statistics.
+        When the endpoint's model can be simulated neither way (time-to-event).
 
     Examples
     --------
@@ -261,38 +264,101 @@ def nested_looks(ep: Endpoint, sizes: np.ndarray, alternative: str, reps: int, s
     """
     statistic = TESTS[ep.test].statistic
     simulate = ep.model.prefix_simulators.get(statistic.name)
-    if simulate is None:
-        raise InputError(f"endpoint {ep.id!r}: interim looks need nested samples, which the "
-                         f"{ep.test} test of a {ep.distribution} endpoint does not have yet "
-                         "(available: tests on counts and moments: chisq, fisher, ttest, welch "
-                         "of binary, normal and log-normal endpoints)")
+    if simulate is None:  # rank tests, scores, ordinal levels: a correlated group of one
+        return group_nested_looks([ep], (), sizes, alternative, reps, seed, jobs, signed)[0]
     sizes = np.ascontiguousarray(sizes, dtype=np.int64)
     sizes_t, sizes_c = np.ascontiguousarray(sizes[:, 0]), np.ascontiguousarray(sizes[:, 1])
-    looks = len(sizes)
-    pvalues = np.empty((looks, reps))
-    z = np.empty((looks, reps)) if signed else None
-    assessed = np.empty((looks, reps), np.int64)
+    looks = _LookArrays(ep, len(sizes), reps, alternative, signed)
     chunks = rng.chunk_slices(reps)
-    test = TESTS[ep.test]
 
     def run(i: int) -> None:
         part = chunks[i]
-        out = np.empty((looks, part.stop - part.start, statistic.columns), statistic.dtype)
+        out = np.empty((len(sizes), part.stop - part.start, statistic.columns), statistic.dtype)
         simulate(rng.chunk_generator(seed, ep.id, i), ep, sizes_t, sizes_c, out)
-        assessed[:, part] = out[:, :, list(statistic.assessed)].sum(axis=2)
-        flat = out.reshape(-1, statistic.columns)
-        pvalues[:, part] = p = test.pvalues(flat, alternative, ep.benefit_sign).reshape(looks, -1)
-        if z is not None:  # a one-sided trial's p-values are the one-sided ones: not twice
-            one_sided = p if alternative == "one-sided" else test.pvalues(
-                flat, "one-sided", ep.benefit_sign).reshape(looks, -1)
-            z[:, part] = -special.ndtri(one_sided)
+        looks.fill(part, out)
 
     workers = min(jobs or available_cores(), len(chunks))
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(run, range(len(chunks))))
-    total = sizes.sum(axis=1)
-    return LookStatistics(pvalues=pvalues, information=tuple(float(v) for v in total / total[-1]),
-                          z=z, assessed=assessed)
+    return looks.result(sizes)
+
+
+def group_nested_looks(group: list[Endpoint], correlations, sizes: np.ndarray, alternative: str,
+                       reps: int, seed: int, jobs: int | None = None,
+                       signed: bool = False) -> list[LookStatistics]:
+    """:func:`nested_looks` of endpoints correlated within a patient, simulated jointly.
+
+    The group's patients are simulated one by one through its Gaussian copula
+    (:mod:`simtrial.correlated`, the same random numbers as a fixed trial of
+    ``sizes[-1]`` patients), and every look analyses its patients afresh
+    (:func:`simtrial.correlated.simulate_group_looks_chunk`), so rank tests get their ties
+    right at every look. One :class:`~simtrial.results.LookStatistics` per endpoint, in the
+    group's order: the looks of a family of endpoints tested in the same trials.
+
+    Raises
+    ------
+    InputError
+        For an endpoint that cannot be simulated patient by patient (time-to-event).
+
+    Examples
+    --------
+    >>> sc = load_scenario("msc-covid19")
+    >>> group = [sc.endpoint("walk_lln"), sc.endpoint("sf36_gh")]
+    >>> a, b = group_nested_looks(group, sc.correlations, np.array([[130, 70], [260, 140]]),
+    ...                           "two-sided", 200, 1, signed=True)
+    >>> a.z.shape, b.z.shape, b.information
+    ((2, 200), (2, 200), (0.5, 1.0))
+    """
+    for ep in group:
+        if not ep.model.correlates:
+            raise InputError(f"endpoint {ep.id!r}: interim looks need nested samples, which a "
+                             f"{ep.distribution} endpoint does not have yet (available: "
+                             "binary, normal, log-normal, score and ordinal endpoints)")
+    sizes = np.ascontiguousarray(sizes, dtype=np.int64)
+    sizes_t, sizes_c = np.ascontiguousarray(sizes[:, 0]), np.ascontiguousarray(sizes[:, 1])
+    model = joint_model(group, correlations, int(sizes_t[-1]), int(sizes_c[-1]))
+    looks = [_LookArrays(ep, len(sizes), reps, alternative, signed) for ep in group]
+    chunks = rng.chunk_slices(reps)
+
+    def run(i: int) -> None:
+        part = chunks[i]
+        outs = simulate_group_looks_chunk(model, seed, i, part.stop - part.start, sizes_t,
+                                          sizes_c)
+        for arrays, out in zip(looks, outs, strict=True):
+            arrays.fill(part, out)
+
+    workers = min(jobs or available_cores(), len(chunks))
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(run, range(len(chunks))))
+    return [arrays.result(sizes) for arrays in looks]
+
+
+class _LookArrays:
+    """One endpoint's p-values (and signed z, patients assessed) per look, filled by chunks."""
+
+    def __init__(self, ep: Endpoint, looks: int, reps: int, alternative: str, signed: bool):
+        self.ep, self.test, self.alternative = ep, TESTS[ep.test], alternative
+        self.pvalues = np.empty((looks, reps))
+        self.z = np.empty((looks, reps)) if signed else None
+        self.assessed = np.empty((looks, reps), np.int64)
+
+    def fill(self, part: slice, out: np.ndarray) -> None:
+        """Test the statistics ``out`` (looks x chunk x columns) of the replicates ``part``."""
+        statistic, sign, looks = self.test.statistic, self.ep.benefit_sign, out.shape[0]
+        self.assessed[:, part] = out[:, :, list(statistic.assessed)].sum(axis=2)
+        flat = out.reshape(-1, statistic.columns)
+        self.pvalues[:, part] = p = self.test.pvalues(flat, self.alternative,
+                                                      sign).reshape(looks, -1)
+        if self.z is not None:  # a one-sided trial's p-values are the one-sided ones: not twice
+            one_sided = p if self.alternative == "one-sided" else self.test.pvalues(
+                flat, "one-sided", sign).reshape(looks, -1)
+            self.z[:, part] = -special.ndtri(one_sided)
+
+    def result(self, sizes: np.ndarray) -> LookStatistics:
+        total = sizes.sum(axis=1)
+        return LookStatistics(pvalues=self.pvalues,
+                              information=tuple(float(v) for v in total / total[-1]),
+                              z=self.z, assessed=self.assessed)
 
 
 def sequential_power(scenario: Scenario | str, n: int, design: GroupSequentialDesign, *,

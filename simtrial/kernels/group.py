@@ -29,8 +29,8 @@ from simtrial.kernels._jit import kernel
 from simtrial.kernels.grid import moments_from_counts
 from simtrial.kernels.ranks import rank_scratch, rank_stats_from_counts, value_rank_stats
 
-__all__ = ["COUNTS", "LEVEL_MOMENTS", "LEVEL_RANKS", "MOMENTS", "VALUE_RANKS", "group_stats",
-           "level_of", "skip_normals"]
+__all__ = ["COUNTS", "LEVEL_MOMENTS", "LEVEL_RANKS", "MOMENTS", "VALUE_RANKS",
+           "group_prefix_stats", "group_stats", "level_of", "skip_normals"]
 
 COUNTS, MOMENTS, VALUE_RANKS, LEVEL_RANKS, LEVEL_MOMENTS = range(5)
 
@@ -100,30 +100,88 @@ def group_stats(rngs, visits, lower, n_t, n_c, modes, params, drops, cuts, n_cut
         _uniforms(visits, visit)
         for j in range(k):
             _combine(lower[j], first[r % block], latent, z)
-            row = out[j, r]
-            mode = modes[j]
-            if mode == COUNTS:
-                _counts(z, visit, n_t, params[j], drops[j], row)
-            elif mode == MOMENTS:
-                _moments(z, visit, n_t, params[j], drops[j], row)
-            elif mode == VALUE_RANKS:
-                m_t, m = _assessed_values(z, visit, n_t, params[j], drops[j], values)
-                row[0], row[1] = m_t, m - m_t
-                row[2], row[3] = value_rank_stats(values, m, m_t, buckets[j, 0], buckets[j, 1],
-                                                  tables[j, :int(buckets[j, 2])], scratch)
-            else:
-                size = n_cuts[j] + 1
-                m_t = _level_counts(z, visit, 0, n_t, cuts[j, 0, :size - 1], drops[j, 0],
-                                    counts_t[:size])
-                m_c = _level_counts(z, visit, n_t, n, cuts[j, 1, :size - 1], drops[j, 1],
-                                    counts_c[:size])
-                if mode == LEVEL_RANKS:
-                    row[0], row[1] = m_t, m_c
-                    row[2], row[3] = rank_stats_from_counts(counts_t[:size], counts_c[:size])
-                else:
-                    row[0], row[3] = m_t, m_c
-                    row[1], row[2] = moments_from_counts(levels[j, :size], counts_t[:size], m_t)
-                    row[4], row[5] = moments_from_counts(levels[j, :size], counts_c[:size], m_c)
+            _endpoint_row(modes[j], z, visit, n_t, params[j], drops[j], cuts[j], n_cuts[j],
+                          levels[j], buckets[j], tables[j], counts_t, counts_c, values, scratch,
+                          out[j, r])
+
+
+@kernel
+def group_prefix_stats(rngs, visits, lower, n_t, n_c, sizes_t, sizes_c, modes, params, drops,
+                       cuts, n_cuts, levels, buckets, tables, first, out):
+    """Fill ``out[j, look, r]`` with endpoint j's statistics at each look of replicate r.
+
+    The same patients as :func:`group_stats` at ``(n_t, n_c)``, from the same random numbers,
+    analysed at nested looks: look k holds the statistics of the first ``sizes_t[k]`` treated
+    and the first ``sizes_c[k]`` control patients (``sizes_*`` non-decreasing int64 arrays,
+    the last equal to ``n_t`` and ``n_c``), so the last look equals :func:`group_stats`'s
+    answer. Each look is computed afresh from its patients (ranks, ties and all), at a cost
+    of one pass over them. The other arguments are :func:`group_stats`'s; ``out`` is a
+    float64 array (k, looks, reps, 6).
+    """
+    k, looks, reps = out.shape[0], out.shape[1], out.shape[2]
+    n = n_t + n_c
+    block = first.shape[0]
+    latent = np.empty((k, n))
+    z = np.empty(n)
+    visit = np.empty(n)
+    z_look = np.empty(n)
+    visit_look = np.empty(n)
+    counts_t = np.empty(levels.shape[1], np.int64)
+    counts_c = np.empty(levels.shape[1], np.int64)
+    values = np.empty(n)
+    scratch = rank_scratch(n, 2 * n)
+    for r in range(reps):
+        if r % block == 0:
+            for s in range(min(block, reps - r)):
+                _standard_normals(rngs[0], first[s])
+        for j in range(1, k):
+            _standard_normals(rngs[j], latent[j])
+        _uniforms(visits, visit)
+        for j in range(k):
+            _combine(lower[j], first[r % block], latent, z)
+            for look in range(looks):
+                m_t, m_c = sizes_t[look], sizes_c[look]
+                _prefix(z, n_t, m_t, m_c, z_look)
+                _prefix(visit, n_t, m_t, m_c, visit_look)
+                _endpoint_row(modes[j], z_look[:m_t + m_c], visit_look[:m_t + m_c], m_t,
+                              params[j], drops[j], cuts[j], n_cuts[j], levels[j], buckets[j],
+                              tables[j], counts_t, counts_c, values, scratch, out[j, look, r])
+
+
+@kernel(inline=True)
+def _prefix(x, n_t, m_t, m_c, out):
+    """The first ``m_t`` treated then the first ``m_c`` control entries of ``x`` into ``out``."""
+    for i in range(m_t):
+        out[i] = x[i]
+    for i in range(m_c):
+        out[m_t + i] = x[n_t + i]
+
+
+@kernel(inline=True)
+def _endpoint_row(mode, z, visit, n_t, params, drops, cuts, n_cuts, levels, buckets, tables,
+                  counts_t, counts_c, values, scratch, row):
+    """One endpoint's statistics from its latents ``z`` (treated first), by its mode."""
+    n = z.shape[0]
+    if mode == COUNTS:
+        _counts(z, visit, n_t, params, drops, row)
+    elif mode == MOMENTS:
+        _moments(z, visit, n_t, params, drops, row)
+    elif mode == VALUE_RANKS:
+        m_t, m = _assessed_values(z, visit, n_t, params, drops, values)
+        row[0], row[1] = m_t, m - m_t
+        row[2], row[3] = value_rank_stats(values, m, m_t, buckets[0], buckets[1],
+                                          tables[:int(buckets[2])], scratch)
+    else:
+        size = n_cuts + 1
+        m_t = _level_counts(z, visit, 0, n_t, cuts[0, :size - 1], drops[0], counts_t[:size])
+        m_c = _level_counts(z, visit, n_t, n, cuts[1, :size - 1], drops[1], counts_c[:size])
+        if mode == LEVEL_RANKS:
+            row[0], row[1] = m_t, m_c
+            row[2], row[3] = rank_stats_from_counts(counts_t[:size], counts_c[:size])
+        else:
+            row[0], row[3] = m_t, m_c
+            row[1], row[2] = moments_from_counts(levels[:size], counts_t[:size], m_t)
+            row[4], row[5] = moments_from_counts(levels[:size], counts_c[:size], m_c)
 
 
 @kernel
