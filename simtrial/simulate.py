@@ -25,6 +25,7 @@ from simtrial.correlated import (
     simulate_group_looks_chunk,
 )
 from simtrial.design.boundaries import GroupSequentialDesign
+from simtrial.design.family import family_characteristics, family_plan
 from simtrial.design.fixed import FixedDesign
 from simtrial.design.sequential import operating_characteristics, sequential_outcome
 from simtrial.errors import InputError, InsufficientMemory
@@ -363,7 +364,8 @@ class _LookArrays:
 
 def sequential_power(scenario: Scenario | str, n: int, design: GroupSequentialDesign, *,
                      endpoint: str | None = None, reps: int = 10_000,
-                     seed: int = rng.DEFAULT_SEED, jobs: int | None = None) -> SequentialResult:
+                     seed: int = rng.DEFAULT_SEED, jobs: int | None = None,
+                     h1_looks: LookStatistics | None = None) -> SequentialResult:
     """Operating characteristics of a group-sequential design at a maximum sample size n.
 
     The endpoint (the scenario's primary, unless named) is analysed at each look of
@@ -373,7 +375,9 @@ def sequential_power(scenario: Scenario | str, n: int, design: GroupSequentialDe
     scenario) and under H0 (the treatment arm as the control arm: the design's type I error),
     with common random numbers; beside them, the closed form of the canonical normal model
     (the test's ``drift`` through the design's boundaries, as rpact's ``getPowerMeans`` and
-    ``getPowerRates`` compute it).
+    ``getPowerRates`` compute it). ``h1_looks`` are the endpoint's signed looks under H1
+    already simulated (with the endpoints it is correlated with: :func:`group_nested_looks`),
+    used instead of simulating them again.
 
     Examples
     --------
@@ -399,8 +403,8 @@ def sequential_power(scenario: Scenario | str, n: int, design: GroupSequentialDe
     sizes = np.array([trial.split(m) for m in ns])
     characteristics, looks = {}, {}
     for hypothesis, model in (("h1", ep), ("h0", ep.model.null(ep))):
-        looks[hypothesis] = at = nested_looks(model, sizes, trial.alternative, reps, seed, jobs,
-                                              signed=True)
+        looks[hypothesis] = at = h1_looks if hypothesis == "h1" and h1_looks is not None \
+            else nested_looks(model, sizes, trial.alternative, reps, seed, jobs, signed=True)
         assert at.z is not None and at.assessed is not None  # signed=True fills both
         characteristics[hypothesis] = operating_characteristics(
             design, sequential_outcome(design, at.z), ns, at.assessed)
@@ -429,45 +433,71 @@ def look_sizes(trial, design: GroupSequentialDesign, n: int) -> list[int]:
 
 def _sequential_power_result(scenario: Scenario, n: int, endpoints: list[str] | None,
                              reps: int, seed: int, jobs: int | None) -> PowerResult:
-    """:func:`simulated_power` of a scenario with a ``[design]``: its primary endpoint.
+    """:func:`simulated_power` of a scenario with a ``[design]``: its primary and family.
 
     The primary endpoint drives stopping; its power is the design's overall rejection
-    probability, and the ``design`` block holds the looks. Endpoints tested at the look where
-    the primary rejects (multiplicity across looks) are not simulated yet: the result holds
-    the primary alone, and asking for another endpoint, or a multiplicity family, is refused
-    rather than shown with the power of a trial that never stops early.
+    probability, and the ``design`` block holds the looks. The other endpoints of the
+    multiplicity family are tested at the look where the trial stops, on the ``[design]
+    secondary`` boundaries, gated in the family's order (:mod:`simtrial.design.family`); the
+    family's endpoints are simulated in the same trials (jointly where correlated), and the
+    result holds the family (``family``, ``design.family``). Endpoints outside the family are
+    refused rather than shown with the power of a trial that never stops early.
     """
     trial = scenario.trial
-    primary = scenario.endpoint(scenario.analysis.primary or scenario.endpoints[0].id)
-    others = [ep_id for ep_id in endpoints or () if ep_id != primary.id]
+    plan = family_plan(scenario)
+    primary = scenario.endpoint(plan.primary)
+    others = [ep_id for ep_id in endpoints or () if ep_id not in plan.endpoints]
     if others:
+        family = (f" and the endpoints of its family ({', '.join(plan.endpoints[1:])})"
+                  if len(plan.endpoints) > 1 else "")
         raise InputError(
             f"scenario {scenario.name!r} has a group-sequential [design]: power is reported "
-            f"for its primary endpoint {primary.id!r} (--endpoint {primary.id}); endpoints "
-            "tested at the look where the primary rejects are not simulated yet")
-    if scenario.analysis.multiplicity != "none":
-        raise InputError(f"scenario {scenario.name!r}: a multiplicity procedure across the looks "
-                         "of a group-sequential [design] is not simulated yet (set [analysis] "
-                         "multiplicity = \"none\")")
-    assert scenario.design is not None  # the caller checked
+            f"for its primary endpoint {primary.id!r}{family}, tested at the look where the "
+            f"primary stops the trial (--endpoint {primary.id}); {others[0]!r} is neither")
+    assert scenario.design is not None and scenario.secondary_design is not None  # the caller
+    ns = look_sizes(trial, scenario.design, n)
+    sizes = np.array([trial.split(m) for m in ns])
+    looks: dict[str, LookStatistics] = {}
+    if len(plan.endpoints) > 1:
+        family_eps = [scenario.endpoint(ep_id) for ep_id in plan.endpoints]
+        for group in correlated_groups(family_eps, scenario.correlations):
+            simulated = ([nested_looks(group[0], sizes, trial.alternative, reps, seed, jobs,
+                                       signed=True)] if len(group) == 1 else
+                         group_nested_looks(group, scenario.correlations, sizes,
+                                            trial.alternative, reps, seed, jobs, signed=True))
+            looks.update(zip((ep.id for ep in group), simulated, strict=True))
     seq = sequential_power(scenario, n, scenario.design, endpoint=primary.id, reps=reps,
-                           seed=seed, jobs=jobs)
-    assert seq.looks is not None  # sequential_power keeps them
-    rejections = round(seq.h1["power"] * reps)
+                           seed=seed, jobs=jobs, h1_looks=looks.get(primary.id))
+    assert seq.looks is not None and seq.looks.z is not None  # sequential_power keeps them
+    looks[primary.id] = seq.looks
+    design = seq.to_dict()["design"]
     n_t, n_c = trial.split(n)
-    result = EndpointPower(
-        id=primary.id, label=primary.label, kind=primary.kind,
-        distribution=primary.distribution, test=primary.test, better=primary.better,
-        effect=primary.describe(), power=seq.h1["power"], mcse=seq.h1["mcse"],
-        ci=tuple(seq.h1["ci"]), analytic_power=None, rejections=rejections,
-        expected_assessed={"treatment": n_t * (1 - primary.dropout[0]),
-                           "control": n_c * (1 - primary.dropout[1])},
-        pvalues=seq.looks.pvalues[-1], power_unadjusted=seq.h1["power"])
+    rates = {primary.id: (seq.h1["power"], seq.h1["power"])}
+    family = None
+    if len(plan.endpoints) > 1:
+        outcome = sequential_outcome(scenario.design, seq.looks.z)
+        z = {ep_id: at.z for ep_id, at in looks.items() if at.z is not None}
+        rejected, design["family"] = family_characteristics(plan, scenario.secondary_design,
+                                                            outcome, z)
+        family = FamilyPower.from_rejections(plan.procedure, plan.endpoints, rejected)
+        rates.update((row["id"], (row["power"], row["power_unadjusted"]))
+                     for row in design["family"]["endpoints"])
+    results = []
+    for ep_id in endpoints or plan.endpoints:
+        ep = scenario.endpoint(ep_id)
+        estimate, mcse, ci = binomial_summary(round(rates[ep.id][0] * reps), reps)
+        results.append(EndpointPower(
+            id=ep.id, label=ep.label, kind=ep.kind, distribution=ep.distribution, test=ep.test,
+            better=ep.better, effect=ep.describe(), power=estimate, mcse=mcse, ci=ci,
+            analytic_power=None, rejections=round(estimate * reps),
+            expected_assessed={"treatment": n_t * (1 - ep.dropout[0]),
+                               "control": n_c * (1 - ep.dropout[1])},
+            pvalues=looks[ep.id].pvalues[-1], power_unadjusted=rates[ep.id][1]))
     return PowerResult(
         scenario=scenario.name, n_total=n, n_per_arm={"treatment": n_t, "control": n_c},
         arms=trial.arms, allocation=trial.allocation, alpha=trial.alpha,
         alternative=trial.alternative, reps=reps, seed=seed, version=__version__,
-        endpoints=(result,), design=seq.to_dict()["design"])
+        endpoints=tuple(results), family=family, design=design)
 
 
 def _sequential_closed_form(ep: Endpoint, design: GroupSequentialDesign, sizes: np.ndarray,

@@ -220,6 +220,9 @@ class Scenario:
     #: The group-sequential design of the optional ``[design]`` table (None: one final
     #: analysis), its boundaries computed when the file is read.
     design: GroupSequentialDesign | None = None
+    #: The boundaries the other endpoints of the family are tested on, at the look where the
+    #: primary stops (``[design] secondary``; None without a ``[design]``).
+    secondary_design: GroupSequentialDesign | None = None
     source: str = "<string>"
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False,
                                   compare=False)

@@ -287,8 +287,24 @@ class _Reader:
                             data.get("correlations", []), ids,
                             {ep.id: ep.distribution for ep in endpoints
                              if not ep.model.correlates}),
-                        design=self.design(data["design"], trial) if "design" in data else None,
+                        **self.designs(data["design"], trial) if "design" in data else {},
                         provenance=MappingProxyType(self.provenance), source=self.source)
+
+    def designs(self, table: Any, trial: Trial) -> dict[str, GroupSequentialDesign]:
+        """The primary's ``design`` and the family's ``secondary_design`` of ``[design]``.
+
+        The other endpoints of the family are tested at the look where the primary stops, on
+        their own boundaries: those of ``secondary`` alpha spending (default: ``efficacy``)
+        at the same looks, without futility (:mod:`simtrial.design.family`).
+        """
+        design = self.design(table, trial)
+        rule = self.string(table, "secondary", "design", default=design.efficacy)
+        from simtrial.design.family import secondary_design
+
+        try:
+            return {"design": design, "secondary_design": secondary_design(design, rule)}
+        except InputError as exc:
+            raise self.fail("design.secondary", str(exc)) from None
 
     def design(self, table: Any, trial: Trial) -> GroupSequentialDesign:
         """The ``[design]`` table: looks and boundary rules, computed now (scenarios/README.md).
@@ -297,7 +313,7 @@ class _Reader:
         design that cannot be built fails at load, for ``validate`` as for every command.
         """
         path = "design"
-        self.keys(table, path, ("looks", "efficacy", "futility", "beta", "binding"),
+        self.keys(table, path, ("looks", "efficacy", "futility", "beta", "binding", "secondary"),
                   required=("looks",))
         looks = table["looks"]
         if (not isinstance(looks, list) or not looks
