@@ -415,8 +415,8 @@ def design_closed_form_n(endpoint: Endpoint, trial: Trial, design, target_power:
     True
     """
     drift_of = TESTS[endpoint.test].drift
-    if drift_of is None:
-        return None
+    if drift_of is None or drift_of(endpoint, 1.0, 1.0, design.alpha) is None:
+        return None  # no canonical normal model (the t tests of scores)
     theta = _required_drift(design, target_power)
     drift = _drift_at(endpoint, trial, design)
     low, n = trial.smallest_n(), min(max_n, 64)
@@ -443,8 +443,10 @@ def _drift_at(ep: Endpoint, trial: Trial, design) -> Callable[[int], float]:
 
     def drift(n: int) -> float:
         n_t, n_c = trial.split(n)
-        return drift_of(ep, n_t * (1 - ep.dropout[0]), n_c * (1 - ep.dropout[1]),
-                        design.alpha / design.sided)
+        value = drift_of(ep, n_t * (1 - ep.dropout[0]), n_c * (1 - ep.dropout[1]),
+                         design.alpha / design.sided)
+        assert value is not None  # design_closed_form_n checked
+        return value
 
     return drift
 

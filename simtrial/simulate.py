@@ -508,6 +508,8 @@ def _sequential_closed_form(ep: Endpoint, design: GroupSequentialDesign, sizes: 
         return None
     m_t, m_c = sizes[-1, 0] * (1 - ep.dropout[0]), sizes[-1, 1] * (1 - ep.dropout[1])
     drift = drift_of(ep, m_t, m_c, design.alpha / design.sided)
+    if drift is None:
+        return None
     out: dict[str, Any] = {"drift": drift}
     for key, theta in (("h1", drift), ("h0", 0.0)):
         stopping = design.stopping_probabilities(theta)

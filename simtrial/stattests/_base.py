@@ -28,8 +28,9 @@ __all__ = ["COUNTS", "MOMENTS", "RANKS", "SURVIVAL", "ClosedForm", "Drift", "Sta
 ClosedForm = Callable[["Endpoint", float, float, float, str], tuple[float | None, str | None]]
 #: ``drift(endpoint, m_t, m_c, alpha_one_sided)`` -> the mean of the test's z-statistic at
 #: ``m_t, m_c`` assessed in the canonical normal model of a group-sequential design, in the
-#: direction of benefit (rpact's ``theta`` times the square root of the maximum sample size).
-Drift = Callable[["Endpoint", float, float, float], float]
+#: direction of benefit (rpact's ``theta`` times the square root of the maximum sample size);
+#: None where the endpoint's model has no such normal model for the test (t tests of scores).
+Drift = Callable[["Endpoint", float, float, float], float | None]
 
 
 @dataclass(frozen=True)

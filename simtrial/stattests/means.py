@@ -113,8 +113,11 @@ def _t_closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float,
     return value, None
 
 
-def _means_drift(ep: Endpoint, m_t: float, m_c: float, alpha: float) -> float:
+def _means_drift(ep: Endpoint, m_t: float, m_c: float, alpha: float) -> float | None:
     """Delta / sqrt(sd_t^2 / m_t + sd_c^2 / m_c), in the direction of benefit.
+
+    None for an endpoint whose model has no normal parameters (scores: their t tests are
+    simulated, with no canonical model beside them).
 
     The mean of the z-statistic of a difference in means (rpact's ``getPowerMeans``, normal
     approximation); the t test's p-value is turned into z by the normal quantile, so the
@@ -130,7 +133,7 @@ def _means_drift(ep: Endpoint, m_t: float, m_c: float, alpha: float) -> float:
     model = ep.model
     treatment, control = (model.normal_parameters(ep, arm) for arm in ("treatment", "control"))
     if treatment is None or control is None:
-        raise TypeError(f"a {ep.distribution} endpoint has no normal parameters")
+        return None
     (mean_t, sd_t), (mean_c, sd_c) = treatment, control
     return ep.benefit_sign * (mean_t - mean_c) / math.sqrt(sd_t**2 / m_t + sd_c**2 / m_c)
 
