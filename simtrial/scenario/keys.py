@@ -6,7 +6,9 @@ The same paths name a number's provenance (:attr:`Scenario.provenance`), a value
 - ``trial.alpha``, ``trial.allocation`` (a pair: treatment, control);
 - ``endpoints.<id>.dropout`` (both arms) and ``endpoints.<id>.dropout.<arm>``;
 - ``endpoints.<id>.<arm>.<param>``, with arm ``treatment`` or ``control``;
-- ``correlations.<id>.<id>``: a pair's latent correlation, in either order.
+- ``correlations.<id>.<id>``: a pair's latent correlation, in either order;
+- ``design.<key>``, a ``[design]`` setting: ``looks`` (a list of information fractions),
+  ``efficacy``, ``futility``, ``secondary`` (rules, as strings), ``beta``, ``binding``.
 
 Examples
 --------
@@ -28,13 +30,16 @@ from typing import Any
 from simtrial.scenario.model import ARMS, Scenario, ScenarioError
 from simtrial.scenario.reader import parse_scenario_data
 
-__all__ = ["ALLOCATION_KEY", "KEYS", "assign", "with_values"]
+__all__ = ["ALLOCATION_KEY", "DESIGN_KEYS", "KEYS", "assign", "with_values"]
 
 #: The one key whose value is a pair of numbers rather than a number.
 ALLOCATION_KEY = "trial.allocation"
 #: The forms of the keys a number may be changed by, as error messages list them.
 KEYS = ("trial.alpha", ALLOCATION_KEY, "endpoints.<id>.dropout", "endpoints.<id>.dropout.<arm>",
-        "endpoints.<id>.<arm>.<param> with arm treatment or control", "correlations.<id>.<id>")
+        "endpoints.<id>.<arm>.<param> with arm treatment or control", "correlations.<id>.<id>",
+        "design.<key> with key looks, efficacy, futility, secondary, beta or binding")
+#: The ``[design]`` settings a key ``design.<key>`` may change.
+DESIGN_KEYS = ("looks", "efficacy", "futility", "secondary", "beta", "binding")
 
 
 def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
@@ -95,6 +100,13 @@ def assign(data: dict[str, Any], key: str, value: Any, scenario: Scenario) -> No
                 table["rho"] = value
                 return
         tables.append({"endpoints": parts[1:], "rho": value})
+        return
+    if parts[:1] == ["design"] and len(parts) == 2 and parts[1] in DESIGN_KEYS:
+        if "design" not in data and parts[1] != "looks":
+            raise ScenarioError(f"{scenario.source}: {key}: the scenario has no [design] table "
+                                "(add one to the file, or vary design.looks to give it one)")
+        data.setdefault("design", {})[parts[1]] = (list(value) if isinstance(value, tuple)
+                                                   else value)
         return
     raise ScenarioError(f"{scenario.source}: {key}: not a number of the scenario "
                         f"(allowed: {', '.join(KEYS)})")

@@ -29,7 +29,7 @@ from typing import Any
 
 from simtrial._version import __version__
 from simtrial.errors import InputError
-from simtrial.sweeps.grid import ALLOCATION_KEY, DIGITS, Grid, digest, plain
+from simtrial.sweeps.grid import DIGITS, TEXT_KEYS, Grid, digest, plain
 
 __all__ = ["Lock", "Output", "checksum", "code_digest", "fingerprint", "sealed"]
 
@@ -284,7 +284,7 @@ class Lock:
 def _typed(column: str, text: str):
     if column in _INT_COLUMNS:
         return int(text)
-    if column in _FLOAT_COLUMNS or (column.count(".") and column != ALLOCATION_KEY):
+    if column in _FLOAT_COLUMNS or (column.count(".") and column not in TEXT_KEYS):
         return None if text == "" else float(text)
     return text
 
