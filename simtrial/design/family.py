@@ -73,7 +73,7 @@ def secondary_design(design: GroupSequentialDesign, rule: str) -> GroupSequentia
     >>> d = group_sequential_design([0.5, 1.0], efficacy="ld-obf", futility="ld-obf")
     >>> s = secondary_design(d, "ld-pocock")
     >>> s.efficacy, s.futility, [round(b, 4) for b in s.efficacy_z]
-    ('ld-pocock', 'none', [2.1573, 2.2005])
+    ('ld-pocock', 'none', [2.157, 2.201])
     """
     return group_sequential_design(design.information, alpha=design.alpha, sided=design.sided,
                                    efficacy=rule, grid=design.grid)
