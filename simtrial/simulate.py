@@ -448,12 +448,13 @@ def _sequential_power_result(scenario: Scenario, n: int, endpoints: list[str] | 
     primary = scenario.endpoint(plan.primary)
     others = [ep_id for ep_id in endpoints or () if ep_id not in plan.endpoints]
     if others:
-        family = (f" and the endpoints of its family ({', '.join(plan.endpoints[1:])})"
+        listed = (f" and its family's {', '.join(map(repr, plan.endpoints[1:]))}"
                   if len(plan.endpoints) > 1 else "")
         raise InputError(
             f"scenario {scenario.name!r} has a group-sequential [design]: power is reported "
-            f"for its primary endpoint {primary.id!r}{family}, tested at the look where the "
-            f"primary stops the trial (--endpoint {primary.id}); {others[0]!r} is neither")
+            f"for its primary endpoint {primary.id!r}{listed}, not for {others[0]!r} (an "
+            "endpoint of the [analysis] family is tested at the look where the primary stops "
+            "the trial)")
     assert scenario.design is not None and scenario.secondary_design is not None  # the caller
     ns = look_sizes(trial, scenario.design, n)
     sizes = np.array([trial.split(m) for m in ns])

@@ -205,4 +205,4 @@ control = { p = 0.3 }
 treatment = { p = 0.2 }
 """)
     expect_error(capsys, ["power", "--scenario", f, "--n", "400", "--endpoint", "other"], 2,
-                 "'other' is neither")
+                 "primary endpoint 'walk_m' and its family's 'walk_lln', not for 'other'")

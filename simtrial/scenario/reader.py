@@ -290,7 +290,7 @@ class _Reader:
                         **self.designs(data["design"], trial) if "design" in data else {},
                         provenance=MappingProxyType(self.provenance), source=self.source)
 
-    def designs(self, table: Any, trial: Trial) -> dict[str, GroupSequentialDesign]:
+    def designs(self, table: Any, trial: Trial) -> dict[str, Any]:
         """The primary's ``design`` and the family's ``secondary_design`` of ``[design]``.
 
         The other endpoints of the family are tested at the look where the primary stops, on
