@@ -154,6 +154,13 @@ def _sequential_lines(design: dict | None) -> str:
              f"against alpha {design['alpha']:g}"
              + ("" if closed is None else f"; canonical normal model: power "
                 f"{closed['h1']['power']:.4f}, expected n {closed['h1']['expected_n']:.1f}")]
+    for row in design.get("family", {}).get("endpoints", ()):  # simtrial.design.family
+        gate = ("if every endpoint before it rejected" if design["family"]["procedure"]
+                == "fixed-sequence" else "unadjusted")
+        lines.append(f"{row['id']}: tested at the stopping look ({gate}) on "
+                     f"{design['family']['secondary']} bounds "
+                     f"{', '.join(z(b) for b in row['efficacy_z'])}; rejected at each look "
+                     f"{', '.join(f'{p:.4f}' for p in row['reject'])}")
     return "\n" + "\n".join(lines) + "\n"
 
 

@@ -206,3 +206,16 @@ treatment = { p = 0.2 }
 """)
     expect_error(capsys, ["power", "--scenario", f, "--n", "400", "--endpoint", "other"], 2,
                  "primary endpoint 'walk_m' and its family's 'walk_lln', not for 'other'")
+
+
+def test_table_shows_the_secondary_bounds_and_no_closed_form(capsys):
+    from simtrial.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["power", "--scenario", str(EXAMPLE), "--n", "400", "--reps", "500"])
+    out = capsys.readouterr().out
+    assert "walk_lln: tested at the stopping look (if every endpoint before it rejected) on " \
+           "ld-pocock bounds 2.157, 2.312, 2.327" in out
+    res = power(load_scenario(EXAMPLE), 400, reps=500)
+    assert res.endpoint("walk_lln").analytic_power is None
+    assert "stops the trial" in res.endpoint("walk_lln").analytic_note
