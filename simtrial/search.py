@@ -39,6 +39,7 @@ from scipy import optimize, special
 
 from simtrial import analytic, rng
 from simtrial._version import __version__
+from simtrial.design.family import family_plan
 from simtrial.errors import InputError, TargetNotReached
 from simtrial.results import (
     DetectableEffectResult,
@@ -309,15 +310,11 @@ def _design_sample_size(scenario: Scenario, ep: Endpoint, target_power: float, r
     """
     design, trial = scenario.design, scenario.trial
     assert design is not None  # the caller checked
-    primary = scenario.analysis.primary or scenario.endpoints[0].id
+    primary = family_plan(scenario).primary  # refuses a procedure the design cannot apply
     if ep.id != primary:
         raise InputError(f"scenario {scenario.name!r} has a group-sequential [design]: the "
                          f"sample size is searched for its primary endpoint {primary!r} "
                          f"(--endpoint {primary}), which drives stopping")
-    if scenario.analysis.multiplicity != "none":
-        raise InputError(f"scenario {scenario.name!r}: a multiplicity procedure across the looks "
-                         "of a group-sequential [design] is not simulated yet (set [analysis] "
-                         "multiplicity = \"none\")")
     if (design.sided == 2) != (trial.alternative == "two-sided"):
         raise InputError(f"the design is {design.sided}-sided but the trial's alternative is "
                          f"{trial.alternative!r}; they must agree")

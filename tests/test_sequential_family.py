@@ -219,3 +219,19 @@ def test_table_shows_the_secondary_bounds_and_no_closed_form(capsys):
     res = power(load_scenario(EXAMPLE), 400, reps=500)
     assert res.endpoint("walk_lln").analytic_power is None
     assert "stops the trial" in res.endpoint("walk_lln").analytic_note
+
+
+def test_samplesize_under_a_design_with_a_family_searches_the_primary():
+    from simtrial.errors import InputError
+    from simtrial.search import sample_size
+
+    sc = load_scenario(EXAMPLE)
+    res = sample_size(sc, "walk_m", 0.8, reps=1000, seed=SEED)
+    assert res.design is not None and res.design["family"]["endpoints"][0]["id"] == "walk_lln"
+    assert res.n_total >= res.design["fixed_n"] * 0.9
+    with pytest.raises(InputError, match="searched for its primary endpoint 'walk_m'"):
+        sample_size(sc, "walk_lln", 0.8, reps=200)
+    holm = parse_scenario(EXAMPLE.read_text().replace(
+        'multiplicity = "fixed-sequence"\norder', 'multiplicity = "holm"\nfamily'))
+    with pytest.raises(InputError, match="multiplicity must be \"fixed-sequence\""):
+        sample_size(holm, "walk_m", 0.8, reps=200)
