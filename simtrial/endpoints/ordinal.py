@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from simtrial.scenario import Endpoint
 
-__all__ = ["ODDS_RATIO", "Categorical", "level_po_stats"]
+__all__ = ["ODDS_RATIO", "Categorical", "level_po_stats", "po_proxy"]
 
 #: A common odds ratio of a higher category, treatment vs control.
 ODDS_RATIO = Check(lambda v: 1e-6 <= v <= 1e6, "a number in [1e-6, 1e6]")
@@ -130,27 +130,8 @@ class Categorical(EndpointModel):
                 f"{t_arm} vs {c_arm} (proportional odds)")
 
     def proxy(self, ep: Endpoint) -> Endpoint:
-        """Arms given by probabilities: the proportional-odds fit to them (a search's start).
-
-        The odds ratio is the limit of the estimate as n grows (the model fitted to the
-        expected counts at 1:1), so that Whitehead's power gives a starting n.
-        """
-        if self.odds_ratio(ep) is not None:
-            return ep
-        from dataclasses import replace
-        from types import MappingProxyType
-
-        import numpy as np
-
-        from simtrial.kernels.ordinal import po_lr_from_counts, po_workspace
-
-        scale = 1e6  # expected counts of a large trial: the fit's limit to ~1e-6
-        probs_t, probs_c = (_levels(ep, arm) for arm in ("treatment", "control"))
-        beta = po_lr_from_counts(probs_t * scale, probs_c * scale, po_workspace(len(probs_t)))[1]
-        if not np.isfinite(beta) or beta == 0.0:
-            return ep
-        odds_ratio = float(min(max(np.exp(beta), 1e-6), 1e6))
-        return replace(ep, treatment=MappingProxyType({"odds_ratio": odds_ratio}))
+        """Arms given by probabilities: their proportional-odds fit (:func:`po_proxy`)."""
+        return ep if self.odds_ratio(ep) is not None else po_proxy(ep)
 
     def copula(self, ep: Endpoint, statistic: str) -> Copula:
         """The category whose latent cut points bracket the latent normal."""
@@ -161,3 +142,29 @@ class Categorical(EndpointModel):
 def _mean_category(probs) -> float:
     """The mean category, categories numbered 1..K."""
     return float(sum((k + 1) * p for k, p in enumerate(probs)))
+
+
+def po_proxy(ep: Endpoint) -> Endpoint:
+    """A categorical endpoint in proportional odds close to ``ep`` (a search's start).
+
+    The control arm's level probabilities, and the odds ratio to which the estimate tends as
+    n grows: the model fitted to the expected counts of a large trial at 1:1. Whitehead's
+    power of this endpoint gives a starting n for any outcome on levels; ``ep`` itself if the
+    arms show no effect.
+    """
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    import numpy as np
+
+    from simtrial.kernels.ordinal import po_lr_from_counts, po_workspace
+
+    scale = 1e6  # expected counts of a large trial: the fit's limit to ~1e-6
+    probs_t, probs_c = (ep.model.level_probabilities(ep, arm) for arm in ("treatment", "control"))
+    beta = po_lr_from_counts(probs_t * scale, probs_c * scale, po_workspace(len(probs_t)))[1]
+    if not np.isfinite(beta) or beta == 0.0:
+        return ep
+    odds_ratio = float(min(max(np.exp(beta), 1e-6), 1e6))
+    return replace(ep, distribution="categorical", scale=None, extra=MappingProxyType({}),
+                   control=MappingProxyType({"probs": tuple(probs_c.tolist())}),
+                   treatment=MappingProxyType({"odds_ratio": odds_ratio}))

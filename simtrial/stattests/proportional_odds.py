@@ -55,8 +55,11 @@ def proportional_odds(po: np.ndarray, alternative: str, sign: int) -> np.ndarray
 
     Examples
     --------
-    >>> row = np.array([[25, 25, math.sqrt(2.094428856121), 0.546]])  # polr: LR 2.0944
-    >>> round(float(proportional_odds(row, "two-sided", 1)[0]), 6)  # R pchisq(2.094428856121, 1, lower.tail = FALSE)
+    R: ``pchisq(2.094428856121, 1, lower.tail = FALSE)`` is 0.1478369 (polr's LR statistic
+    of a data set in tests/reference/po_reference.json):
+
+    >>> row = np.array([[25, 25, math.sqrt(2.094428856121), 0.546]])
+    >>> round(float(proportional_odds(row, "two-sided", 1)[0]), 6)
     0.147837
     """
     return pvalue_of(po[:, 2], special.ndtr, alternative, sign)
