@@ -188,3 +188,31 @@ def test_non_proportional_arms_have_a_proxy_odds_ratio():
     proxy = ep.model.proxy(ep)
     assert 0.6 < proxy.treatment["odds_ratio"] < 0.75  # these arms are nearly in PO
     assert analytic_sample_size(proxy, sc.trial, 0.8) is not None
+
+
+def test_correlated_po_endpoint_keeps_its_marginal_power():
+    text = """
+schema_version = 1
+name = "po-correlated"
+[trial]
+allocation = [65, 35]
+[[endpoints]]
+id = "y"
+kind = "ordinal"
+test = "po"
+better = "higher"
+control = { probs = [0.45, 0.28, 0.15, 0.12] }
+treatment = { odds_ratio = 1.6 }
+[[endpoints]]
+id = "walk"
+kind = "continuous"
+test = "ttest"
+better = "higher"
+control = { mean = 0.0, sd = 1.0 }
+treatment = { mean = 0.3, sd = 1.0 }
+"""
+    alone = power(parse_scenario(text), 200, reps=20_000, seed=6).endpoint("y")
+    joint = power(parse_scenario(text + "[[correlations]]\nendpoints = [\"y\", \"walk\"]\n"
+                                        "rho = 0.6\n"), 200, reps=20_000, seed=6).endpoint("y")
+    assert abs(joint.power - alone.power) < 4 * math.hypot(joint.mcse, alone.mcse)
+    assert abs(joint.power - alone.analytic_power) < 0.03  # Whitehead at n = 200

@@ -135,4 +135,4 @@ class DaysFree(EndpointModel):
     def copula(self, ep: Endpoint, statistic: str) -> Copula:
         """The level whose latent cut points bracket the latent normal."""
         cuts = level_cuts(_levels(ep, "treatment")), level_cuts(_levels(ep, "control"))
-        return Copula("level_ranks", cuts=cuts)
+        return Copula("level_po" if statistic == "po" else "level_ranks", cuts=cuts)

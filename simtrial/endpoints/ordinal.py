@@ -136,7 +136,7 @@ class Categorical(EndpointModel):
     def copula(self, ep: Endpoint, statistic: str) -> Copula:
         """The category whose latent cut points bracket the latent normal."""
         cuts = level_cuts(_levels(ep, "treatment")), level_cuts(_levels(ep, "control"))
-        return Copula("level_ranks", cuts=cuts)
+        return Copula("level_po" if statistic == "po" else "level_ranks", cuts=cuts)
 
 
 def _mean_category(probs) -> float:
