@@ -32,6 +32,7 @@ from simtrial import rng
 from simtrial.kernels.group import (
     COUNTS,
     LEVEL_MOMENTS,
+    LEVEL_PO,
     LEVEL_RANKS,
     MOMENTS,
     VALUE_RANKS,
@@ -218,4 +219,4 @@ def latent_block(size: int, n: int) -> int:
 
 #: Copula mode (:class:`simtrial.endpoints.Copula`) -> the kernel's mode.
 _MODES = {"counts": COUNTS, "moments": MOMENTS, "value_ranks": VALUE_RANKS,
-          "level_ranks": LEVEL_RANKS, "level_moments": LEVEL_MOMENTS}
+          "level_ranks": LEVEL_RANKS, "level_moments": LEVEL_MOMENTS, "level_po": LEVEL_PO}

@@ -63,10 +63,10 @@ class Copula:
     """How a latent standard normal becomes an endpoint's outcome in a correlated group.
 
     ``mode`` is one of ``counts`` (an event above ``params[arm][0]``), ``moments`` or
-    ``value_ranks`` (the value ``params[arm][0] + params[arm][1] z``), ``level_moments`` or
-    ``level_ranks`` (the level whose latent cut points bracket z: ``cuts[arm]``, with the
-    level values ``levels`` a t test averages). :mod:`simtrial.correlated` turns it into the
-    kernel's arguments.
+    ``value_ranks`` (the value ``params[arm][0] + params[arm][1] z``), ``level_moments``,
+    ``level_ranks`` or ``level_po`` (the level whose latent cut points bracket z:
+    ``cuts[arm]``, with the level values ``levels`` a t test averages).
+    :mod:`simtrial.correlated` turns it into the kernel's arguments.
     """
 
     mode: str

@@ -20,19 +20,22 @@ Each endpoint has a mode:
 - :data:`LEVEL_RANKS` and :data:`LEVEL_MOMENTS` (score and ordinal): the level is the number of
   the arm's latent cut points at or below the latent (:func:`level_of`); patients are counted
   per level and ranked by :func:`simtrial.kernels.ranks.rank_stats_from_counts`, or the moments
-  of the level values are computed by :func:`simtrial.kernels.grid.moments_from_counts`.
+  of the level values are computed by :func:`simtrial.kernels.grid.moments_from_counts`;
+  :data:`LEVEL_PO` fits the proportional-odds model to the counts
+  (:func:`simtrial.kernels.ordinal.po_lr_from_counts`).
 """
 
 import numpy as np
 
 from simtrial.kernels._jit import kernel
 from simtrial.kernels.grid import moments_from_counts
+from simtrial.kernels.ordinal import po_lr_from_counts, po_workspace
 from simtrial.kernels.ranks import rank_scratch, rank_stats_from_counts, value_rank_stats
 
-__all__ = ["COUNTS", "LEVEL_MOMENTS", "LEVEL_RANKS", "MOMENTS", "VALUE_RANKS",
+__all__ = ["COUNTS", "LEVEL_MOMENTS", "LEVEL_PO", "LEVEL_RANKS", "MOMENTS", "VALUE_RANKS",
            "group_prefix_stats", "group_stats", "level_of", "skip_normals"]
 
-COUNTS, MOMENTS, VALUE_RANKS, LEVEL_RANKS, LEVEL_MOMENTS = range(5)
+COUNTS, MOMENTS, VALUE_RANKS, LEVEL_RANKS, LEVEL_MOMENTS, LEVEL_PO = range(6)
 
 
 @kernel
@@ -91,6 +94,7 @@ def group_stats(rngs, visits, lower, n_t, n_c, modes, params, drops, cuts, n_cut
     counts_c = np.empty(levels.shape[1], np.int64)
     values = np.empty(n)
     scratch = rank_scratch(n, 2 * n)
+    work = po_workspace(levels.shape[1])
     for r in range(reps):
         if r % block == 0:
             for s in range(min(block, reps - r)):
@@ -102,7 +106,7 @@ def group_stats(rngs, visits, lower, n_t, n_c, modes, params, drops, cuts, n_cut
             _combine(lower[j], first[r % block], latent, z)
             _endpoint_row(modes[j], z, visit, n_t, params[j], drops[j], cuts[j], n_cuts[j],
                           levels[j], buckets[j], tables[j], counts_t, counts_c, values, scratch,
-                          out[j, r])
+                          work, out[j, r])
 
 
 @kernel
@@ -130,6 +134,7 @@ def group_prefix_stats(rngs, visits, lower, n_t, n_c, sizes_t, sizes_c, modes, p
     counts_c = np.empty(levels.shape[1], np.int64)
     values = np.empty(n)
     scratch = rank_scratch(n, 2 * n)
+    work = po_workspace(levels.shape[1])
     for r in range(reps):
         if r % block == 0:
             for s in range(min(block, reps - r)):
@@ -145,7 +150,8 @@ def group_prefix_stats(rngs, visits, lower, n_t, n_c, sizes_t, sizes_c, modes, p
                 _prefix(visit, n_t, m_t, m_c, visit_look)
                 _endpoint_row(modes[j], z_look[:m_t + m_c], visit_look[:m_t + m_c], m_t,
                               params[j], drops[j], cuts[j], n_cuts[j], levels[j], buckets[j],
-                              tables[j], counts_t, counts_c, values, scratch, out[j, look, r])
+                              tables[j], counts_t, counts_c, values, scratch, work,
+                              out[j, look, r])
 
 
 @kernel(inline=True)
@@ -159,7 +165,7 @@ def _prefix(x, n_t, m_t, m_c, out):
 
 @kernel(inline=True)
 def _endpoint_row(mode, z, visit, n_t, params, drops, cuts, n_cuts, levels, buckets, tables,
-                  counts_t, counts_c, values, scratch, row):
+                  counts_t, counts_c, values, scratch, work, row):
     """One endpoint's statistics from its latents ``z`` (treated first), by its mode."""
     n = z.shape[0]
     if mode == COUNTS:
@@ -178,6 +184,9 @@ def _endpoint_row(mode, z, visit, n_t, params, drops, cuts, n_cuts, levels, buck
         if mode == LEVEL_RANKS:
             row[0], row[1] = m_t, m_c
             row[2], row[3] = rank_stats_from_counts(counts_t[:size], counts_c[:size])
+        elif mode == LEVEL_PO:
+            row[0], row[1] = m_t, m_c
+            row[2], row[3] = po_lr_from_counts(counts_t[:size], counts_c[:size], work)
         else:
             row[0], row[3] = m_t, m_c
             row[1], row[2] = moments_from_counts(levels[:size], counts_t[:size], m_t)

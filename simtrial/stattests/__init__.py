@@ -20,12 +20,14 @@ from types import MappingProxyType
 from simtrial.stattests._base import COUNTS, MOMENTS, RANKS, SURVIVAL, Statistic, Test
 from simtrial.stattests.logrank import LOGRANK, logrank
 from simtrial.stattests.means import TTEST, WELCH, ttest, welch
+from simtrial.stattests.proportional_odds import PO, PROPORTIONAL_ODDS, proportional_odds
 from simtrial.stattests.proportions import CHISQ, FISHER, chisq, fisher
 from simtrial.stattests.ranks import MANNWHITNEY, mannwhitney
 
-__all__ = ["COUNTS", "MOMENTS", "RANKS", "SURVIVAL", "TESTS", "Statistic", "Test", "chisq",
-           "fisher", "logrank", "mannwhitney", "ttest", "welch"]
+__all__ = ["COUNTS", "MOMENTS", "PO", "RANKS", "SURVIVAL", "TESTS", "Statistic", "Test", "chisq",
+           "fisher", "logrank", "mannwhitney", "proportional_odds", "ttest", "welch"]
 
 #: Test name -> :class:`Test`.
 TESTS: Mapping[str, Test] = MappingProxyType(
-    {test.name: test for test in (CHISQ, FISHER, TTEST, WELCH, MANNWHITNEY, LOGRANK)})
+    {test.name: test for test in (CHISQ, FISHER, TTEST, WELCH, MANNWHITNEY, LOGRANK,
+                                  PROPORTIONAL_ODDS)})
