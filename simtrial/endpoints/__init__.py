@@ -24,6 +24,7 @@ from types import MappingProxyType
 
 from simtrial.endpoints._model import Check, Copula, EndpointModel
 from simtrial.endpoints.bernoulli import Bernoulli
+from simtrial.endpoints.hierarchical import Hierarchical
 from simtrial.endpoints.lognormal import Lognormal
 from simtrial.endpoints.normal import Normal
 from simtrial.endpoints.ordinal import Categorical
@@ -36,7 +37,8 @@ __all__ = ["KINDS", "MODELS", "Check", "Copula", "EndpointModel", "distributions
 #: ``distribution`` name -> its model.
 MODELS: Mapping[str, EndpointModel] = MappingProxyType({
     model.distribution: model
-    for model in (Bernoulli(), Normal(), Lognormal(), Score(), Categorical(), Survival())})
+    for model in (Bernoulli(), Normal(), Lognormal(), Score(), Categorical(), Survival(),
+                  Hierarchical())})
 
 #: Endpoint ``kind`` -> the distributions it may have, its default first.
 KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType({

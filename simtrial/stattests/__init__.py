@@ -22,10 +22,12 @@ from simtrial.stattests.logrank import LOGRANK, logrank
 from simtrial.stattests.means import TTEST, WELCH, ttest, welch
 from simtrial.stattests.proportions import CHISQ, FISHER, chisq, fisher
 from simtrial.stattests.ranks import MANNWHITNEY, mannwhitney
+from simtrial.stattests.wins import NETBENEFIT, WINODDS, WINRATIO
 
 __all__ = ["COUNTS", "MOMENTS", "RANKS", "SURVIVAL", "TESTS", "Statistic", "Test", "chisq",
            "fisher", "logrank", "mannwhitney", "ttest", "welch"]
 
 #: Test name -> :class:`Test`.
 TESTS: Mapping[str, Test] = MappingProxyType(
-    {test.name: test for test in (CHISQ, FISHER, TTEST, WELCH, MANNWHITNEY, LOGRANK)})
+    {test.name: test for test in (CHISQ, FISHER, TTEST, WELCH, MANNWHITNEY, LOGRANK,
+                                  WINRATIO, WINODDS, NETBENEFIT)})
