@@ -183,17 +183,20 @@ def scenario(test="winratio", a_t=65, a_c=35, p_t=0.12, mean_t=330.0, treatment=
                                              mean_t=mean_t, treatment=treatment))
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("test", ["winratio", "winodds", "netbenefit"])
-def test_type_one_error_at_65_35_with_ties(test):
-    """Under H0 (20% deaths: many tied pairs) each test rejects at most alpha + 3 MCSE."""
+@pytest.mark.parametrize(("test", "n"), [("winratio", 400), ("winodds", 400),
+                                         ("netbenefit", 400), ("winratio", 60),
+                                         ("winodds", 60)])
+def test_type_one_error_at_65_35_with_ties(test, n):
+    """Under H0 (20% deaths tie each other; walk ties within the margin) each test rejects at
+    most alpha + 3 MCSE: at n = 400 (measured 0.0498, 0.0498, 0.0524) and for the log-scale
+    tests at n = 60 (0.0453, 0.0454). The net benefit's z test on its own scale is liberal at
+    n = 60 (0.0604, 20,000 replicates): documented in simtrial.stattests.wins."""
     sc = scenario(test, p_t=0.2, mean_t=300.0)
-    reps = 8000
-    res = simulated_power(sc, 200, reps=reps, seed=11).endpoints[0]
+    reps = 20_000
+    res = simulated_power(sc, n, reps=reps, seed=11).endpoints[0]
     assert res.power <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / reps)
 
 
-@pytest.mark.slow
 def test_simulated_power_at_the_yu_ganju_n():
     """At Yu & Ganju's n for 80% power (true WR and ties exact), the simulated power is within
     0.03 of 0.8."""
@@ -201,9 +204,9 @@ def test_simulated_power_at_the_yu_ganju_n():
     ep = sc.endpoint("dw")
     p_w, p_l = ep.model.win_probabilities(ep)
     n = analytic_sample_size(ep, sc.trial, 0.8, 100_000)
-    assert n == yu_ganju_sample_size(p_w / p_l, 1 - p_w - p_l, 0.5, 0.05, 0.8) + (
-        n % 2)  # an even split of the formula's N (rounded up to whole patients per arm)
-    res = simulated_power(sc, n, reps=4000, seed=3).endpoints[0]
+    # The search's closed-form n is the formula's N (or one more where the split rounds).
+    assert n - yu_ganju_sample_size(p_w / p_l, 1 - p_w - p_l, 0.5, 0.05, 0.8) in (0, 1)
+    res = simulated_power(sc, n, reps=10_000, seed=3).endpoints[0]
     assert abs(res.power - 0.8) <= 0.03
 
 

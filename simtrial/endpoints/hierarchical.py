@@ -207,7 +207,7 @@ class Hierarchical(EndpointModel):
         --------
         >>> from simtrial.scenario import load_scenario
         >>> load_scenario("hierarchical-winratio").endpoint("death_walk").describe()
-        'win ratio 1.43 (death p 0.12 vs 0.2; then walk mean 330 vs 300, margin 20)'
+        'win ratio 1.53 (death p 0.12 vs 0.2; then walk mean 330 vs 300, margin 20)'
         """
         parts = []
         for c in self.components(ep):

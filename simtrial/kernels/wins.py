@@ -7,8 +7,8 @@ still tied on every earlier level: the patients are grouped by their earlier out
 group id per combination of discrete levels), and within a group
 
 - a discrete level is counted per level of the score (a cumulative count per group: linear);
-- a continuous level with a margin (always the last) is counted on values sorted per group
-  and arm, by binary search (``O(n log n)``).
+- a continuous level with a margin (always the last) is counted on the values sorted per
+  group and arm, merging each group's two arms (``O(n log n)`` for the sort, linear after).
 
 Patients whose terminal event (death) happened at a level drop out of the later levels: a pair
 of two such patients stays tied.
@@ -104,47 +104,56 @@ def win_counts(scores, values, m, m_t, levels, terminal, continuous, margin, out
 
 @kernel(inline=True)
 def _value_counts(values, m, m_t, group, n_groups, margin, wins, losses):
-    """Add the wins and losses on the continuous level within each group (sorted values)."""
-    order = np.argsort(values[:m])
-    # Counting sort by group (stable): each arm's values ascending within each group.
-    start_t = np.zeros(n_groups + 1, np.int64)
-    start_c = np.zeros(n_groups + 1, np.int64)
+    """Add the wins and losses on the continuous level within each group.
+
+    The values are put in buckets by arm and group (a counting sort), each bucket is sorted,
+    and a treatment bucket is merged with the control bucket of its group: every count is a
+    pointer that only moves forward. A patient's wins and losses at the earlier levels are the
+    same for every patient of its arm and group, so the counts of the sorted values may go to
+    the bucket's patients in any order. The comparisons are ``c < t - margin`` (a win) and
+    ``t < c - margin`` (a loss), as written, each monotone in both values.
+    """
+    buckets = 2 * n_groups
+    start = np.zeros(buckets + 1, np.int64)
     for p in range(m):
         if group[p] >= 0:
-            if p < m_t:
-                start_t[group[p] + 1] += 1
-            else:
-                start_c[group[p] + 1] += 1
-    for g in range(n_groups):
-        start_t[g + 1] += start_t[g]
-        start_c[g + 1] += start_c[g]
-    sorted_t = np.empty(start_t[n_groups])
-    sorted_c = np.empty(start_c[n_groups])
-    fill_t = start_t[:n_groups].copy()
-    fill_c = start_c[:n_groups].copy()
-    for p in order:
-        g = group[p]
-        if g < 0:
-            continue
-        if p < m_t:
-            sorted_t[fill_t[g]] = values[p]
-            fill_t[g] += 1
-        else:
-            sorted_c[fill_c[g]] = values[p]
-            fill_c[g] += 1
+            start[(0 if p < m_t else n_groups) + group[p] + 1] += 1
+    for b in range(buckets):
+        start[b + 1] += start[b]
+    sorted_values = np.empty(start[buckets])
+    slots = np.empty(start[buckets], np.int64)
+    fill = start[:buckets].copy()
     for p in range(m):
-        g = group[p]
-        if g < 0:
-            continue
-        v = values[p]
-        if p < m_t:
-            others = sorted_c[start_c[g]:start_c[g + 1]]
-            wins[p] += np.searchsorted(others, v - margin, side="left")
-            losses[p] += others.shape[0] - np.searchsorted(others, v + margin, side="right")
-        else:
-            others = sorted_t[start_t[g]:start_t[g + 1]]
-            wins[p] += others.shape[0] - np.searchsorted(others, v + margin, side="right")
-            losses[p] += np.searchsorted(others, v - margin, side="left")
+        if group[p] >= 0:
+            b = (0 if p < m_t else n_groups) + group[p]
+            sorted_values[fill[b]] = values[p]
+            slots[fill[b]] = p
+            fill[b] += 1
+    for b in range(buckets):
+        sorted_values[start[b]:start[b + 1]].sort()
+    for g in range(n_groups):
+        t0, t1 = start[g], start[g + 1]
+        c0, c1 = start[n_groups + g], start[n_groups + g + 1]
+        below = c0  # controls with c < t - margin
+        not_above = c0  # controls without t < c - margin
+        for i in range(t0, t1):
+            t = sorted_values[i]
+            while below < c1 and sorted_values[below] < t - margin:
+                below += 1
+            while not_above < c1 and not (t < sorted_values[not_above] - margin):
+                not_above += 1
+            wins[slots[i]] += below - c0
+            losses[slots[i]] += c1 - not_above
+        beaten_by = t0  # treatment patients without c < t - margin
+        beating = t0  # treatment patients with t < c - margin
+        for k in range(c0, c1):
+            c = sorted_values[k]
+            while beaten_by < t1 and not (c < sorted_values[beaten_by] - margin):
+                beaten_by += 1
+            while beating < t1 and sorted_values[beating] < c - margin:
+                beating += 1
+            wins[slots[k]] += t1 - beaten_by
+            losses[slots[k]] += beating - t0
 
 
 @kernel(inline=True)
