@@ -1051,7 +1051,7 @@ def _detectable_iv(scenario, endpoint, n, target_power, reps, seed, jobs) -> End
     if jobs is not None:
         _check_integer("jobs", jobs, 1)
     ep = scenario.endpoint(endpoint)
-    if ep.location not in ep.treatment:
+    if not ep.model.settable(ep, ep.location):
         raise InputError(f"endpoint {ep.id!r}: its effect ({ep.location}) is not one parameter "
                          "of the arm, so a detectable effect cannot be searched (allowed: "
                          "endpoints whose location is p, mean or gmean)")

@@ -25,6 +25,7 @@ from types import MappingProxyType
 from simtrial.endpoints._model import Check, Copula, EndpointModel
 from simtrial.endpoints.bernoulli import Bernoulli
 from simtrial.endpoints.days_free import DaysFree
+from simtrial.endpoints.hierarchical import Hierarchical
 from simtrial.endpoints.lognormal import Lognormal
 from simtrial.endpoints.normal import Normal
 from simtrial.endpoints.ordinal import Categorical
@@ -38,7 +39,7 @@ __all__ = ["KINDS", "MODELS", "Check", "Copula", "EndpointModel", "distributions
 MODELS: Mapping[str, EndpointModel] = MappingProxyType({
     model.distribution: model
     for model in (Bernoulli(), Normal(), Lognormal(), Score(), Categorical(), Survival(),
-                  DaysFree())})
+                  DaysFree(), Hierarchical())})
 
 #: Endpoint ``kind`` -> the distributions it may have, its default first.
 KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType({

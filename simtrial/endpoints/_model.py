@@ -115,6 +115,8 @@ class EndpointModel:
     dropout_table: Mapping[str, Check] = {}
     #: Whether the endpoint needs the trial's ``accrual`` (copied to ``Endpoint.extra``).
     needs_accrual = False
+    #: Endpoint keys the model reads itself with :meth:`read_extra` (arrays of tables).
+    extra_keys: tuple[str, ...] = ()
     #: Whether the endpoint may be in ``[[correlations]]`` (it has a :meth:`copula`).
     correlates = True
     #: Whether :func:`simtrial.simulate.simulated_power` keeps the final analysis's statistics
@@ -138,6 +140,20 @@ class EndpointModel:
     def check_extra(self, extra: Mapping[str, Any]) -> tuple[str, str] | None:
         """``(key path below the endpoint, message)`` if the :attr:`endpoint_tables` misfit."""
         return None
+
+    def read_extra(self, table: Mapping[str, Any], path: str, key: str, reader: Any
+                   ) -> dict[str, Any]:
+        """Read the :attr:`extra_keys` of the endpoint ``table`` into ``Endpoint.extra``.
+
+        ``reader`` is the scenario reader: its ``fail(path, message)`` makes the error, its
+        ``number``, ``string`` and ``parameter`` read values with their provenance (keyed below
+        ``key``), so that errors name ``path`` (``endpoints[0].components[1].margin``).
+        """
+        return {}
+
+    def settable(self, ep: Endpoint, name: str) -> bool:
+        """Whether a search or ``--vary`` may set the arms' parameter ``name``."""
+        return name in ep.treatment
 
     def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
         """Probabilities of the ordered levels of an outcome on levels (scores, ordinal)."""

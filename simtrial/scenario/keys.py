@@ -85,7 +85,7 @@ def assign(data: dict[str, Any], key: str, value: Any, scenario: Scenario) -> No
                 table["dropout"] = dict(zip(ARMS, ep.dropout, strict=True))
             table["dropout"][parts[3]] = value
             return
-        if parts[2] in ARMS and len(parts) == 4 and parts[3] in ep.treatment:
+        if parts[2] in ARMS and len(parts) == 4 and ep.model.settable(ep, parts[3]):
             table[parts[2]][parts[3]] = value
             return
     if parts[:1] == ["correlations"] and len(parts) == 3:

@@ -481,7 +481,8 @@ class _Reader:
 
     def endpoint(self, table: Any, path: str, trial: Trial) -> Endpoint:
         allowed = ("id", "label", "unit", "kind", "distribution", "test", "better", "dropout",
-                   "scale", "control", "treatment", *_model_of(table).endpoint_tables)
+                   "scale", "control", "treatment", *_model_of(table).endpoint_tables,
+                   *_model_of(table).extra_keys)
         self.keys(table, path, allowed, required=("id", "kind", "test", "better", "control",
                                                   "treatment"))
         ep_id = self.string(table, "id", path)
@@ -532,6 +533,7 @@ class _Reader:
                                 f"endpoint at {path} (e.g. accrual = {{ months = 12, "
                                 "per_month = 60 }})")
             extra["accrual"] = trial.accrual
+        extra.update(model.read_extra(table, path, key, self))
         self.model_check(model.check_extra(extra), path)
         return extra
 

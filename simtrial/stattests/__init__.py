@@ -23,6 +23,7 @@ from simtrial.stattests.means import TTEST, WELCH, ttest, welch
 from simtrial.stattests.proportional_odds import PO, PROPORTIONAL_ODDS, proportional_odds
 from simtrial.stattests.proportions import CHISQ, FISHER, chisq, fisher
 from simtrial.stattests.ranks import MANNWHITNEY, mannwhitney
+from simtrial.stattests.wins import NETBENEFIT, WINODDS, WINRATIO
 
 __all__ = ["COUNTS", "MOMENTS", "PO", "RANKS", "SURVIVAL", "TESTS", "Statistic", "Test", "chisq",
            "fisher", "logrank", "mannwhitney", "proportional_odds", "ttest", "welch"]
@@ -30,4 +31,4 @@ __all__ = ["COUNTS", "MOMENTS", "PO", "RANKS", "SURVIVAL", "TESTS", "Statistic",
 #: Test name -> :class:`Test`.
 TESTS: Mapping[str, Test] = MappingProxyType(
     {test.name: test for test in (CHISQ, FISHER, TTEST, WELCH, MANNWHITNEY, LOGRANK,
-                                  PROPORTIONAL_ODDS)})
+                                  PROPORTIONAL_ODDS, WINRATIO, WINODDS, NETBENEFIT)})
