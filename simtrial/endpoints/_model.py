@@ -233,6 +233,10 @@ class EndpointModel:
         """The event probability a test of proportions' closed form reads, or None."""
         return None
 
+    def odds_ratio(self, ep: Endpoint) -> float | None:
+        """The common odds ratio of a higher level (a proportional-odds closed form), or None."""
+        return None
+
     def null(self, ep: Endpoint) -> Endpoint:
         """``ep`` under H0: the treatment arm's outcome distributed as the control arm's."""
         from dataclasses import replace

@@ -102,10 +102,6 @@ class DaysFree(EndpointModel):
         """Probabilities of death, then of 0 .. D free days."""
         return _levels(ep, arm)
 
-    def odds_ratio(self, ep: Endpoint) -> None:
-        """None: the arms' levels are not given in proportional odds (see :meth:`proxy`)."""
-        return None
-
     def proxy(self, ep: Endpoint) -> Endpoint:
         """The proportional-odds fit to the arms' levels (:func:`~.ordinal.po_proxy`)."""
         return po_proxy(ep)
