@@ -51,7 +51,7 @@ def test_an_endpoint_given_twice_is_reported_once(capsys):
 def test_power_csv_has_one_row_per_endpoint(capsys):
     code, out, _ = run(capsys, "power", "--n", "200", "--reps", "500", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert code == 0 and len(rows) == 6
+    assert code == 0 and len(rows) == 8
     assert {r["n_treatment"] for r in rows} == {"130"}
 
 
@@ -70,7 +70,7 @@ def test_mcse_flag_picks_enough_reps(capsys):
 
 
 def test_scenarios_list_show_and_validate(capsys, tmp_path):
-    assert run(capsys, "scenarios")[1].startswith("msc-covid19  6 endpoints")
+    assert run(capsys, "scenarios")[1].startswith("msc-covid19  8 endpoints")
     shown = run(capsys, "scenarios", "msc-covid19")[1]
     assert "endpoints.sf36_gh.control.sd: derived:" in shown
     f = tmp_path / "ok.toml"
