@@ -155,6 +155,20 @@ class EndpointModel:
         """Whether a search or ``--vary`` may set the arms' parameter ``name``."""
         return name in ep.treatment
 
+    def extra_value(self, ep: Endpoint, path: list[str]) -> Any:
+        """The number at key ``path`` below the endpoint in its :attr:`extra_keys` tables.
+
+        Raises KeyError if there is none (:func:`simtrial.scenario.keys.value_of`).
+        """
+        raise KeyError(".".join(path))
+
+    def assign_extra(self, table: dict[str, Any], path: list[str], value: Any) -> bool:
+        """Set the number at key ``path`` below the endpoint in its raw ``table``.
+
+        False if the model has no such number (:func:`simtrial.scenario.keys.assign`).
+        """
+        return False
+
     def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
         """Probabilities of the ordered levels of an outcome on levels (scores, ordinal)."""
         raise TypeError(f"a {self.distribution} endpoint has no levels")

@@ -156,6 +156,48 @@ class Hierarchical(EndpointModel):
 
     # ---------------------------------------------------------------- the components
 
+
+    def extra_value(self, ep: Endpoint, path: list[str]) -> Any:
+        """A number of the composite: ``correlation``, a component's margin or parameter.
+
+        The paths are ``correlation`` (one number for every pair), ``components.<key>.margin``
+        and ``components.<key>.<arm>.<param>``.
+
+        Examples
+        --------
+        >>> from simtrial.scenario import load_scenario
+        >>> ep = load_scenario("hierarchical-winratio").endpoint("death_walk")
+        >>> ep.model.extra_value(ep, ["components", "walk", "margin"])
+        20.0
+        """
+        if path == ["correlation"]:
+            matrix = ep.extra["correlation"]
+            if len({matrix[i][j] for i in range(len(matrix)) for j in range(i)}) <= 1:
+                return matrix[0][1] if len(matrix) > 1 else 0.0
+        if path[:1] == ["components"] and len(path) in (3, 4):
+            part = next((c for c in ep.extra["components"] if c.key == path[1]), None)
+            if part is not None and path[2:] == ["margin"]:
+                return part.margin
+            if part is not None and path[2] in ("treatment", "control") and len(path) == 4:
+                return getattr(part, path[2])[path[3]]
+        raise KeyError(".".join(path))
+
+    def assign_extra(self, table: dict[str, Any], path: list[str], value: Any) -> bool:
+        """Set ``correlation``, a component's ``margin`` or an arm's parameter."""
+        if path == ["correlation"]:
+            table["correlation"] = value
+            return True
+        if path[:1] == ["components"] and len(path) in (3, 4):
+            part = next((c for c in table.get("components", ()) if c.get("key") == path[1]),
+                        None)
+            if part is not None and path[2:] == ["margin"]:
+                part["margin"] = value
+                return True
+            if (part is not None and len(path) == 4 and path[2] in ("treatment", "control")
+                    and path[3] in part[path[2]]):
+                part[path[2]][path[3]] = value
+                return True
+        return False
     def components(self, ep: Endpoint) -> tuple[Component, ...]:
         """The components, their effects scaled to the treatment arm's ``win_ratio`` if given."""
         given = ep.extra["components"]

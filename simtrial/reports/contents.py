@@ -18,6 +18,7 @@ from simtrial import evidence
 from simtrial._version import __version__
 from simtrial.reports import sensitivity
 from simtrial.scenario import Scenario, ScenarioError, load_scenario
+from simtrial.scenario.keys import value_of
 from simtrial.search import sample_size
 from simtrial.simulate import power, simulated_power
 
@@ -62,7 +63,7 @@ def compute(sc: Scenario, name: str | None, target: float, out: Path, reps: int,
         "sample_size": found.to_dict(),
         "power_at_n": at_n.to_dict(),
         "evidence": _evidence(sc),
-        "assumptions": [{"key": key, "value": sensitivity.value_of(sc, key),
+        "assumptions": [{"key": key, "value": value_of(sc, key),
                          "reason": prov.reason}
                         for key, prov in sc.provenance.items() if prov.basis == "assumed"],
         "power_curve": {"reps": small, "seed": seed, "rows": curve},
@@ -127,7 +128,7 @@ def _command(name: str, target: float, out: Path, reps: int, seed: int) -> str:
 def _evidence(sc: Scenario) -> list[dict]:
     rows = []
     for key, prov in sc.provenance.items():
-        row = {"key": key, "value": sensitivity.value_of(sc, key), **prov.to_dict()}
+        row = {"key": key, "value": value_of(sc, key), **prov.to_dict()}
         if prov.derivation is not None:
             derived = evidence.derive(**dict(prov.derivation))
             row["recomputed"] = derived.to_dict()

@@ -18,10 +18,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from simtrial.scenario import Scenario, ScenarioError
+from simtrial.scenario.keys import value_of
 from simtrial.simulate import simulated_power
 
 __all__ = ["ALLOCATIONS", "CORRELATION_FACTORS", "DROPOUTS", "EFFECT_FACTORS", "SPREAD_FACTORS",
-           "analyse", "value_of"]
+           "analyse"]
 
 EFFECT_FACTORS = (0.5, 0.75, 1.0, 1.25, 1.5)
 SPREAD_FACTORS = (0.75, 0.9, 1.0, 1.1, 1.25)
@@ -70,29 +71,6 @@ def analyse(sc: Scenario, primary: str, secondary: str | None, n: int, reps: int
     not_varied += [key for key in assumed if key not in keys]
     return {"reps": reps, "seed": seed, "n_total": n, "endpoints": shown, "items": items,
             "not_varied": not_varied}
-
-
-def value_of(sc: Scenario, key: str) -> Any:
-    """The scenario's number at a provenance key (dotted, as in Scenario.provenance).
-
-    Examples
-    --------
-    >>> from simtrial.scenario import load_scenario
-    >>> value_of(load_scenario("msc-covid19"), "trial.allocation")
-    [65.0, 35.0]
-    """
-    parts = key.split(".")
-    if parts[0] == "trial":
-        value = getattr(sc.trial, parts[1])
-        return list(value) if isinstance(value, tuple) else value
-    if parts[0] == "correlations":
-        return next(rho for pair, rho in sc.correlations if list(pair) == parts[1:])
-    ep = sc.endpoint(parts[1])
-    if parts[2] == "dropout":
-        return ep.dropout[0] if parts[3:] in ([], ["treatment"]) else ep.dropout[1]
-    if parts[2] == "scale" and ep.scale is not None:
-        return ep.scale[("min", "max", "step").index(parts[3])]
-    return getattr(ep, parts[2])[parts[3]]
 
 
 def _chosen(sc: Scenario, primary: str, secondary: str | None) -> dict[str, None]:

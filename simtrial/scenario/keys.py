@@ -7,6 +7,9 @@ The same paths name a number's provenance (:attr:`Scenario.provenance`), a value
 - ``endpoints.<id>.dropout`` (both arms) and ``endpoints.<id>.dropout.<arm>``;
 - ``endpoints.<id>.<arm>.<param>``, with arm ``treatment`` or ``control``;
 - ``correlations.<id>.<id>``: a pair's latent correlation, in either order;
+- ``endpoints.<id>.<path>``: a number in a table the endpoint's model reads itself (a
+  hierarchical composite's ``correlation``, ``components.<key>.margin`` and
+  ``components.<key>.<arm>.<param>``);
 - ``design.<key>``, a ``[design]`` setting: ``looks`` (a list of information fractions),
   ``efficacy``, ``futility``, ``secondary`` (rules, as strings), ``beta``, ``binding``.
 
@@ -30,13 +33,14 @@ from typing import Any
 from simtrial.scenario.model import ARMS, Scenario, ScenarioError
 from simtrial.scenario.reader import parse_scenario_data
 
-__all__ = ["ALLOCATION_KEY", "DESIGN_KEYS", "KEYS", "assign", "with_values"]
+__all__ = ["ALLOCATION_KEY", "DESIGN_KEYS", "KEYS", "assign", "value_of", "with_values"]
 
 #: The one key whose value is a pair of numbers rather than a number.
 ALLOCATION_KEY = "trial.allocation"
 #: The forms of the keys a number may be changed by, as error messages list them.
 KEYS = ("trial.alpha", ALLOCATION_KEY, "endpoints.<id>.dropout", "endpoints.<id>.dropout.<arm>",
-        "endpoints.<id>.<arm>.<param> with arm treatment or control", "correlations.<id>.<id>",
+        "endpoints.<id>.<arm>.<param> with arm treatment or control",
+        "endpoints.<id>.components.<key>.<arm>.<param>", "correlations.<id>.<id>",
         "design.<key> with key looks, efficacy, futility, secondary, beta or binding")
 #: The ``[design]`` settings a key ``design.<key>`` may change.
 DESIGN_KEYS = ("looks", "efficacy", "futility", "secondary", "beta", "binding")
@@ -69,7 +73,7 @@ def assign(data: dict[str, Any], key: str, value: Any, scenario: Scenario) -> No
     if parts[:1] == ["trial"] and len(parts) == 2 and parts[1] in ("alpha", "allocation"):
         data.setdefault("trial", {})[parts[1]] = value
         return
-    if parts[:1] == ["endpoints"] and len(parts) in (3, 4):
+    if parts[:1] == ["endpoints"] and len(parts) >= 3:
         ids = [ep.id for ep in scenario.endpoints]
         if parts[1] not in ids:
             raise ScenarioError(f"{scenario.source}: {key}: unknown endpoint {parts[1]!r} "
@@ -87,6 +91,8 @@ def assign(data: dict[str, Any], key: str, value: Any, scenario: Scenario) -> No
             return
         if parts[2] in ARMS and len(parts) == 4 and ep.model.settable(ep, parts[3]):
             table[parts[2]][parts[3]] = value
+            return
+        if ep.model.assign_extra(table, parts[2:], value):
             return
     if parts[:1] == ["correlations"] and len(parts) == 3:
         ids = [ep.id for ep in scenario.endpoints]
@@ -110,6 +116,34 @@ def assign(data: dict[str, Any], key: str, value: Any, scenario: Scenario) -> No
         return
     raise ScenarioError(f"{scenario.source}: {key}: not a number of the scenario "
                         f"(allowed: {', '.join(KEYS)})")
+
+
+def value_of(scenario: Scenario, key: str) -> Any:
+    """The value at dotted ``key`` (a number; the allocation as a list).
+
+    Examples
+    --------
+    >>> from simtrial.scenario import load_scenario
+    >>> sc = load_scenario("msc-covid19")
+    >>> value_of(sc, "trial.allocation"), value_of(sc, "endpoints.walk_m.control.sd")
+    ([65.0, 35.0], 69.36)
+    >>> value_of(sc, "endpoints.death_walk.components.walk.margin")
+    30.0
+    """
+    parts = key.split(".")
+    if parts[0] == "trial":
+        value = getattr(scenario.trial, parts[1])
+        return list(value) if isinstance(value, tuple) else value
+    if parts[0] == "correlations":
+        return next(rho for pair, rho in scenario.correlations if list(pair) == parts[1:])
+    ep = scenario.endpoint(parts[1])
+    if parts[2] == "dropout":
+        return ep.dropout[0] if parts[3:] in ([], ["treatment"]) else ep.dropout[1]
+    if parts[2] == "scale" and ep.scale is not None:
+        return ep.scale[("min", "max", "step").index(parts[3])]
+    if parts[2] in ARMS and len(parts) == 4:
+        return getattr(ep, parts[2])[parts[3]]
+    return ep.model.extra_value(ep, parts[2:])
 
 
 def _thaw(data: Any) -> Any:
