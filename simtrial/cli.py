@@ -321,8 +321,9 @@ def detectable(scenario, endpoint, n, target, reps, seed, jobs, fmt):
 @click.option("--force", is_flag=True, help="Replace a non-empty --out directory.")
 @click.option("--format", "fmt", type=click.Choice(["auto", "md", "docx"]), default="auto",
               show_default=True,
-              help="auto: report.md, and report.docx when python-docx is installed; md: no "
-                   "report.docx; docx: report.docx required (an error without python-docx).")
+              help="Output: auto writes report.md, and report.docx when python-docx is "
+                   "installed; md: no report.docx; docx: report.docx required (an error "
+                   "without python-docx).")
 def report(scenario, target, out, reps, seed, jobs, force, fmt):
     """Grant-ready sample-size justification (Markdown, Word, figures, JSON) in --out."""
     from simtrial.reports import report as write_report

@@ -36,7 +36,7 @@ HOSTILE = {
 HEADINGS = ["Design", "Effect sizes and their evidence", "Sample size",
             "Power of every endpoint at n = {n}", "Sensitivity", "Assumptions and limitations",
             "Justification (ready to paste)", "Statistical methods", "Reproducibility",
-            "References"]
+            "Abbreviations", "References"]
 
 
 def toml_string(text: str) -> str:

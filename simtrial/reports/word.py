@@ -113,29 +113,30 @@ def _runs(paragraph, spans: Inline, size=None) -> None:
 
 
 def _widths(block: Table) -> list[float]:
-    """Column widths (cm) filling the text width, wider for columns with longer text.
+    """Column widths (cm) filling the text width, numbers never broken across lines.
+
+    Each column is at least as wide as its longest word; the rest of the width is shared in
+    proportion to the columns' average text length.
 
     Examples
     --------
     >>> from simtrial.reports.document import spans
-    >>> t = Table(("a", "b"), ((spans("x"), spans("a long text " * 10)),))
+    >>> t = Table(("a", "b"), ((spans("0.8887 to 0.9147"), spans("a long text " * 10)),))
     >>> [round(w, 1) for w in _widths(t)]
-    [2.0, 15.0]
+    [4.5, 12.5]
     """
     columns = list(zip(*block.rows, strict=True)) if block.rows else [()] * len(block.header)
-    weights = []
+    floors, weights = [], []
     for header, cells in zip(block.header, columns, strict=True):
-        lengths = [len(plain_text(c)) for c in cells] or [0]
-        longest_word = max((len(w) for w in header.split()), default=1)
-        weights.append(max(longest_word, 6, min(80, sum(lengths) / len(lengths))) ** 0.8)
-    total = sum(weights)
-    floor = min(2.0, _TEXT_WIDTH_CM / len(weights))
-    widths = [max(floor, _TEXT_WIDTH_CM * w / total) for w in weights]
-    excess = sum(widths) - _TEXT_WIDTH_CM
-    wide = [i for i, w in enumerate(widths) if w > floor]
-    for i in wide:
-        widths[i] -= excess * widths[i] / sum(widths[k] for k in wide)
-    return widths
+        texts = [plain_text(c) for c in cells]
+        longest = max((len(w) for t in [header, *texts] for w in t.split()), default=1)
+        floors.append(min(0.17 * longest + 0.3, 4.0))
+        weights.append(min(80, sum(map(len, texts)) / max(1, len(texts))) ** 0.8)
+    spare = max(0.0, _TEXT_WIDTH_CM - sum(floors))
+    total = sum(weights) or 1.0
+    widths = [f + spare * w / total for f, w in zip(floors, weights, strict=True)]
+    scale = _TEXT_WIDTH_CM / sum(widths)
+    return [w * scale for w in widths]
 
 
 def _table(word, block: Table) -> None:
