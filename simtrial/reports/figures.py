@@ -32,7 +32,8 @@ def draw(sc: Scenario, r: dict[str, Any], where: Path) -> None:
     endpoint planned without effect shows the alpha level instead (its rejection rate is a
     type I error).
     """
-    labels, lines = {}, {}
+    labels: dict[str, str] = {}
+    lines: dict[str, list[tuple[float, str]]] = {}
     for ep in sc.endpoints:
         labels[ep.id] = ep.label or ep.id
         if ep.kind == "safety":

@@ -87,7 +87,7 @@ def analyse(sc: Scenario, primary: str, secondary: str | None, n: int, reps: int
     items: list[dict] = []
     not_variable: list[str] = []
     for spec in _specs(sc, shown):
-        rows = []
+        rows: list[dict[str, Any]] = []
         for value in spec["values"]:
             if value == spec["planned"] and spec["planned"] is not None:
                 res = planned_run
@@ -165,7 +165,7 @@ def _specs(sc: Scenario, shown: list[str]) -> list[dict]:
                       for f in CORRELATION_FACTORS]
             specs.append(_spec(key, [key], "correlation", None,
                                f"latent correlation of {_name(sc, a)} and {_name(sc, b)}", rho,
-                               values, lambda v, key=key: {key: v}))
+                               values, _setter(key)))
     if "trial.allocation" in undocumented:
         planned = tuple(sc.trial.allocation)
         specs.append(_spec("trial.allocation", ["trial.allocation"], "allocation", None,
@@ -173,6 +173,10 @@ def _specs(sc: Scenario, shown: list[str]) -> list[dict]:
                            [planned, *(a for a in ALLOCATIONS if a != planned)],
                            lambda v: {"trial.allocation": v}))
     return specs
+
+
+def _setter(key: str) -> Callable[[Any], dict]:
+    return lambda v: {key: v}
 
 
 def _spec(key: str, keys: list[str], what: str, endpoint: str | None, label: str, planned: Any,
