@@ -313,27 +313,40 @@ def detectable(scenario, endpoint, n, target, reps, seed, jobs, fmt):
 @scenario_option()
 @power_option(" of the primary endpoint")
 @click.option("--out", "-o", type=click.Path(file_okay=False), required=True,
-              help="Directory for report.md, results.json and the figures.")
+              help="Directory for report.md, report.docx, results.json and the figures.")
 @reps_option("for the sample size and the powers at n (the curve and the sensitivity "
              "analysis use a fifth)")
 @seed_option()
 @jobs_option()
 @click.option("--force", is_flag=True, help="Replace a non-empty --out directory.")
-def report(scenario, target, out, reps, seed, jobs, force):
-    """Grant-ready sample-size justification (Markdown, figures, JSON) in --out."""
+@click.option("--format", "fmt", type=click.Choice(["auto", "md", "docx"]), default="auto",
+              show_default=True,
+              help="Output: auto writes report.md, and report.docx when python-docx is "
+                   "installed; md: no report.docx; docx: report.docx required (an error "
+                   "without python-docx).")
+def report(scenario, target, out, reps, seed, jobs, force, fmt):
+    """Grant-ready sample-size justification (Markdown, Word, figures, JSON) in --out."""
     from simtrial.reports import report as write_report
+
+    docx = {"auto": None, "md": False, "docx": True}[fmt]
 
     unchanged = f"--out {out} is as it was"
     try:
         with _sigterm_raises():
             _echo_search(lambda: write_report(scenario, target, out, reps=reps, seed=seed,
-                                              jobs=_cap_jobs(jobs), force=force), "text",
-                         lambda rep: f"{rep.out}: {', '.join(rep.files)} "
-                                     f"(n = {rep.results['sample_size']['n_total']})")
+                                              jobs=_cap_jobs(jobs), force=force, docx=docx),
+                         "text", _report_line)
     except KeyboardInterrupt:
         raise _Stopped(f"interrupted (Ctrl-C); {unchanged}", 130) from None
     except _Terminated:
         raise _Stopped(f"terminated (SIGTERM); {unchanged}", 143) from None
+
+
+def _report_line(rep) -> str:
+    """What `simtrial report` prints: the files written, n, and a note on what was not."""
+    for note in rep.notes:
+        click.echo(f"note: {note}", err=True)
+    return f"{rep.out}: {', '.join(rep.files)} (n = {rep.results['sample_size']['n_total']})"
 
 
 class _Terminated(Exception):

@@ -201,13 +201,26 @@ class PowerResult:
         return next(e for e in self.endpoints if e.id == endpoint_id)
 
     def to_dict(self) -> dict:
-        """Plain-JSON fields (DESIGN 1.4)."""
+        """Plain-JSON fields (DESIGN 1.4).
+
+        Each endpoint also says what its numbers are: ``power_after`` names the multiplicity
+        procedure its ``power`` is after ("fixed-sequence gating", "holm adjustment", ...;
+        null for the test alone), and ``analytic_power_is`` that ``analytic_power`` is the
+        "unadjusted closed form" whatever the procedure.
+        """
+        members = set(self.family.endpoints) if self.family is not None else set()
+        after = None if self.family is None else (
+            "fixed-sequence gating" if self.family.procedure == "fixed-sequence"
+            else f"{self.family.procedure} adjustment")
         return {
             "scenario": self.scenario, "n_total": self.n_total, "n_per_arm": dict(self.n_per_arm),
             "arms": {"treatment": self.arms[0], "control": self.arms[1]},
             "allocation": list(self.allocation), "alpha": self.alpha,
             "alternative": self.alternative, "reps": self.reps, "seed": self.seed,
-            "version": self.version, "endpoints": [e.to_dict() for e in self.endpoints],
+            "version": self.version,
+            "endpoints": [e.to_dict() | {"power_after": after if e.id in members else None,
+                                         "analytic_power_is": "unadjusted closed form"}
+                          for e in self.endpoints],
             "family": None if self.family is None else self.family.to_dict(),
             **({} if self.design is None else {"design": self.design}),
         }

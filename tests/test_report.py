@@ -92,7 +92,7 @@ def test_derive_bad_input_is_one_error_line(capsys, args, message):
 # ------------------------------------------------------------------------------------ report
 def test_report_writes_the_files(written):
     assert sorted(p.name for p in written.iterdir()) == [
-        "power_curve.png", "report.md", "results.json", "sensitivity.png"]
+        "power_curve.png", "report.docx", "report.md", "results.json", "sensitivity.png"]
     for figure in ("power_curve.png", "sensitivity.png"):
         assert (written / figure).read_bytes()[:8] == PNG
     assert not list(written.parent.glob(".grant-*")), "staging directories left behind"
@@ -165,11 +165,27 @@ def test_report_numbers_come_from_the_library(written):
 def test_report_sensitivity_varies_the_assumed_numbers(written):
     results = json.loads((written / "results.json").read_text())
     keys = [item["key"] for item in results["sensitivity"]["items"]]
-    assert keys == ["endpoints.walk_lln.treatment.p", "endpoints.walk_lln.dropout",
-                    "endpoints.walk_lln.control.p", "endpoints.sf36_gh.treatment.mean",
-                    "endpoints.sf36_gh.control.mean", "correlations.walk_lln.walk_m",
+    # every endpoint of the fixed sequence: effect, control level (effect held), spread, dropout
+    assert keys == ["endpoints.walk_lln.treatment.p", "endpoints.walk_lln.control.p",
+                    "endpoints.walk_lln.dropout",
+                    "endpoints.sf36_gh.treatment.mean", "endpoints.sf36_gh.control.mean",
+                    "endpoints.sf36_gh.sd", "endpoints.sf36_gh.dropout",
+                    "endpoints.walk_m.treatment.mean", "endpoints.walk_m.control.mean",
+                    "endpoints.walk_m.sd", "endpoints.walk_m.dropout",
+                    "endpoints.ct_normal.treatment.p", "endpoints.ct_normal.control.p",
+                    "endpoints.ct_normal.dropout", "correlations.walk_lln.walk_m",
                     "correlations.sf36_gh.walk_m", "correlations.walk_lln.sf36_gh"]
-    assert results["sensitivity"]["endpoints"] == ["walk_lln", "sf36_gh"]
+    assert results["sensitivity"]["endpoints"] == ["walk_lln", "sf36_gh", "walk_m", "ct_normal"]
+    # the 6-minute walk SD reaches what post-COVID cohorts show (about 80 to 100 m)
+    sd = next(i for i in results["sensitivity"]["items"] if i["key"] == "endpoints.walk_m.sd")
+    values = [r["value"] for r in sd["rows"]]
+    assert min(values) < 69.36 < 80 and max(values) >= 100
+    walk_m = [r["power"]["walk_m"]["power"] for r in sorted(sd["rows"], key=lambda r: r["value"])]
+    assert walk_m[0] > walk_m[-1]  # a wider spread, less power
+    # the control level moves with the effect held: the treatment proportion moves with it
+    control = next(i for i in results["sensitivity"]["items"]
+                   if i["key"] == "endpoints.walk_lln.control.p")
+    assert control["keys"] == ["endpoints.walk_lln.control.p", "endpoints.walk_lln.treatment.p"]
     dropout = next(i for i in results["sensitivity"]["items"]
                    if i["key"] == "endpoints.walk_lln.dropout")
     powers = [r["power"]["walk_lln"]["power"] for r in dropout["rows"]]
@@ -179,6 +195,10 @@ def test_report_sensitivity_varies_the_assumed_numbers(written):
     assert [r["value"] for r in rho["rows"]] == [0.0, -0.125, -0.25, -0.375]
     # a correlation changes no endpoint's own test: the primary's power stays put (same draws)
     assert len({r["power"]["walk_lln"]["power"] for r in rho["rows"]}) == 1
+    assert rho["flat"]
+    flat = section((written / "report.md").read_text(), "Sensitivity")
+    assert "Varied, no effect on power beyond Monte Carlo error" in flat
+    assert "| latent correlation of 6-MWD below LLN, month 24 and SF-36" not in flat
 
 
 def test_report_is_github_markdown(written):
@@ -303,7 +323,13 @@ def test_report_on_every_example_scenario(tmp_path, example):
         if prov.basis == "assumed":
             assert f"- `{key}` = " in assumptions and prov.reason in assumptions
     varied = [item["key"] for item in rep.results["sensitivity"]["items"]]
-    assert f"endpoints.{rep.results['primary']['endpoint']}.dropout" in varied
+    dropout = f"endpoints.{rep.results['primary']['endpoint']}.dropout"
+    if dropout in rep.results["sensitivity"]["not_variable"]:  # a table-valued dropout
+        assert sc.endpoint(rep.results["primary"]["endpoint"]).kind == "time-to-event"
+        assert f"`{dropout}`" in section(rep.markdown, "Sensitivity")
+    else:
+        assert dropout in varied and all(len(i["rows"]) >= 2
+                                         for i in rep.results["sensitivity"]["items"])
 
 
 def test_public_api_exports_the_function_not_the_module():

@@ -16,7 +16,7 @@ from typing import Any
 
 from simtrial import evidence
 from simtrial._version import __version__
-from simtrial.reports import sensitivity
+from simtrial.reports import precision, sensitivity, word
 from simtrial.scenario import Scenario, ScenarioError, load_scenario
 from simtrial.scenario.keys import value_of
 from simtrial.search import sample_size
@@ -39,6 +39,7 @@ def compute(sc: Scenario, name: str | None, target: float, out: Path, reps: int,
     small = max(100, reps // 5)
     found = sample_size(sc, primary, target, reps=reps, seed=seed, jobs=jobs)
     n = found.n_total
+    uncertainty = _n_range(sc, primary, found, target, reps, seed, jobs)
     at_n = power(sc, n, reps=reps, seed=seed, jobs=jobs)
     curve = []
     for m in sorted({round(n * f) for f in CURVE_FACTORS}):
@@ -61,6 +62,7 @@ def compute(sc: Scenario, name: str | None, target: float, out: Path, reps: int,
                    "multiplicity": sc.analysis.multiplicity,
                    "family": list(sc.analysis.family)},
         "sample_size": found.to_dict(),
+        "n_range": uncertainty,
         "power_at_n": at_n.to_dict(),
         "evidence": _evidence(sc),
         "assumptions": [{"key": key, "value": value_of(sc, key),
@@ -73,8 +75,32 @@ def compute(sc: Scenario, name: str | None, target: float, out: Path, reps: int,
             "seed": seed, "reps": reps, "sensitivity_reps": small,
             "versions": {"simtrial": __version__, "python": platform.python_version(),
                          **{pkg: metadata.version(pkg)
-                            for pkg in ("numpy", "numba", "scipy", "matplotlib")}}},
+                            for pkg in ("numpy", "numba", "scipy", "matplotlib")},
+                         **({"python-docx": metadata.version("python-docx")}
+                            if word.available() else {})}},
     }
+
+
+def _n_range(sc: Scenario, primary: str, found, target: float, reps: int, seed: int,
+             jobs: int | None) -> dict | None:
+    """The totals whose power is within 2 MCSE of the target (:mod:`.precision`).
+
+    Simulated like the search (the primary's power under the multiplicity procedure, same
+    seed and reps). None under a group-sequential design, whose search simulates the design.
+    """
+    if sc.design is not None:
+        return None
+    # the "final" points are simulated_power at the same seed and reps, as below
+    known = {p["n_total"]: (p["power"], p["mcse"]) for p in found.trace
+             if p["stage"] == "final" and p["reps"] == reps}
+    known[found.n_total] = (found.power, found.mcse)
+
+    def power_at(m: int) -> tuple[float, float]:
+        e = simulated_power(sc, m, reps=reps, seed=seed, endpoints=[primary],
+                            jobs=jobs).endpoints[0]
+        return e.power, e.mcse
+
+    return precision.n_range(power_at, found.n_total, target, known, sc.trial.smallest_n())
 
 
 def file_of(sc: Scenario) -> str | None:

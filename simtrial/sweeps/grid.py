@@ -25,7 +25,12 @@ __all__ = ["ALLOCATION_KEY", "DIGITS", "TEXT_KEYS", "Grid", "digest", "parse_n_v
 
 ALLOCATION_KEY = "trial.allocation"
 _HEAD = ("cell", "n_total", "n_treatment", "n_control")
+#: ``power`` is after the multiplicity procedure for an endpoint of the family (named in
+#: ``multiplicity``; "none" elsewhere), ``power_unadjusted`` the test alone; ``analytic_power``
+#: is always the unadjusted closed form; ``family_power_any``/``_all`` are the family's
+#: (empty outside it).
 _TAIL = ("endpoint", "power", "mcse", "ci_low", "ci_high", "analytic_power", "rejections",
+         "power_unadjusted", "multiplicity", "family_power_any", "family_power_all",
          "reps", "seed", "cell_key", "checksum")
 #: Hex digits kept of the SHA-256 digests in ``cell_key`` and ``checksum`` (64 bits each).
 DIGITS = 16
@@ -170,10 +175,13 @@ class Grid:
         labels = {key: _value_label(key, v) for (key, _), v in zip(self.vary, combo, strict=True)}
         key = self.cell_key(index)
         rows = []
-        for n_t, n_c, ep_id, power, mcse, low, high, analytic, rejections in stats:
+        for (n_t, n_c, ep_id, power, mcse, low, high, analytic, rejections, unadjusted,
+             procedure, family_any, family_all) in stats:
             row = {"cell": index, "n_total": size, "n_treatment": n_t, "n_control": n_c,
                    **labels, "endpoint": ep_id, "power": power, "mcse": mcse, "ci_low": low,
                    "ci_high": high, "analytic_power": analytic, "rejections": rejections,
+                   "power_unadjusted": unadjusted, "multiplicity": procedure,
+                   "family_power_any": family_any, "family_power_all": family_all,
                    "reps": reps, "seed": seed, "cell_key": key}
             rows.append(row)
         return rows
