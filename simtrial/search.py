@@ -1015,7 +1015,7 @@ def _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs) -
     if jobs is not None:
         _check_integer("jobs", jobs, 1)
     ep = scenario.endpoint(endpoint)
-    if ep.treatment == ep.control:
+    if not ep.model.has_effect(ep):
         raise InputError(f"endpoint {ep.id!r} has no treatment effect (treatment = control): "
                          f"its power stays at alpha whatever n, so power {target_power:g} "
                          "cannot be reached")

@@ -112,8 +112,9 @@ def test_report_lists_every_assumption_with_its_reason(written):
     assumed = {k: p for k, p in load_scenario("msc-covid19").provenance.items()
                if p.basis == "assumed"}
     # incl. the SF-36 grid step (the trial does not report its scoring), walk_lln's treatment
-    # proportion (a reading of "marginally smaller") and the SF-36 placebo mean (a month-36 median)
-    assert len(assumed) == 17
+    # proportion (a reading of "marginally smaller") and the SF-36 placebo mean (a month-36 median),
+    # and the 9 numbers of the clinical secondaries clin_status (3) and death_walk (6)
+    assert len(assumed) == 26
     for key, prov in assumed.items():
         assert f"- `{key}` = " in text and prov.reason in text, key
     results = json.loads((written / "results.json").read_text())

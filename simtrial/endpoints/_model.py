@@ -251,6 +251,10 @@ class EndpointModel:
         """The common odds ratio of a higher level (a proportional-odds closed form), or None."""
         return None
 
+    def has_effect(self, ep: Endpoint) -> bool:
+        """Whether the arms differ (else power stays at alpha whatever n)."""
+        return ep.treatment != ep.control
+
     def null(self, ep: Endpoint) -> Endpoint:
         """``ep`` under H0: the treatment arm's outcome distributed as the control arm's."""
         from dataclasses import replace

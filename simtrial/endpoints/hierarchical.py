@@ -217,6 +217,18 @@ class Hierarchical(EndpointModel):
         """The arguments of :func:`simtrial.kernels.wins.simulate_wins` after the dropout."""
         return _kernel_arguments(self.components(ep), ep.extra["correlation"])
 
+    def has_effect(self, ep: Endpoint) -> bool:
+        """Whether any component's arms differ.
+
+        Examples
+        --------
+        >>> from simtrial.scenario import load_scenario
+        >>> ep = load_scenario("hierarchical-winratio").endpoint("death_walk")
+        >>> ep.model.has_effect(ep), ep.model.has_effect(ep.model.null(ep))
+        (True, False)
+        """
+        return any(c.treatment != c.control for c in ep.extra["components"])
+
     def null(self, ep: Endpoint) -> Endpoint:
         """Every component's treatment arm as its control arm, no ``win_ratio``."""
         components = tuple(replace(c, treatment=c.control) for c in ep.extra["components"])
