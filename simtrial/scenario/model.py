@@ -24,6 +24,7 @@ from simtrial.errors import InputError
 
 if TYPE_CHECKING:
     from simtrial.design.boundaries import GroupSequentialDesign
+    from simtrial.priors import Prior
 
 __all__ = ["ARMS", "MAX_N", "PROCEDURES", "Analysis", "Endpoint", "Provenance", "Scenario",
            "ScenarioError", "Trial", "correlation_matrix"]
@@ -220,6 +221,8 @@ class Scenario:
     #: The group-sequential design of the optional ``[design]`` table (None: one final
     #: analysis), its boundaries computed when the file is read.
     design: GroupSequentialDesign | None = None
+    #: Design priors of the optional ``[[priors]]`` tables (:mod:`simtrial.priors`).
+    priors: tuple[Prior, ...] = ()
     source: str = "<string>"
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False,
                                   compare=False)
