@@ -6,6 +6,9 @@ uncertainty of the phase 2 evidence enters the plan. It is estimated by two-leve
 M values are drawn from the priors (:func:`simtrial.rng.prior_generator`), and at each the same
 R trials are simulated as ``simtrial power --reps R`` simulates them with the same seed
 (common random numbers: the trials' streams are keyed by endpoint and chunk, not by draw).
+For a t test of a normal or log-normal endpoint whose priors are on its arms' parameters,
+the trials are simulated once in standardized form and rescaled at each draw, with the same
+decisions (:mod:`simtrial.rescaled`); otherwise each draw simulates them again.
 
 Success is a rejection of H0 *in the direction of benefit* (for a two-sided test, a
 significant harmful result is a rejection that ``simtrial power`` counts but that is no
@@ -51,7 +54,7 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -63,7 +66,8 @@ from simtrial.design.fixed import FixedDesign
 from simtrial.design.sequential import sequential_outcome
 from simtrial.errors import InputError, TargetNotReached
 from simtrial.multiplicity import PROCEDURES
-from simtrial.priors import apply_values, benefit_probability, draw_values
+from simtrial.priors import apply_values, benefit_probability, draw_values, drawn_arms
+from simtrial.rescaled import rescalable, rescaled_outcomes
 from simtrial.scenario import Endpoint, Scenario, load_scenario
 from simtrial.simulate import (
     _needed,
@@ -195,28 +199,29 @@ def assurance(scenario: Scenario | str, n: int, *, draws: int = 2000, reps: int 
     unique = list(dict.fromkeys(rows))
     index = {row: i for i, row in enumerate(unique)}
     which = np.array([index[row] for row in rows])
-    scenarios = [apply_values(scenario, dict(zip(keys, row, strict=True))) for row in unique]
-
-    def run(sc: Scenario) -> dict[str, np.ndarray]:
-        return _outcomes(sc, ep.id, n, reps, seed)
-
     workers = min(jobs or available_cores(), available_cores(), len(unique))
-    if workers <= 1:
-        outcomes = [run(sc) for sc in scenarios]
+    exact = _benefit(scenario, ep)
+    if rescalable(scenario, ep):
+        arms = [drawn_arms(ep, dict(zip(keys, row, strict=True))) for row in unique]
+        outcomes = rescaled_outcomes(scenario, ep, arms, n, reps, seed, workers)
+        drawn = [replace(ep, treatment=t, control=c) for t, c in arms] if exact is None else []
     else:
-        with ThreadPoolExecutor(workers) as pool:
-            outcomes = list(pool.map(run, scenarios))
-
-    def matrix(name: str) -> np.ndarray:
-        return np.stack([outcomes[i][name] for i in which])
-
-    success = matrix("success")
+        scenarios = [apply_values(scenario, dict(zip(keys, row, strict=True)))
+                     for row in unique]
+        outcomes = _simulated_outcomes(scenarios, ep.id, n, reps, seed, workers)
+        drawn = [sc.endpoint(ep.id) for sc in scenarios]
+    if len(unique) < draws:  # else ``which`` is 0, 1, ..., draws - 1
+        outcomes = {name: matrix[which] for name, matrix in outcomes.items()}
+    success = outcomes["success"]
     estimate, mcse = two_level_mcse(success)
-    expected, expected_mcse = two_level_mcse(matrix("reject"))
+    expected, expected_mcse = two_level_mcse(outcomes["reject"])
     per_draw = success.mean(axis=1)
     n_t, n_c = scenario.trial.split(n)
-    beneficial = [unique_sc.endpoint(ep.id) for unique_sc in scenarios]
-    benefit, method = _benefit(scenario, ep, beneficial, which)
+    if exact is not None:
+        benefit, method = exact, "exact"
+    else:
+        beneficial = np.array([e.benefit_sign * e.difference > 0 for e in drawn])
+        benefit, method = float(beneficial[which].mean()), "draws"
     null_mass = sum(p.null_mass for p in scenario.priors
                     if p.endpoint_id == ep.id and p.null_mass)
     z = special.ndtri
@@ -234,8 +239,8 @@ def assurance(scenario: Scenario | str, n: int, *, draws: int = 2000, reps: int 
         benefit_probability=benefit, benefit_method=method,
         bound=min(1.0, benefit + null_mass * _one_sided_alpha(scenario)),
         priors=tuple(_prior_dict(p, scenario) for p in scenario.priors),
-        family=_family(scenario, outcomes, which, ep),
-        design=_design(scenario, n, outcomes, which), draw_power=per_draw)
+        family=_family(scenario, outcomes), design=_design(scenario, n, outcomes),
+        draw_power=per_draw)
 
 
 def two_level_mcse(h: np.ndarray) -> tuple[float, float]:
@@ -348,23 +353,37 @@ def _outcomes(sc: Scenario, ep_id: str, n: int, reps: int, seed: int) -> dict[st
     return out
 
 
-def _family(sc: Scenario, outcomes: list, which: np.ndarray, ep: Endpoint) -> dict | None:
+def _simulated_outcomes(scenarios: list[Scenario], ep_id: str, n: int, reps: int, seed: int,
+                        workers: int) -> dict[str, np.ndarray]:
+    """:func:`_outcomes` of each scenario (a thread each), as arrays of scenarios x trials."""
+    def run(sc: Scenario) -> dict[str, np.ndarray]:
+        return _outcomes(sc, ep_id, n, reps, seed)
+
+    if workers <= 1:
+        outcomes = [run(sc) for sc in scenarios]
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            outcomes = list(pool.map(run, scenarios))
+    return {name: np.stack([o[name] for o in outcomes]) for name in outcomes[0]}
+
+
+def _family(sc: Scenario, outcomes: dict[str, np.ndarray]) -> dict | None:
     """The family criteria's assurance (``any``, ``all``), where the endpoint is in a family."""
-    if "any" not in outcomes[0]:
+    if "any" not in outcomes:
         return None
     out: dict[str, Any] = {"procedure": sc.analysis.multiplicity,
                            "endpoints": list(sc.analysis.family)}
     for criterion in ("any", "all"):
-        value, se = two_level_mcse(np.stack([outcomes[i][criterion] for i in which]))
+        value, se = two_level_mcse(outcomes[criterion])
         out[f"assurance_{criterion}"], out[f"mcse_{criterion}"] = value, se
     return out
 
 
-def _design(sc: Scenario, n: int, outcomes: list, which: np.ndarray) -> dict | None:
+def _design(sc: Scenario, n: int, outcomes: dict[str, np.ndarray]) -> dict | None:
     """Probability of stopping for efficacy (in the direction of benefit) at each look."""
     if sc.design is None:
         return None
-    look = np.stack([outcomes[i]["look"] for i in which])
+    look = outcomes["look"]
     stages = []
     for k, (t, m) in enumerate(zip(sc.design.information, look_sizes(sc.trial, sc.design, n),
                                    strict=True)):
@@ -374,15 +393,9 @@ def _design(sc: Scenario, n: int, outcomes: list, which: np.ndarray) -> dict | N
 
 
 # ------------------------------------------------------------------------------ helpers
-def _benefit(sc: Scenario, ep: Endpoint, drawn: list[Endpoint],
-             which: np.ndarray) -> tuple[float, str]:
-    """The priors' probability of a beneficial effect: exact for one prior, else the draws'."""
-    if len(sc.priors) == 1:
-        exact = benefit_probability(sc.priors[0], ep)
-        if exact is not None:
-            return exact, "exact"
-    beneficial = np.array([e.benefit_sign * e.difference > 0 for e in drawn])
-    return float(beneficial[which].mean()), "draws"
+def _benefit(sc: Scenario, ep: Endpoint) -> float | None:
+    """The priors' exact probability of a beneficial effect (one prior), else None."""
+    return benefit_probability(sc.priors[0], ep) if len(sc.priors) == 1 else None
 
 
 def _one_sided_alpha(sc: Scenario) -> float:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from simtrial.scenario import Endpoint, Scenario
 
 __all__ = ["DISTRIBUTIONS", "Prior", "apply_values", "benefit_probability", "draw_values",
-           "parse_priors"]
+           "drawn_arms", "parse_priors"]
 
 #: Each distribution and the keys it takes (besides key, distribution, of, null_mass).
 DISTRIBUTIONS = {
@@ -357,8 +357,9 @@ def apply_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
     """The scenario with the drawn ``values`` (dotted key -> number) in place.
 
     An arm's parameter is replaced in the endpoint directly and checked by the endpoint
-    model, as :func:`simtrial.search.detectable_effect` shifts an effect (no re-reading of
-    the file per draw); any other key goes through :meth:`Scenario.with_values`.
+    model (:func:`drawn_arms`), as :func:`simtrial.search.detectable_effect` shifts an effect
+    (no re-reading of the file per draw); any other key goes through
+    :meth:`Scenario.with_values`.
 
     Examples
     --------
@@ -368,26 +369,46 @@ def apply_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
     >>> sc.endpoint("walk_m").describe()
     'mean 460 vs 450 (+10; d = 0.14)'
     """
-    endpoints = list(scenario.endpoints)
+    arm_values: dict[str, dict[str, float]] = {}
     others: dict[str, float] = {}
     for key, value in values.items():
         parts = key.split(".")
         if parts[0] == "endpoints" and len(parts) == 4 and parts[2] in ("treatment", "control"):
-            i = next(k for k, ep in enumerate(endpoints) if ep.id == parts[1])
-            ep = endpoints[i]
-            params = MappingProxyType({**getattr(ep, parts[2]), parts[3]: float(value)})
-            problem = ep.model.check_arm(params, ep.scale)
-            if problem is None:
-                updated = replace(ep, **{parts[2]: params})
-                problem = ep.model.check_arms(updated.treatment, updated.control)
-            if problem is not None:
-                raise InputError(f"the prior on {key} drew {value:.6g}, which the endpoint "
-                                 f"does not allow: {problem[0]}: {problem[1]}")
-            endpoints[i] = updated
+            arm_values.setdefault(parts[1], {})[key] = value
         else:
             others[key] = float(value)
-    out = replace(scenario, endpoints=tuple(endpoints))
+    endpoints = tuple(
+        replace(ep, **dict(zip(("treatment", "control"), drawn_arms(ep, arm_values[ep.id]),
+                               strict=True)))
+        if ep.id in arm_values else ep for ep in scenario.endpoints)
+    out = replace(scenario, endpoints=endpoints)
     return out.with_values(others) if others else out
+
+
+def drawn_arms(ep: Endpoint, values: Mapping[str, float]
+               ) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """``ep``'s (treatment, control) parameters with drawn arm parameters in place, checked.
+
+    ``values`` maps keys ``endpoints.<id>.<arm>.<parameter>`` of ``ep`` to numbers, applied
+    in order, each checked by the model's ``check_arm`` and ``check_arms``.
+
+    Raises
+    ------
+    InputError
+        Naming the key and the value drawn, when the model does not allow it.
+    """
+    arms = {"treatment": ep.treatment, "control": ep.control}
+    for key, value in values.items():
+        arm, name = key.split(".")[2:]
+        params = MappingProxyType({**arms[arm], name: float(value)})
+        problem = ep.model.check_arm(params, ep.scale)
+        if problem is None:
+            arms[arm] = params
+            problem = ep.model.check_arms(arms["treatment"], arms["control"])
+        if problem is not None:
+            raise InputError(f"the prior on {key} drew {value:.6g}, which the endpoint "
+                             f"does not allow: {problem[0]}: {problem[1]}")
+    return arms["treatment"], arms["control"]
 
 
 def benefit_probability(prior: Prior, ep: Endpoint) -> float | None:
