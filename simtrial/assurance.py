@@ -258,15 +258,17 @@ def two_level_mcse(h: np.ndarray) -> tuple[float, float]:
     >>> round(mean, 2), round(se, 4), round(math.sqrt(0.7 * 0.3 / 9), 4)
     (0.7, 0.1528, 0.1528)
     """
-    h = np.asarray(h, dtype=np.float64)
+    h = np.asarray(h)
     m, r = h.shape
-    grand = float(h.mean())
-    draw_means, trial_means = h.mean(axis=1), h.mean(axis=0)
+    # Counts of the 1s: exact, so the means are those of the 0/1 values, without a float copy.
+    draw_counts = np.count_nonzero(h, axis=1)
+    grand = float(draw_counts.sum()) / (m * r)
+    draw_means, trial_means = draw_counts / r, np.count_nonzero(h, axis=0) / m
     s_draws = float(draw_means.var(ddof=1)) if m > 1 else 0.0
     s_trials = float(trial_means.var(ddof=1)) if r > 1 else 0.0
     residual = 0.0
     if m > 1 and r > 1:
-        total = float((h * h).sum()) - r * float(draw_means @ draw_means) \
+        total = float(draw_counts.sum()) - r * float(draw_means @ draw_means) \
             - m * float(trial_means @ trial_means) + m * r * grand * grand
         residual = max(total, 0.0) / ((m - 1) * (r - 1))
     variance = s_draws / m + s_trials / r - residual / (m * r)
