@@ -13,8 +13,8 @@ import io
 
 from simtrial.text import terminal
 
-__all__ = ["detectable_table", "power_csv", "power_table", "sample_size_table", "scenario_text",
-           "table"]
+__all__ = ["assurance_table", "detectable_table", "power_csv", "power_table", "sample_size_table",
+           "scenario_text", "table"]
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -362,3 +362,39 @@ def detectable_table(result) -> str:
               f"{p['mcse']:.4f}"] for p in result.trace]
     return _lines(head) + "\n" + table(["effect", f"{result.location} ({t})", "power", "MCSE"],
                                        trace)
+
+
+def assurance_table(result, target: float | None = None) -> str:
+    """An assurance result (:mod:`simtrial.assurance`) as text to read."""
+    n = result.n_per_arm
+    lines = [f"Assurance of {result.endpoint} at n = {result.n_total} ({n['treatment']} "
+             f"treatment + {n['control']} control)"
+             + (f": smallest n reaching {target:g}" if target is not None else ""),
+             f"{result.draws} prior draws x {result.reps} trials (the same trials at every "
+             f"draw); seed {result.seed}; simtrial {result.version}", "",
+             *(f"prior: {p['key']}: {p['of']} ~ {p['distribution']}("
+               + ", ".join(f"{k} {p[k]:.6g}" for k in p if isinstance(p[k], float)
+                           and k != "null_mass")
+               + f"), P(no effect) = {p['null_mass']:g}" for p in result.priors), ""]
+    rows = [["assurance", f"{result.assurance:.4f}", f"{result.mcse:.4f}",
+             f"{result.ci[0]:.4f} to {result.ci[1]:.4f}"],
+            ["expected power (either direction)", f"{result.expected_power:.4f}",
+             f"{result.expected_power_mcse:.4f}", ""]]
+    if result.closed_form is not None:
+        rows.append(["closed form (O'Hagan et al. 2005)", f"{result.closed_form:.4f}", "", ""])
+    rows.append([f"P(beneficial effect) ({result.benefit_method})",
+                 f"{result.benefit_probability:.4f}", "", ""])
+    rows.append(["bound as n grows", f"{result.bound:.4f}", "", ""])
+    for criterion in ("any", "all"):
+        if result.family is not None:
+            rows.append([f"family ({result.family['procedure']}), {criterion}",
+                         f"{result.family[f'assurance_{criterion}']:.4f}",
+                         f"{result.family[f'mcse_{criterion}']:.4f}", ""])
+    for k, stage in enumerate((result.design or {}).get("stages", [])):
+        rows.append([f"efficacy stop at look {k + 1} (n = {stage['n']})",
+                     f"{stage['efficacy']:.4f}", f"{stage['mcse']:.4f}", ""])
+    quantiles = ", ".join(f"{q}: {v:.3f}" for q, v in result.power_quantiles.items())
+    return "\n".join([*(terminal(t) for t in lines), table(["", "value", "mcse", "95% CI"], rows),
+                      "", terminal(f"power across draws (quantiles; each from {result.reps} "
+                                   f"trials, so slightly spread by their binomial noise): "
+                                   f"{quantiles}")])

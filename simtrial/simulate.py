@@ -166,14 +166,16 @@ def _needed(scenario: Scenario, chosen: list[Endpoint]) -> list[Endpoint]:
 
 
 def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, seed: int,
-                   jobs: int | None = None, correlations=()) -> list[LookStatistics]:
+                   jobs: int | None = None, correlations=(), signed: bool = False
+                   ) -> list[LookStatistics]:
     """Each endpoint's test at every analysis of ``reps`` simulated trials.
 
     One :class:`~simtrial.results.LookStatistics` per endpoint, with the p-value of every
     replicate at each look (today one look: the final analysis of ``n_t + n_c`` patients).
 
     Endpoints linked by ``correlations`` (pairs ``((id_a, id_b), rho)``) are simulated jointly,
-    patient by patient (:mod:`simtrial.correlated`); the others each on their own.
+    patient by patient (:mod:`simtrial.correlated`); the others each on their own. With
+    ``signed`` each result also holds the signed z-statistic, as in :func:`nested_looks`.
 
     Examples
     --------
@@ -197,6 +199,7 @@ def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, s
                                  "available: lower the replicates (--reps, --mcse), the sample "
                                  "size or --jobs")
     pvalues = {ep.id: np.empty(reps) for ep in endpoints}
+    z = {ep.id: np.empty(reps) for ep in endpoints} if signed else {}
     kept = {ep.id: np.empty((reps, TESTS[ep.test].statistic.columns)) for ep in endpoints
             if ep.model.keeps_statistics}
     groups = [(group, joint_model(group, correlations, n_t, n_c) if len(group) > 1 else None)
@@ -220,8 +223,11 @@ def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, s
         for ep, chunk_stats in zip(group, stats, strict=True):
             if ep.id in kept:
                 kept[ep.id][part] = chunk_stats
-            pvalues[ep.id][part] = TESTS[ep.test].pvalues(chunk_stats, alternative,
-                                                          ep.benefit_sign)
+            pvalues[ep.id][part] = p = TESTS[ep.test].pvalues(chunk_stats, alternative,
+                                                              ep.benefit_sign)
+            if signed:
+                z[ep.id][part] = -special.ndtri(p if alternative == "one-sided" else TESTS[
+                    ep.test].pvalues(chunk_stats, "one-sided", ep.benefit_sign))
 
     workers = min(workers, len(tasks))
     if workers <= 1:
@@ -231,7 +237,8 @@ def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, s
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(run, tasks))
     return [LookStatistics(pvalues=pvalues[ep.id][np.newaxis], information=(1.0,),
-                          statistics=kept.get(ep.id)) for ep in endpoints]
+                          statistics=kept.get(ep.id),
+                          z=z[ep.id][np.newaxis] if signed else None) for ep in endpoints]
 
 
 def nested_looks(ep: Endpoint, sizes: np.ndarray, alternative: str, reps: int, seed: int,

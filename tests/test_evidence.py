@@ -25,6 +25,7 @@ from simtrial.evidence import (
     proportion_from_risk_ratio,
     sd_from_ci,
     sd_from_iqr,
+    se_from_ci,
     zero_event_upper_bound,
 )
 from simtrial.scenario import load_scenario
@@ -263,6 +264,7 @@ def test_odds_ratio_ci_matches_scipy_sample_odds_ratio():
 EXAMPLES = [
     sd_from_ci(0.0, 57.0, 65, 35),
     sd_from_ci(1.44, 24.28, 49, 29, quantile="t"),
+    se_from_ci(0.0, 57.0),
     proportion(23, 49),
     proportion_from_odds_ratio(10 / 29, 1.68),
     proportion_from_risk_ratio(0.3, 1.5),

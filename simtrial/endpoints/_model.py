@@ -106,6 +106,14 @@ class EndpointModel:
     #: statistic name -> simulator for one sample size / for nested samples.
     simulators: Mapping[str, Simulator] = {}
     prefix_simulators: Mapping[str, Simulator] = {}
+    #: statistic name -> simulator of the statistic in *standardized* form, for assurance with
+    #: common random numbers (:mod:`simtrial.rescaled`): ``simulate(generator, endpoint, n_t,
+    #: n_c, out)`` draws the same random numbers as ``simulators[name]`` with the same
+    #: generator, before the arms' parameters enter (only the dropout may shape them), so that
+    #: :meth:`rescale_parameters` and a rescaling kernel give the statistics at any parameter
+    #: values, bit for bit, without drawing again. Without it, each prior draw re-simulates
+    #: its trials.
+    standardized_simulators: Mapping[str, Simulator] = {}
     #: Endpoint keys the model reads besides the common ones: key -> its table's numbers and
     #: their checks (e.g. a time-to-event endpoint's ``analysis``); read into
     #: ``Endpoint.extra`` with provenance, then checked by :meth:`check_extra`.
@@ -172,6 +180,16 @@ class EndpointModel:
     def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
         """Probabilities of the ordered levels of an outcome on levels (scores, ordinal)."""
         raise TypeError(f"a {self.distribution} endpoint has no levels")
+
+    def rescale_parameters(self, treatment: Mapping[str, Any], control: Mapping[str, Any]
+                           ) -> tuple[float, ...]:
+        """The numbers that turn :attr:`standardized_simulators`' output into the statistics.
+
+        From the arms' parameters (a prior draw's, :func:`simtrial.priors.drawn_arms`). For
+        ``moments``: ``(mean_t, sd_t, mean_c, sd_c)`` of the normal outcome, which the kernel
+        :func:`simtrial.kernels.rescale.rescale_moments` applies.
+        """
+        raise TypeError(f"a {self.distribution} endpoint has no standardized statistics")
 
     # ---------------------------------------------------------------- effect and display
 

@@ -9,6 +9,7 @@ geometric means. In a correlated group rho is the correlation of the log outcome
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from simtrial.endpoints._model import ABOVE_ONE, POSITIVE, EndpointModel
@@ -46,7 +47,7 @@ class Lognormal(Normal):
         t, c = ep.treatment["gmean"], ep.control["gmean"]
         return f"gmean {t:.4g} vs {c:.4g} (ratio {t / c:.3g})"
 
-    def normal_parameters(self, ep: Endpoint, arm: str) -> tuple[float, float]:
+    def arm_normal(self, params: Mapping[str, float]) -> tuple[float, float]:
         """``(log gmean, log gsd)``: the t tests of titres run on the log scale.
 
         Examples
@@ -56,5 +57,4 @@ class Lognormal(Normal):
         >>> [round(v, 4) for v in ep.model.normal_parameters(ep, "control")]
         [4.852, 1.0396]
         """
-        params = getattr(ep, arm)
         return math.log(params["gmean"]), math.log(params["gsd"])

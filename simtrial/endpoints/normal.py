@@ -44,6 +44,12 @@ def _ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None
     normal_rank_stats(generator, n_t, n_c, *_arms(ep), *ep.dropout, out)
 
 
+def _standard_moments(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
+    from simtrial.kernels.rescale import standard_chi2_moments
+
+    standard_chi2_moments(generator, n_t, n_c, *ep.dropout, out)
+
+
 def _prefix_moments(generator, ep: Endpoint, sizes_t: np.ndarray, sizes_c: np.ndarray,
                     out: np.ndarray) -> None:
     from simtrial.kernels.prefix import normal_prefix_moments
@@ -60,6 +66,7 @@ class Normal(EndpointModel):
     parameters = {"mean": LOCATION, "sd": POSITIVE}
     simulators = {"moments": _moments, "ranks": _ranks}
     prefix_simulators = {"moments": _prefix_moments}
+    standardized_simulators = {"moments": _standard_moments}
 
     def check_arm(self, params: Mapping[str, Any], scale) -> tuple[str, str] | None:
         """An sd that rounding to 16 digits would not wipe out next to the mean."""
@@ -85,9 +92,17 @@ class Normal(EndpointModel):
         return f"mean {t:.4g} vs {c:.4g} ({t - c:+.4g}; d = {self.standardized(ep, t - c):.2f})"
 
     def normal_parameters(self, ep: Endpoint, arm: str) -> tuple[float, float]:
-        """The arm's mean and sd."""
-        params = getattr(ep, arm)
+        """The arm's mean and sd (on the normal scale of the model: :meth:`arm_normal`)."""
+        return self.arm_normal(getattr(ep, arm))
+
+    def arm_normal(self, params: Mapping[str, float]) -> tuple[float, float]:
+        """(mean, sd) of the normal outcome from an arm's parameters."""
         return params["mean"], params["sd"]
+
+    def rescale_parameters(self, treatment: Mapping[str, float], control: Mapping[str, float]
+                           ) -> tuple[float, float, float, float]:
+        """``(mean_t, sd_t, mean_c, sd_c)`` on the normal scale of the model."""
+        return (*self.arm_normal(treatment), *self.arm_normal(control))
 
     def copula(self, ep: Endpoint, statistic: str) -> Copula:
         """The value ``mean + sd z`` (on the normal scale of the model)."""

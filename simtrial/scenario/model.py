@@ -24,6 +24,7 @@ from simtrial.errors import InputError
 
 if TYPE_CHECKING:
     from simtrial.design.boundaries import GroupSequentialDesign
+    from simtrial.priors import Prior
 
 __all__ = ["ARMS", "MAX_N", "PROCEDURES", "Analysis", "Endpoint", "Provenance", "Scenario",
            "ScenarioError", "Trial", "correlation_matrix"]
@@ -223,6 +224,8 @@ class Scenario:
     #: The boundaries the other endpoints of the family are tested on, at the look where the
     #: primary stops (``[design] secondary``; None without a ``[design]``).
     secondary_design: GroupSequentialDesign | None = None
+    #: Design priors of the optional ``[[priors]]`` tables (:mod:`simtrial.priors`).
+    priors: tuple[Prior, ...] = ()
     source: str = "<string>"
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False,
                                   compare=False)

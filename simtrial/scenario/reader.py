@@ -260,7 +260,7 @@ class _Reader:
 
     def scenario(self, data: dict[str, Any]) -> Scenario:
         allowed = ("schema_version", "name", "title", "description", "trial", "endpoints",
-                   "analysis", "correlations", "design")
+                   "analysis", "correlations", "design", "priors")
         self.keys(data, "<top>", allowed, required=("schema_version", "name", "endpoints"))
         version = data["schema_version"]
         if version != SCHEMA_VERSION or isinstance(version, bool):
@@ -279,16 +279,22 @@ class _Reader:
                                 f"duplicate id {ep.id!r} (ids must be unique)")
             seen.add(ep.id)
         ids = tuple(ep.id for ep in endpoints)
-        return Scenario(name=name, trial=trial, endpoints=endpoints,
-                        title=self.string(data, "title", "", default=""),
-                        description=self.string(data, "description", "", default=""),
-                        analysis=self.analysis(data.get("analysis", {}), ids),
-                        correlations=self.correlations(
-                            data.get("correlations", []), ids,
-                            {ep.id: ep.distribution for ep in endpoints
-                             if not ep.model.correlates}),
-                        **self.designs(data["design"], trial) if "design" in data else {},
-                        provenance=MappingProxyType(self.provenance), source=self.source)
+        scenario = Scenario(name=name, trial=trial, endpoints=endpoints,
+                            title=self.string(data, "title", "", default=""),
+                            description=self.string(data, "description", "", default=""),
+                            analysis=self.analysis(data.get("analysis", {}), ids),
+                            correlations=self.correlations(
+                                data.get("correlations", []), ids,
+                                {ep.id: ep.distribution for ep in endpoints
+                                 if not ep.model.correlates}),
+                            **self.designs(data["design"], trial) if "design" in data else {},
+                            provenance=MappingProxyType(self.provenance), source=self.source)
+        if "priors" not in data:
+            return scenario
+        from simtrial.priors import parse_priors  # a prior's key is checked on the scenario
+
+        return replace(scenario, priors=parse_priors(self, data["priors"],
+                                                     replace(scenario, raw=_freeze(data))))
 
     def designs(self, table: Any, trial: Trial) -> dict[str, Any]:
         """The primary's ``design`` and the family's ``secondary_design`` of ``[design]``.
