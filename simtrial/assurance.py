@@ -304,7 +304,7 @@ def closed_form(scenario: Scenario, ep: Endpoint, n: int) -> float | None:
     if prior.endpoint_id != ep.id or len(parts) != 4 or parts[3] != "mean" or adjusted \
             or prior.distribution not in ("normal", "point"):
         return None
-    centre = prior.params.get("mean", prior.params.get("value"))
+    centre = next(prior.params[k] for k in ("mean", "value") if k in prior.params)
     tau = prior.params.get("sd", 0.0)
     if prior.of == "effect":
         effect = centre

@@ -377,12 +377,15 @@ def apply_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
             arm_values.setdefault(parts[1], {})[key] = value
         else:
             others[key] = float(value)
-    endpoints = tuple(
-        replace(ep, **dict(zip(("treatment", "control"), drawn_arms(ep, arm_values[ep.id]),
-                               strict=True)))
-        if ep.id in arm_values else ep for ep in scenario.endpoints)
+    endpoints = tuple(_with_arms(ep, *drawn_arms(ep, arm_values[ep.id]))
+                      if ep.id in arm_values else ep for ep in scenario.endpoints)
     out = replace(scenario, endpoints=endpoints)
     return out.with_values(others) if others else out
+
+
+def _with_arms(ep: Endpoint, treatment: Mapping[str, Any], control: Mapping[str, Any]
+               ) -> Endpoint:
+    return replace(ep, treatment=treatment, control=control)
 
 
 def drawn_arms(ep: Endpoint, values: Mapping[str, float]
@@ -446,7 +449,7 @@ def benefit_probability(prior: Prior, ep: Endpoint) -> float | None:
             "beta": lambda: stats.beta(p["a"], p["b"]),
             "point": lambda: None}[prior.distribution]()
     if dist is None:  # a point mass
-        value = p.get("value", p.get("mean", p.get("median")))
+        value = next(p[k] for k in ("value", "mean", "median") if k in p)
         if prior.distribution == "truncated-normal":
             value = min(max(value, p["lower"]), p["upper"])
         mass = float(value > threshold if above else value < threshold)
