@@ -87,6 +87,24 @@ def test_kernel_equals_all_pairs(case, seed):
     np.testing.assert_allclose(out[4:], expected[2:], rtol=0, atol=1e-10)
 
 
+@pytest.mark.parametrize("values", [
+    [1e300, -1e300, 0.0, 5.0, -1e300, 1e300, 2.0, 0.0],  # the range overflows: one bucket
+    [7.0] * 8,  # no range: one bucket
+    [0.0, 5e-324, 1e-323, 0.0, 5e-324, 2e-323, 0.0, 1e-323],  # subnormal range
+    [-np.inf, 1.0, np.inf, 0.0, np.inf, -np.inf, 3.0, 1.0],  # infinite values
+])
+def test_value_order_at_the_edges_of_the_buckets(values):
+    """The values are ordered through equal-width buckets; any range gives the exact counts."""
+    values = np.array(values)
+    scores = np.zeros((8, 1), np.int64)
+    out = np.empty(7)
+    win_counts(scores, values, 8, 5, np.zeros(0, np.int64), np.zeros(0, np.int64), True, 0.0,
+               out)
+    expected = brute_force(scores[:, :0], values, 5, [], True, 0.0)
+    assert (out[2], out[3]) == expected[:2]
+    np.testing.assert_allclose(out[4:], expected[2:], rtol=0, atol=1e-10)
+
+
 def test_simulated_rows_match_their_patients():
     """One replicate of the simulating kernel equals the brute force on patients drawn alike."""
     components = (Component("death", "binary", "lower", {"p": 0.15}, {"p": 0.25}, terminal=True),

@@ -248,10 +248,13 @@ def population_wins(components, correlation) -> tuple[float, float]:
     if any(correlation[i][j] for i in range(k) for j in range(k) if i != j):
         from simtrial.kernels.wins import simulate_wins
 
-        out = np.empty((1, 7))
-        simulate_wins(np.random.default_rng(POPULATION_SEED), POPULATION_N, POPULATION_N,
-                      0.0, 0.0, *_kernel_arguments(components, correlation), out)
-        return float(out[0, 2]), float(out[0, 3])
+        cache_key = (repr(components), repr(correlation))
+        if cache_key not in _POPULATION:
+            out = np.empty((1, 7))
+            simulate_wins(np.random.default_rng(POPULATION_SEED), POPULATION_N, POPULATION_N,
+                          0.0, 0.0, *_kernel_arguments(components, correlation), out)
+            _POPULATION[cache_key] = float(out[0, 2]), float(out[0, 3])
+        return _POPULATION[cache_key]
     reach, p_w, p_l = 1.0, 0.0, 0.0
     for c in components:
         if c.type == "continuous":
@@ -278,6 +281,9 @@ def population_wins(components, correlation) -> tuple[float, float]:
 
 #: Components scaled to a win ratio, by (components, correlation, win ratio).
 _SCALED: dict[tuple, tuple[Component, ...]] = {}
+#: Simulated population win and loss probabilities, by (components, correlation): a trial of
+#: 2 x POPULATION_N patients, once per process (every power call describes the endpoint).
+_POPULATION: dict[tuple[str, str], tuple[float, float]] = {}
 
 
 def _terminal_score(c: Component) -> int:
