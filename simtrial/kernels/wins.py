@@ -8,10 +8,12 @@ group id per combination of discrete levels), and within a group
 
 - a discrete level is counted per level of the score (a cumulative count per group: linear);
 - a continuous level with a margin (always the last) is counted on the values sorted per
-  group and arm, merging each group's two arms (``O(n log n)`` for the sort, linear after).
+  group and arm, merging each group's two arms (:func:`_value_counts`: linear expected time).
 
 Patients whose terminal event (death) happened at a level drop out of the later levels: a pair
-of two such patients stays tied.
+of two such patients stays tied, unless the level is *timed* (time to death by day D): then
+two patients of a group who both died are compared on their times of death, as a continuous
+level with no margin (the later death wins), and tie only when they died at the same time.
 
 Each kernel fills one row per replicate, ``(m_t, m_c, p_win, p_loss, var_win, var_loss,
 cov)``: the numbers assessed, the proportions of the ``m_t m_c`` pairs the treatment patient
@@ -32,7 +34,8 @@ COLUMNS = 7
 
 
 @kernel
-def win_counts(scores, values, m, m_t, levels, terminal, continuous, margin, out):
+def win_counts(scores, values, times, m, m_t, levels, terminal, timed, continuous, margin,
+               out):
     """Fill ``out`` (7 floats) with the win statistics of ``m`` patients, the first ``m_t`` treated.
 
     Parameters
@@ -43,10 +46,16 @@ def win_counts(scores, values, m, m_t, levels, terminal, continuous, margin, out
     values : float64 array (>= m,)
         Each patient's value of the continuous last component, oriented so that higher is
         better (unused when ``continuous`` is False).
+    times : float64 array (k_d, >= m)
+        The time of each patient's terminal event at each timed component (read only for the
+        patients at the terminal level of a timed component).
     levels : int64 array (k_d,)
         Number of levels of each discrete component.
     terminal : int64 array (k_d,)
         The level of a terminal event (patients at it have no later outcome), or -1.
+    timed : bool array (k_d,)
+        Whether two patients of a group at the terminal level are compared on their ``times``
+        (the later wins).
     continuous : bool
         Whether a continuous component with ``margin`` comes after the discrete ones. The
         treatment patient wins when the control patient's value is below its own minus the
@@ -56,6 +65,7 @@ def win_counts(scores, values, m, m_t, levels, terminal, continuous, margin, out
     wins = np.zeros(m)
     losses = np.zeros(m)
     group = np.zeros(m, np.int64)
+    dead = np.empty(m, np.int64)  # a timed level's group of the patients at its terminal level
     n_groups = 1
     for j in range(levels.shape[0]):
         size = levels[j]
@@ -87,6 +97,7 @@ def win_counts(scores, values, m, m_t, levels, terminal, continuous, margin, out
         for p in range(m):
             g = group[p]
             if g < 0:
+                dead[p] = -1
                 continue
             cell = g * size + scores[p, j]
             if p < m_t:
@@ -95,7 +106,11 @@ def win_counts(scores, values, m, m_t, levels, terminal, continuous, margin, out
             else:  # wins and losses of the treatment patients against it
                 wins[p] += total_t[g] - below_t[cell] - count_t[cell]
                 losses[p] += below_t[cell]
-            group[p] = -1 if scores[p, j] == terminal[j] else cell
+            at_terminal = scores[p, j] == terminal[j]
+            dead[p] = g if at_terminal else -1
+            group[p] = -1 if at_terminal else cell
+        if timed[j]:
+            _value_counts(times[j], m, m_t, dead, n_groups, 0.0, wins, losses)
         n_groups = cells
     if continuous:
         _value_counts(values, m, m_t, group, n_groups, margin, wins, losses)
@@ -281,8 +296,8 @@ def _summary(wins, losses, m_t, m_c, out):
 
 
 @kernel
-def simulate_wins(rng, n_t, n_c, drop_t, drop_c, lower, cuts, levels, flip, terminal,
-                  continuous, normal, sign, margin, out):
+def simulate_wins(rng, n_t, n_c, drop_t, drop_c, lower, cuts, levels, flip, terminal, timed,
+                  pieces, continuous, normal, sign, margin, out):
     """Fill ``out[r]`` (float64, shape (reps, 7)) with the win statistics of replicate r.
 
     Each randomised patient is unassessed with probability ``drop`` (one uniform), else gets
@@ -291,12 +306,20 @@ def simulate_wins(rng, n_t, n_c, drop_t, drop_c, lower, cuts, levels, flip, term
     ``levels[j] - 1`` of them) below ``z_j``, reversed when ``flip[j]`` (lower is better); the
     continuous last component (if ``continuous``) is ``sign * (mean + sd z)`` with
     ``normal[arm] = (mean, sd)``. Treatment patients come first (arm 0), then control.
+
+    A timed component (``timed[j]``: time to death by day D, its cut point the latent of
+    ``S(D)``) gives a patient who died (``z`` above the cut) the time ``T`` with
+    ``S(T) = Phi(z)``: the higher the latent, the earlier the death. ``S`` is piecewise
+    exponential: ``pieces[j, arm]`` holds the starts of the pieces, their hazards and the
+    cumulative hazard at the starts (padded with infinite cumulative hazards), and
+    ``T = start + (H - H(start)) / hazard`` in the piece holding ``H = -log Phi(z)``.
     """
     k = lower.shape[0]
     k_d = levels.shape[0]
     n = n_t + n_c
     scores = np.empty((n, max(k_d, 1)), np.int64)
     values = np.empty(n)
+    times = np.empty((max(k_d, 1), n))
     e = np.empty(k)
     for r in range(out.shape[0]):
         m = 0
@@ -318,6 +341,8 @@ def simulate_wins(rng, n_t, n_c, drop_t, drop_c, lower, cuts, levels, flip, term
                         for c in range(levels[j] - 1):
                             raw += cuts[j, arm, c] < z
                         scores[m, j] = levels[j] - 1 - raw if flip[j] else raw
+                        if timed[j] and raw == 1:
+                            times[j, m] = _death_time(z, pieces[j, arm])
                     else:
                         values[m] = sign * (normal[arm, 0] + normal[arm, 1] * z)
                 m += 1
@@ -327,4 +352,15 @@ def simulate_wins(rng, n_t, n_c, drop_t, drop_c, lower, cuts, levels, flip, term
             out[r, 0], out[r, 1] = m_t, m - m_t
             out[r, 2:] = math.nan
             continue
-        win_counts(scores, values, m, m_t, levels, terminal, continuous, margin, out[r])
+        win_counts(scores, values, times, m, m_t, levels, terminal, timed, continuous, margin,
+                   out[r])
+
+
+@kernel(inline=True)
+def _death_time(z, pieces):
+    """``T`` with ``S(T) = Phi(z)``: ``H(T) = -log Phi(z)``, inverted piece by piece."""
+    hazard = -math.log1p(-0.5 * math.erfc(z / math.sqrt(2.0)))
+    q = 0
+    while q + 1 < pieces.shape[1] and pieces[2, q + 1] <= hazard:
+        q += 1
+    return pieces[0, q] + (hazard - pieces[2, q]) / pieces[1, q]
