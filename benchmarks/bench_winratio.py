@@ -31,7 +31,7 @@ BLOCK = 50
 
 def numpy_pairwise(ep, n_t: int, n_c: int, reps: int, seed: int) -> float:
     """Rejection rate of the two-sided win ratio test, all pairs in numpy (the baseline)."""
-    (lower, cuts, _levels, _flip, _terminal, _continuous, normal, _sign,
+    (lower, cuts, _levels, _flip, _terminal, _timed, _pieces, _continuous, normal, _sign,
      margin) = ep.model.kernel_arguments(ep)
     gen = np.random.default_rng(seed)
     rejected = 0

@@ -2,11 +2,16 @@ r"""Hierarchical composite endpoints analysed by win statistics (kind ``hierarch
 
 The endpoint is an ordered list of ``components`` (``[[endpoints.components]]``), each
 ``binary`` (an event with probability ``p``), ``ordinal`` (level probabilities ``probs``,
-lowest level first) or ``continuous`` (normal ``mean``, ``sd``; only as the last component,
-with a clinically relevant ``margin``: a difference of at most the margin is a tie). Each
-component has its own direction of benefit ``better``. A binary component may be
+lowest level first), ``survival`` (time to death by day ``day``: a constant ``hazard`` per day,
+or piecewise ``hazards`` changing at ``breaks``, days) or ``continuous`` (normal ``mean``,
+``sd``; only as the last component, with a clinically relevant ``margin``: a difference of at
+most the margin is a tie). Each component has its own direction of benefit ``better`` (a
+survival component's is ``higher``: a later death is better). A binary component may be
 ``terminal``: a patient with the event (death by day 28) has no later outcome (no walk
-distance), so two such patients tie and are not compared further.
+distance), so two such patients tie and are not compared further. A survival component is
+always terminal, and two patients who both died by day D are compared on who died later (a
+win for the later death); they tie only when both survive to day D (and go on to the next
+component) or die at the same time.
 
 Every treatment patient is compared with every control patient on the first component that
 separates them; the test is the win ratio, the win odds or the net benefit
@@ -17,7 +22,9 @@ Components are correlated within a patient through a Gaussian copula: ``correlat
 number for every pair or a matrix over the components (default: independent). Each patient
 gets one latent normal per component, ``z = L e`` (``L`` the Cholesky factor); a binary event
 is the upper tail of its latent (as in :mod:`simtrial.correlated`), an ordinal level the
-interval of cut points holding it, a continuous value ``mean + sd z``. The latents are drawn
+interval of cut points holding it, a continuous value ``mean + sd z``, a time of death ``T``
+with ``S(T) = Phi(z)`` (a death by day D when ``Phi(z) > S(D)``; the higher the latent, the
+earlier the death). The latents are drawn
 in the composite's own kernel rather than by :mod:`simtrial.kernels.group`, which reduces each
 endpoint to its own statistics and never holds a patient's components together.
 
@@ -25,7 +32,8 @@ The effect. The components' treatment parameters give the direction of the effec
 treatment arm may give ``win_ratio``: the population win ratio to plan for. All components'
 effects are then scaled by one factor ``s`` (0: no effect, 1: as the components give it) until
 the population win ratio is ``win_ratio``: on the log odds of a binary event, on the cumulative
-log odds of an ordinal level, on the mean difference and the log sd ratio of a continuous one.
+log odds of an ordinal level, on the log hazard ratio of each piece of a survival one, on the
+mean difference and the log sd ratio of a continuous one.
 This is the parameter ``detectable`` varies (effect scale: ratio). The population win and loss
 probabilities are exact for independent components (:func:`population_wins`) and, with a
 correlation, those of one simulated trial of :data:`POPULATION_N` patients per arm with a fixed
@@ -53,6 +61,7 @@ from simtrial.endpoints._model import (
 if TYPE_CHECKING:
     import numpy as np
 
+    from simtrial.events.piecewise import PiecewiseExponential
     from simtrial.scenario import Endpoint
 
 __all__ = ["Component", "Hierarchical", "POPULATION_N", "population_wins"]
@@ -70,7 +79,12 @@ MAX_CELLS = 100_000
 _KEY = re.compile(r"[a-z0-9_]+\Z")
 _ARM_PARAMETERS: Mapping[str, Mapping[str, Check]] = {
     "binary": {"p": PROBABILITY}, "ordinal": {"probs": PROBABILITIES},
+    "survival": {"hazard": POSITIVE, "hazards": Check(POSITIVE.test, POSITIVE.allowed, True),
+                 "breaks": Check(POSITIVE.test, POSITIVE.allowed, True)},
     "continuous": {"mean": LOCATION, "sd": POSITIVE}}
+#: The parameter sets a survival component's arm may give.
+_SURVIVAL_SETS = (("hazard",), ("hazards", "breaks"))
+_DAY = Check(lambda v: 0 < v <= 1e6, "a number in (0, 1e6] (days)")
 _MARGIN = Check(lambda v: 0 <= v <= 1e100, "a number in [0, 1e100]")
 _RHO = Check(lambda v: -1 < v < 1, "a number in (-1, 1)")
 
@@ -87,11 +101,27 @@ class Component:
     terminal: bool = False
     margin: float = 0.0
     label: str = ""
+    day: float = 0.0
 
     def probabilities(self, arm: str) -> tuple[float, ...]:
-        """The arm's probabilities of the raw levels, lowest first (binary: no event, event)."""
+        """The arm's probabilities of the raw levels, lowest first.
+
+        Binary: no event, event; survival: alive at day D, dead by day D.
+        """
         params = getattr(self, arm)
+        if self.type == "survival":
+            alive = float(self.survival(arm).survival(self.day))
+            return (alive, 1 - alive)
         return (1 - params["p"], params["p"]) if self.type == "binary" else params["probs"]
+
+    def survival(self, arm: str) -> PiecewiseExponential:
+        """A survival component's time to death in the arm (days)."""
+        from simtrial.events.piecewise import PiecewiseExponential
+
+        params = getattr(self, arm)
+        if "hazard" in params:
+            return PiecewiseExponential.from_hazard(params["hazard"])
+        return PiecewiseExponential.from_hazards(params["hazards"], params["breaks"])
 
 
 def _wins(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
@@ -123,7 +153,8 @@ class Hierarchical(EndpointModel):
         where = f"{path}.components"
         if not isinstance(raw, list) or not raw:
             raise reader.fail(where, "is required: a non-empty array of tables "
-                              "([[endpoints.components]], each binary, ordinal or continuous)")
+                              "([[endpoints.components]], each binary, ordinal, survival or "
+                              "continuous)")
         components: list[Component] = []
         for j, item in enumerate(raw):
             component = _component(reader, item, f"{where}[{j}]", key)
@@ -269,6 +300,9 @@ class Hierarchical(EndpointModel):
                 parts.append(f"{c.key} p {c.treatment['p']:.3g} vs {c.control['p']:.3g}")
             elif c.type == "ordinal":
                 parts.append(f"{c.key} ordinal, {len(c.control['probs'])} levels")
+            elif c.type == "survival":
+                parts.append(f"{c.key} by day {c.day:g} p {c.probabilities('treatment')[1]:.3g} "
+                             f"vs {c.probabilities('control')[1]:.3g}, time compared")
             else:
                 parts.append(f"{c.key} mean {c.treatment['mean']:.4g} vs "
                              f"{c.control['mean']:.4g}, margin {c.margin:g}")
@@ -302,12 +336,19 @@ def population_wins(components, correlation) -> tuple[float, float]:
     if any(correlation[i][j] for i in range(k) for j in range(k) if i != j):
         from simtrial.kernels.wins import simulate_wins
 
-        out = np.empty((1, 7))
-        simulate_wins(np.random.default_rng(POPULATION_SEED), POPULATION_N, POPULATION_N,
-                      0.0, 0.0, *_kernel_arguments(components, correlation), out)
-        return float(out[0, 2]), float(out[0, 3])
+        cache_key = (repr(components), repr(correlation))
+        if cache_key not in _POPULATION:
+            out = np.empty((1, 7))
+            simulate_wins(np.random.default_rng(POPULATION_SEED), POPULATION_N, POPULATION_N,
+                          0.0, 0.0, *_kernel_arguments(components, correlation), out)
+            _POPULATION[cache_key] = float(out[0, 2]), float(out[0, 3])
+        return _POPULATION[cache_key]
     reach, p_w, p_l = 1.0, 0.0, 0.0
     for c in components:
+        if c.type == "survival":
+            win, loss, ties = _survival_wins(c)
+            p_w, p_l, reach = p_w + reach * win, p_l + reach * loss, reach * ties
+            continue
         if c.type == "continuous":
             spread = math.hypot(c.treatment["sd"], c.control["sd"])
             shift = (c.treatment["mean"] - c.control["mean"]) * (1 if c.better == "higher"
@@ -332,11 +373,51 @@ def population_wins(components, correlation) -> tuple[float, float]:
 
 #: Components scaled to a win ratio, by (components, correlation, win ratio).
 _SCALED: dict[tuple, tuple[Component, ...]] = {}
+#: Simulated population win and loss probabilities, by (components, correlation): a trial of
+#: 2 x POPULATION_N patients, once per process (every power call describes the endpoint).
+_POPULATION: dict[tuple[str, str], tuple[float, float]] = {}
 
 
 def _terminal_score(c: Component) -> int:
     """The score (higher better) of a terminal component's event."""
-    return 0 if c.better == "lower" else 1
+    return 0 if _event_is_worse(c) else 1
+
+
+def _event_is_worse(c: Component) -> bool:
+    """Whether the raw level 1 (the event) is the worse, so the levels are reversed into scores.
+
+    A death of a survival component, or the event of a binary one with ``better = "lower"``.
+    """
+    return c.better == "lower" or c.type == "survival"
+
+
+def _survival_wins(c: Component) -> tuple[float, float, float]:
+    r"""Probabilities that the treatment patient wins, loses, and that both survive to day D.
+
+    A win is a control death by day D before the treatment patient's:
+    :math:`\int_0^D f_c(u) S_t(u) du`, over the pieces of both arms' hazards (constant
+    :math:`h_t, h_c` on each): :math:`h_c S_c(a) S_t(a) (1 - e^{-(h_c + h_t)(b - a)}) /
+    (h_c + h_t)` on :math:`[a, b)`; a loss likewise.
+
+    Examples
+    --------
+    >>> death = Component("death", "survival", "higher", {"hazard": 0.01},
+    ...                   {"hazard": 0.02}, terminal=True, day=28)
+    >>> win, loss, ties = _survival_wins(death)  # exponential: h_c / (h_c + h_t) of deaths
+    >>> round(win, 12) == round(2 / 3 * (1 - math.exp(-0.03 * 28)), 12)
+    True
+    """
+    import numpy as np
+
+    t, ctl = c.survival("treatment"), c.survival("control")
+    edges = np.union1d(np.union1d(t.starts, ctl.starts), [c.day])
+    edges = edges[edges <= c.day]
+    a, b = edges[:-1], edges[1:]
+    h_t, h_c = t.hazard(a), ctl.hazard(a)
+    both = t.survival(a) * ctl.survival(a) * -np.expm1(-(h_t + h_c) * (b - a))
+    win = float(np.sum(h_c * both / (h_t + h_c)))
+    loss = float(np.sum(h_t * both / (h_t + h_c)))
+    return win, loss, float(t.survival(c.day) * ctl.survival(c.day))
 
 
 def _kernel_arguments(components, correlation) -> tuple:
@@ -352,15 +433,26 @@ def _kernel_arguments(components, correlation) -> tuple:
             cumulative = np.clip(np.cumsum(c.probabilities(arm))[:-1], 0.0, 1.0)
             cuts[j, a, :len(cumulative)] = special.ndtri(cumulative)
     levels = np.array([len(c.probabilities("control")) for c in discrete], np.int64)
-    flip = np.array([c.better == "lower" for c in discrete])
+    flip = np.array([_event_is_worse(c) for c in discrete])
     terminal = np.array([_terminal_score(c) if c.terminal else -1 for c in discrete], np.int64)
+    timed = np.array([c.type == "survival" for c in discrete])
+    models = [[c.survival(arm) for arm in ("treatment", "control")] if c.type == "survival"
+              else [] for c in discrete]
+    width = max([len(model.hazards) for arms in models for model in arms] + [1])
+    pieces = np.full((max(len(discrete), 1), 2, 3, width), np.inf)
+    for j, arms in enumerate(models):
+        for a, model in enumerate(arms):
+            size = len(model.hazards)
+            pieces[j, a, 0, :size] = model.starts
+            pieces[j, a, 1, :size] = model.hazards
+            pieces[j, a, 2, :size] = model.cumulative_hazard_at_starts
     continuous = last.type == "continuous"
     normal = np.array([[last.treatment["mean"], last.treatment["sd"]],
                        [last.control["mean"], last.control["sd"]]]) if continuous \
         else np.zeros((2, 2))
     sign = 1.0 if last.better == "higher" else -1.0
     lower = np.linalg.cholesky(np.array(correlation, dtype=np.float64))
-    return (lower, cuts, levels, flip, terminal, continuous, normal, sign,
+    return (lower, cuts, levels, flip, terminal, timed, pieces, continuous, normal, sign,
             float(last.margin) if continuous else 0.0)
 
 
@@ -371,7 +463,13 @@ def _scaled(components, scale: float) -> tuple[Component, ...]:
 
     out = []
     for c in components:
-        if c.type == "continuous":
+        if c.type == "survival":  # each piece's hazard ratio to the power scale
+            t, ctl = c.survival("treatment"), c.survival("control")
+            starts = np.union1d(t.starts, ctl.starts)
+            hazards = ctl.hazard(starts) * (t.hazard(starts) / ctl.hazard(starts)) ** scale
+            treatment: dict[str, Any] = {"hazards": tuple(float(h) for h in hazards),
+                         "breaks": tuple(float(b) for b in starts[1:])}
+        elif c.type == "continuous":
             t, ctl = c.treatment, c.control
             treatment = {"mean": ctl["mean"] + scale * (t["mean"] - ctl["mean"]),
                          "sd": ctl["sd"] * (t["sd"] / ctl["sd"]) ** scale}
@@ -415,34 +513,56 @@ def _scale_for(ep: Endpoint, components, target: float) -> float:
 
 
 def _component(reader: Any, raw: Any, where: str, key: str) -> Component:
-    allowed = ("key", "label", "type", "better", "terminal", "margin", "control", "treatment")
+    allowed = ("key", "label", "type", "better", "terminal", "margin", "day", "control",
+               "treatment")
     reader.keys(raw, where, allowed, required=("key", "type", "better", "control", "treatment"))
     name = reader.string(raw, "key", where)
     if not _KEY.match(name):
         raise reader.fail(f"{where}.key", f"{name!r} is not allowed (allowed: [a-z0-9_]+)")
     kind = reader.string(raw, "type", where, choices=tuple(_ARM_PARAMETERS))
-    better = reader.string(raw, "better", where, choices=("lower", "higher"))
-    terminal = raw.get("terminal", False)
-    if not isinstance(terminal, bool) or (terminal and kind != "binary"):
+    survival = kind == "survival"
+    better = reader.string(raw, "better", where,
+                           choices=("higher",) if survival else ("lower", "higher"))
+    terminal = raw.get("terminal", survival)
+    if not isinstance(terminal, bool) or (terminal and kind not in ("binary", "survival")) \
+            or (survival and not terminal):
         raise reader.fail(f"{where}.terminal", "must be true or false, and true only for a "
-                          "binary component (the event ends the comparison: death)")
+                          "binary component (the event ends the comparison: death) or a "
+                          "survival one (always terminal)")
     if "margin" in raw and kind != "continuous":
         raise reader.fail(f"{where}.margin", "is only allowed for a continuous component")
+    if survival != ("day" in raw):
+        raise reader.fail(f"{where}.day", "is required for a survival component (the day D "
+                          "deaths are counted to) and allowed only there")
     own = f"{key}.components.{name}"
     margin = reader.number(raw, "margin", where, _MARGIN.test, _MARGIN.allowed,
                            provenance_key=f"{own}.margin", default=0.0)
+    day = reader.number(raw, "day", where, _DAY.test, _DAY.allowed,
+                        provenance_key=f"{own}.day") if survival else 0.0
     checks = _ARM_PARAMETERS[kind]
     arms = {}
     for arm in ("treatment", "control"):
-        arm_table = reader.keys(raw[arm], f"{where}.{arm}", tuple(checks), required=tuple(checks))
+        at = f"{where}.{arm}"
+        given = tuple(p for p in checks if isinstance(raw[arm], dict) and p in raw[arm])
+        if survival and given not in _SURVIVAL_SETS:
+            raise reader.fail(at, "must give `hazard` (per day) or `hazards` and `breaks` "
+                              "(piecewise, breaks in days)")
+        arm_table = reader.keys(raw[arm], at, tuple(checks),
+                                required=given if survival else tuple(checks))
         arms[arm] = MappingProxyType({
-            p: reader.parameter(arm_table, p, f"{where}.{arm}", check, f"{own}.{arm}.{p}")
-            for p, check in checks.items()})
+            p: reader.parameter(arm_table, p, at, checks[p], f"{own}.{arm}.{p}")
+            for p in (given if survival else checks)})
+        if "hazards" in arms[arm]:
+            hazards, breaks = arms[arm]["hazards"], arms[arm]["breaks"]
+            if len(hazards) != len(breaks) + 1 or any(
+                    a >= b for a, b in zip(breaks, breaks[1:], strict=False)):
+                raise reader.fail(f"{at}.breaks", "must be strictly increasing, one fewer "
+                                  "than `hazards`")
     if kind == "ordinal" and len(arms["treatment"]["probs"]) != len(arms["control"]["probs"]):
         raise reader.fail(f"{where}.treatment.probs", "must have as many levels as the "
                           "control arm's")
     return Component(key=name, type=kind, better=better, terminal=terminal, margin=margin,
-                     label=reader.string(raw, "label", where, default=name), **arms)
+                     label=reader.string(raw, "label", where, default=name), day=day, **arms)
 
 
 def _correlation(reader: Any, table: Mapping[str, Any], path: str, key: str,
