@@ -269,6 +269,10 @@ class SampleSizeResult:
     size) holds the design's operating characteristics at ``n_total`` as ``simtrial power``
     reports them, the fixed design's n (``fixed_n``) and the inflation factors
     (:func:`simtrial.search.sample_size`).
+    ``events`` (a time-to-event endpoint analysed at a number of events: the events are
+    searched, n is the patients the plan needs for them) holds the events found, Schoenfeld's
+    and Freedman's, the plan and the expected analysis time
+    (:func:`simtrial.search_events.events_sample_size`).
     """
 
     scenario: str
@@ -297,6 +301,7 @@ class SampleSizeResult:
     version: str
     trace: tuple[dict, ...]
     design: dict | None = None
+    events: dict | None = None
 
     def to_dict(self) -> dict:
         """Plain-JSON fields (DESIGN 1.4)."""
@@ -314,6 +319,7 @@ class SampleSizeResult:
             "reps": self.reps, "seed": self.seed, "version": self.version,
             "trace": [dict(point) for point in self.trace],
             **({} if self.design is None else {"design": self.design}),
+            **({} if self.events is None else {"events": self.events}),
         }
 
 

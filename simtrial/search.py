@@ -113,6 +113,10 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     reports it. The answer is where :func:`simtrial.simulate.power` (the same reps and seed)
     crosses the target next to the fitted n: it reaches the target at n and not at n - 1.
 
+    A time-to-event endpoint analysed at a number of events: the events are searched and n is
+    the patients of the accrual as written
+    (:func:`simtrial.search_events.events_sample_size`, which also solves n for a follow-up).
+
     A scenario with a group-sequential ``[design]``: n is the maximum sample size, the power
     the design's overall power for the primary endpoint (the only one allowed), and the
     result's ``design`` block holds the operating characteristics at n and the inflation
@@ -133,6 +137,11 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     ep = _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs)
     if scenario.design is not None:
         return _design_sample_size(scenario, ep, target_power, reps, seed, max_n, jobs)
+    from simtrial.search_events import event_driven, events_sample_size
+
+    if event_driven(ep):  # power depends on the events, not on n: search the events
+        return events_sample_size(scenario, ep.id, target_power, reps=reps, seed=seed,
+                                  jobs=jobs)
     trial = scenario.trial
     curve = _Curve(scenario, ep, seed, jobs)
     n_min = trial.smallest_n()
