@@ -274,7 +274,7 @@ def _events_mcse(power: float, reps: int, events: int, slope: float | None) -> f
     from scipy import special, stats
 
     density = stats.norm.pdf(special.ndtri(power)) * slope / (2 * math.sqrt(events))
-    return _mcse(power, reps) / density
+    return float(_mcse(power, reps) / density)
 
 
 def _most_events(scenario: Scenario, ep: Endpoint, follow_up: float | None) -> int:
