@@ -135,13 +135,13 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
     ep = _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs)
-    if scenario.design is not None:
-        return _design_sample_size(scenario, ep, target_power, reps, seed, max_n, jobs)
     from simtrial.search_events import event_driven, events_sample_size
 
     if event_driven(ep):  # power depends on the events, not on n: search the events
         return events_sample_size(scenario, ep.id, target_power, reps=reps, seed=seed,
                                   jobs=jobs)
+    if scenario.design is not None:
+        return _design_sample_size(scenario, ep, target_power, reps, seed, max_n, jobs)
     trial = scenario.trial
     curve = _Curve(scenario, ep, seed, jobs)
     n_min = trial.smallest_n()
@@ -318,6 +318,10 @@ def _design_sample_size(scenario: Scenario, ep: Endpoint, target_power: float, r
     """
     design, trial = scenario.design, scenario.trial
     assert design is not None  # the caller checked
+    if ep.model.looks_only:
+        raise InputError(f"endpoint {ep.id!r}: the sample size under a [design] is searched for "
+                         "an analysis at a number of events (analysis.events); one at calendar "
+                         "months is not simulated yet")
     primary = scenario.analysis.primary or scenario.endpoints[0].id
     if ep.id != primary:
         raise InputError(f"scenario {scenario.name!r} has a group-sequential [design]: the "
@@ -698,7 +702,7 @@ class _Curve:
         self.scenario, self.ep, self.trial = scenario, ep, scenario.trial
         self.seed, self.jobs = seed, jobs
         in_family = ep.id in scenario.analysis.family
-        self.prefix = None if in_family else ep.model.prefix_simulators.get(
+        self.prefix = None if in_family or ep.model.looks_only else ep.model.prefix_simulators.get(
             TESTS[ep.test].statistic.name)
         self.method = ("nested samples (common random numbers)" if self.prefix
                        else "one simulation per n, same seed" + (

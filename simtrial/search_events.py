@@ -166,6 +166,10 @@ def events_sample_size(scenario: Scenario | str, endpoint: str, target_power: fl
         ``n_total`` is the plan's patients for the events found; its ``events`` block holds
         ``events`` (D), Schoenfeld's and Freedman's events at the allocation, the expected
         analysis time, and the plan; the trace's points carry ``events`` and ``n_total``.
+        With a group-sequential ``[design]``, D is the maximum number of events (the last
+        look's), the power the design's overall power, ``design`` its operating
+        characteristics at D, and the closed forms' events are inflated by the design
+        (:func:`_inflation`).
 
     Examples
     --------
@@ -185,8 +189,9 @@ def events_sample_size(scenario: Scenario | str, endpoint: str, target_power: fl
     a_t, a_c = trial.allocation
     ratio = a_t / a_c
     hr = ep.model.hazard_ratio(ep)
+    inflation = _inflation(scenario, target_power)
     closed = None if hr is None or hr == 1 else {
-        name: formula(hr, trial.alpha, target_power, ratio, trial.alternative)
+        name: inflation * formula(hr, trial.alpha, target_power, ratio, trial.alternative)
         for name, formula in (("schoenfeld", ev.schoenfeld_events),
                               ("freedman", ev.freedman_events))}
     results: dict[int, SimpleNamespace] = {}
@@ -196,9 +201,10 @@ def events_sample_size(scenario: Scenario | str, endpoint: str, target_power: fl
         if events not in results:
             n, accrual = plan_patients(scenario, ep, events, follow_up, keep)
             plan = plan_scenario(scenario, ep, events, accrual)
-            res = simulated_power(plan, n, reps=reps, seed=seed, endpoints=[ep.id],
-                                  jobs=jobs).endpoints[0]
-            results[events] = SimpleNamespace(n=n, accrual=accrual, result=res)
+            out = simulated_power(plan, n, reps=reps, seed=seed, endpoints=[ep.id], jobs=jobs)
+            res = out.endpoints[0]
+            results[events] = SimpleNamespace(n=n, accrual=accrual, result=res,
+                                              design=out.design)
             trace.append({"events": events, "n_total": n, "power": res.power,
                           "mcse": res.mcse, "reps": reps, "stage": stage})
         return results[events]
@@ -247,6 +253,7 @@ def events_sample_size(scenario: Scenario | str, endpoint: str, target_power: fl
         "analysis_time": ev.time_of_events(events, final.accrual, arms, trial.allocation,
                                            dropout),
         "simulated_events": res.events, "simulated_duration": res.duration,
+        "inflation_factor": inflation,
         "closed_form_n": None if closed is None else plan_patients(
             scenario, ep, closed["schoenfeld"], follow_up, keep)[0],
     }
@@ -260,7 +267,26 @@ def events_sample_size(scenario: Scenario | str, endpoint: str, target_power: fl
         expected_assessed=res.expected_assessed, naive_inflation_n=None,
         method="events searched (one simulation per number of events, same seed); patients "
                "from the plan", reps=reps, seed=seed, version=__version__, trace=tuple(trace),
-        events=block)
+        design=final.design, events=block)
+
+
+def _inflation(scenario: Scenario, target_power: float) -> float:
+    """Events of the scenario's group-sequential design over the fixed design's (1 without).
+
+    ``(theta / (z_alpha + z_power))^2`` with theta the drift at which the design's boundaries
+    reach the target (:func:`simtrial.search._required_drift`): Schoenfeld's and Freedman's
+    events times this are rpact ``getSampleSizeSurvival``'s ``maxNumberOfEvents`` with that
+    design.
+    """
+    design = scenario.design
+    if design is None:
+        return 1.0
+    from scipy import special
+
+    from simtrial.search import _required_drift
+
+    z = special.ndtri(1 - design.alpha / design.sided) + special.ndtri(target_power)
+    return float((_required_drift(design, target_power) / z) ** 2)
 
 
 def _events_mcse(power: float, reps: int, events: int, slope: float | None) -> float | None:

@@ -120,6 +120,10 @@ class EndpointModel:
     #: Whether :func:`simtrial.simulate.simulated_power` keeps the final analysis's statistics
     #: of every replicate for :meth:`simulated_fields`.
     keeps_statistics = False
+    #: Whether the nested-sample simulator reads its sizes as a design's looks of one trial
+    #: (fractions of the last look: a time-to-event endpoint's looks at event fractions)
+    #: rather than as nested samples of patients; then a search over n does not use it.
+    looks_only = False
 
     def sets(self) -> tuple[tuple[str, ...], ...]:
         """The parameter sets an arm may give."""

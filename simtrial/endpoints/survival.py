@@ -57,6 +57,32 @@ def _survival(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> N
                               months=months)[-1]
 
 
+def _survival_looks(generator, ep: Endpoint, sizes_t, sizes_c, out: np.ndarray) -> None:
+    """Looks of a group-sequential design at fractions of the analysis's events (or months).
+
+    The nested-sample simulator of :mod:`simtrial.simulate` (``nested_looks``): every trial
+    randomises ``sizes_t[-1] + sizes_c[-1]`` patients, and look k is at the fraction
+    ``f_k = (sizes_t[k] + sizes_c[k]) / (sizes_t[-1] + sizes_c[-1])`` of the analysis: at
+    ``round(f_k D)`` events for ``analysis.events = D`` and at calendar month ``f_k M`` for
+    ``analysis.months = M`` (whichever comes first when both are given). The sizes are
+    :func:`simtrial.simulate.look_sizes`, ``round(t_k n)``, so ``f_k`` is the design's
+    information fraction ``t_k`` to within ``1 / (2 t_k n)`` (the looks' events are
+    ``round(t_k D)``, or one off when n is small against D). One trial is simulated per
+    replicate and cut at every look (one sort).
+    """
+    from simtrial.kernels.survival import simulate_logrank
+
+    model: Survival = ep.model  # type: ignore[assignment]
+    n_t, n_c = int(sizes_t[-1]), int(sizes_c[-1])
+    fractions = (sizes_t + sizes_c) / (n_t + n_c)
+    events, months = model.analysis_of(ep)
+    looks_events = [max(1, min(round(d * f), n_t + n_c)) for d in events for f in fractions]
+    looks_months = [m * f for m in months for f in fractions]
+    out[:] = simulate_logrank(generator, out.shape[1], n_t, n_c, model.accrual(ep, n_t + n_c),
+                              model.arms(ep), model.dropouts(ep), events=looks_events,
+                              months=looks_months)
+
+
 class Survival(EndpointModel):
     """Piecewise-exponential time to an event per arm, in a trial with accrual and dropout."""
 
@@ -72,11 +98,13 @@ class Survival(EndpointModel):
                       ("hazard_ratio", "cure"), ("hazard_ratio",))
     effect_scale = "ratio"
     simulators = {"survival": _survival}
+    prefix_simulators = {"survival": _survival_looks}
     endpoint_tables = {"analysis": {"events": _EVENTS, "months": _MONTHS}}
     dropout_table = {"per_month": _DROPOUT}
     needs_accrual = True
     keeps_statistics = True
     correlates = False
+    looks_only = True
 
     # ---------------------------------------------------------------- checks
 
