@@ -23,7 +23,7 @@ def logrank(rows: np.ndarray, alternative: str, sign: int) -> np.ndarray:
 
     Parameters
     ----------
-    rows : ndarray of shape (reps, 8)
+    rows : ndarray of shape (reps, 9)
         Columns of :data:`~simtrial.stattests.SURVIVAL`.
     alternative : {"two-sided", "one-sided"}
     sign : {1, -1}
@@ -59,7 +59,7 @@ def hazard_ratio(rows: np.ndarray, method: str = "peto") -> np.ndarray:
 
     Parameters
     ----------
-    rows : ndarray of shape (reps, 8)
+    rows : ndarray of shape (reps, 9)
         Columns of :data:`~simtrial.stattests.SURVIVAL`, of the unweighted log-rank test.
     method : {"peto", "pike"}
         ``"peto"``: the one-step estimate :math:`\exp(U / V)` (Peto; Yusuf et al. 1985), the
