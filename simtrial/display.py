@@ -202,7 +202,9 @@ def _event_lines(result) -> list[str]:
             f"time to event [{e.id}]: at the analysis (means over trials) {e.events:.1f} events "
             f"(expected {e.analytic_events:.1f}), month {e.duration:.2f} (expected {month}), "
             f"{e.n:.1f} randomised; analytic: Schoenfeld at the expected events, Freedman "
-            f"{freedman}")
+            f"{freedman}" + ("" if e.hazard_ratio_median is None else
+                             f"; Cox hazard ratio estimate: median {e.hazard_ratio_median:.3f}, "
+                             f"mean {e.hazard_ratio_mean:.3f}"))
     return [""] + lines if lines else []
 
 

@@ -110,6 +110,8 @@ class EndpointModel:
     #: their checks (e.g. a time-to-event endpoint's ``analysis``); read into
     #: ``Endpoint.extra`` with provenance, then checked by :meth:`check_extra`.
     endpoint_tables: Mapping[str, Mapping[str, Check]] = {}
+    #: Those of :attr:`endpoint_tables` an endpoint may leave out (absent from ``extra``).
+    optional_tables: tuple[str, ...] = ()
     #: If not empty, ``dropout`` is a table of these numbers (for both arms, or one table per
     #: arm) in ``Endpoint.extra["dropout"]`` instead of a probability.
     dropout_table: Mapping[str, Check] = {}
