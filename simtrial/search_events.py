@@ -41,6 +41,7 @@ import numpy as np
 from simtrial import events as ev
 from simtrial import rng
 from simtrial._version import __version__
+from simtrial.endpoints.survival import Survival
 from simtrial.errors import InputError, TargetNotReached
 from simtrial.results import SampleSizeResult
 from simtrial.scenario import Endpoint, Scenario, load_scenario
@@ -91,7 +92,7 @@ def plan_patients(scenario: Scenario, ep: Endpoint, events: float, follow_up: fl
     >>> n, accrual.duration
     (600, 12.0)
     """
-    model = ep.model
+    model = _survival(ep)
     months, per_month = ep.extra["accrual"]
     written = ev.Accrual.periods(months, per_month)
     arms, dropout = model.arms(ep), model.dropouts(ep)
@@ -234,7 +235,7 @@ def events_sample_size(scenario: Scenario | str, endpoint: str, target_power: fl
     res = final.result
     below = results.get(events - 1)
     n_t, n_c = trial.split(final.n)
-    model = ep.model
+    model = _survival(ep)
     arms, dropout = model.arms(ep), model.dropouts(ep)
     block = {
         "events": events,
@@ -289,6 +290,13 @@ def _inflation(scenario: Scenario, target_power: float) -> float:
     return float((_required_drift(design, target_power) / z) ** 2)
 
 
+def _survival(ep: Endpoint) -> Survival:
+    """The time-to-event model of an endpoint :func:`event_driven` accepted."""
+    model = ep.model
+    assert isinstance(model, Survival)  # event_driven: only its endpoints have an analysis
+    return model
+
+
 def _events_mcse(power: float, reps: int, events: int, slope: float | None) -> float | None:
     r"""The Monte Carlo error of the events found, through the power curve's slope.
 
@@ -309,8 +317,9 @@ def _most_events(scenario: Scenario, ep: Endpoint, follow_up: float | None) -> i
         return 10**7
     months, per_month = ep.extra["accrual"]
     written = ev.Accrual.periods(months, per_month)
-    most = float(ev.expected_events(1e9, written, ep.model.arms(ep), scenario.trial.allocation,
-                                    ep.model.dropouts(ep)))
+    model = _survival(ep)
+    most = float(ev.expected_events(1e9, written, model.arms(ep), scenario.trial.allocation,
+                                    model.dropouts(ep)))
     return max(2, math.floor(most * (1 - 1e-9)))
 
 
