@@ -80,10 +80,14 @@ def test_sequential_power_at_1_1_matches_rpact_per_look(rpact):
                                                      abs=1e-6)
     assert np.allclose(res.closed_form["h1"]["reject"], reject, atol=1e-6)
     stop = _stopping(res.h1["stages"])
-    for values, key in (([170, 255, 340], "expectedNumberOfEvents"),
-                        (rpact["power_r1_events340_analysisTime"], "studyDuration")):
+    ep = _scenario().endpoints[0]
+    summary = ep.model.looks_summary(ep, 300, 300, res.h1["stages"])
+    for values, key, name in (([170, 255, 340], "expectedNumberOfEvents", "expected_events"),
+                              (rpact["power_r1_events340_analysisTime"], "studyDuration",
+                               "expected_duration")):
         values = np.asarray(values, dtype=float)
         mean = stop @ values
+        assert summary[name] == pytest.approx(mean, rel=1e-4)  # look times: rpact's to 2e-3
         mcse = math.sqrt((stop @ values**2 - mean**2) / 10_000)
         assert abs(mean - rpact[f"power_r1_events340_{key}"]) < 4 * mcse, (key, mean)
     assert res.h0["power"] <= 0.025 + 3 * res.h0["mcse"], res.h0

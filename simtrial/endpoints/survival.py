@@ -277,6 +277,47 @@ class Survival(EndpointModel):
 
     # ---------------------------------------------------------------- simulated and closed form
 
+    def looks_summary(self, ep: Endpoint, n_t: int, n_c: int, stages: list[dict]
+                      ) -> dict[str, Any]:
+        """Events and calendar months of a group-sequential design's looks, and their means.
+
+        ``stages`` is a design block's (``simtrial power`` JSON ``design.stages``: each look's
+        ``information`` and simulated ``reject`` probability). Look k is at ``round(t_k D)``
+        events (``analysis.events = D``; the looks of the survival model's nested-sample
+        simulator when n is not small against D), expected at the month ``time_of_events``
+        gives (Lachin-Foulkes); the trial stops at look k with the probability of rejecting
+        there (the rest at the last look), which weighs the ``expected_events`` and
+        ``expected_duration`` (rpact ``getPowerSurvival``'s ``expectedNumberOfEvents`` and
+        ``studyDuration``). None for an analysis at calendar months only.
+
+        Examples
+        --------
+        >>> from simtrial.scenario import load_scenario
+        >>> from simtrial.simulate import power
+        >>> sc = load_scenario("scenarios/examples/time-to-event-sequential.toml")
+        >>> ep = sc.endpoint("death")
+        >>> res = power(sc, 600, reps=2000)
+        >>> out = ep.model.looks_summary(ep, 300, 300, res.design["stages"])
+        >>> out["events"], [round(t, 2) for t in out["analysis_time"]]  # rpact: 13.26 18.04 24.51
+        ([170, 255, 340], [13.26, 18.04, 24.51])
+        >>> 240 < out["expected_events"] < 280  # rpact: 259.0
+        True
+        """
+        from simtrial import events as ev
+
+        target, _ = self.analysis_of(ep)
+        if not target:
+            return {"events": None, "analysis_time": None, "expected_events": None,
+                    "expected_duration": None}
+        looks = [max(1, round(stage["information"] * target[0])) for stage in stages]
+        accrual, arms, dropout = self.accrual(ep, n_t + n_c), self.arms(ep), self.dropouts(ep)
+        times = [ev.time_of_events(d, accrual, arms, (n_t, n_c), dropout) for d in looks]
+        reject = [stage["reject"] for stage in stages[:-1]]
+        stop = [*reject, 1.0 - sum(reject)]
+        return {"events": looks, "analysis_time": times,
+                "expected_events": sum(p * d for p, d in zip(stop, looks, strict=True)),
+                "expected_duration": sum(p * t for p, t in zip(stop, times, strict=True))}
+
     def simulated_fields(self, ep: Endpoint, statistics: np.ndarray) -> dict[str, Any]:
         """Means over replicates of the SURVIVAL rows at the analysis.
 
