@@ -270,15 +270,27 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
 @click.option("--max-n", type=click.IntRange(min=4, max=MAX_N), default=100_000,
               show_default=True,
               help="Largest total n searched.")
+@click.option("--follow-up", type=click.FloatRange(min=0, max=1e6), default=None,
+              help="Time-to-event endpoint analysed at a number of events: months from the last "
+                   "patient randomised to the expected last event; N is solved (default: N is "
+                   "the [trial] accrual as written).")
+@click.option("--keep-accrual", type=click.Choice(["rate", "duration"]), default="rate",
+              show_default=True,
+              help="With --follow-up: keep the accrual's rates (its duration is solved) or its "
+                   "duration (its rates are scaled).")
 @jobs_option()
 @format_option("table", "json")
 def samplesize(scenario, endpoint, criterion, target, target_assurance, draws, reps, seed, max_n,
-               jobs, fmt):
+               follow_up, keep_accrual, jobs, fmt):
     """Smallest total N whose simulated power (or --assurance) reaches its target.
 
     Under a scenario's group-sequential [design]: the smallest maximum N at which the design's
     overall power for the primary endpoint reaches --power, with the fixed design's N and the
     inflation factor.
+
+    A time-to-event endpoint analysed at a number of events: the smallest number of events
+    whose simulated power reaches --power (Schoenfeld's and Freedman's beside it), and N, the
+    patients randomised to observe them (the accrual as written, or solved for --follow-up).
     """
     from simtrial import display
     from simtrial.scenario import load_scenario
@@ -292,6 +304,9 @@ def samplesize(scenario, endpoint, criterion, target, target_assurance, draws, r
         if criterion is not None:
             raise click.UsageError("--criterion is not used with --assurance (the family's "
                                    "assurance is reported beside the endpoint's)")
+        if follow_up is not None:
+            raise click.UsageError("--follow-up is not used with --assurance (it solves the "
+                                   "patients of an event-driven power search)")
         sc = load_scenario(scenario)
         _echo_search(lambda: assurance_sample_size(
             sc, target_assurance, draws=draws, reps=reps or 1000, seed=seed, endpoint=endpoint,
@@ -307,6 +322,14 @@ def samplesize(scenario, endpoint, criterion, target, target_assurance, draws, r
         _echo_search(lambda: family_sample_size(sc, criterion, target, reps=reps, seed=seed,
                                                 max_n=max_n, jobs=_cap_jobs(jobs)), fmt,
                      display.family_sample_size_table)
+        return
+    if follow_up is not None:
+        from simtrial.search_events import events_sample_size
+
+        _echo_search(lambda: events_sample_size(sc, endpoint, target, follow_up=follow_up,
+                                                keep=keep_accrual, reps=reps, seed=seed,
+                                                jobs=_cap_jobs(jobs)), fmt,
+                     display.sample_size_table)
         return
     _echo_search(lambda: sample_size(sc, endpoint, target, reps=reps, seed=seed, max_n=max_n,
                                      jobs=_cap_jobs(jobs)), fmt, display.sample_size_table)

@@ -209,7 +209,9 @@ def _event_lines(result) -> list[str]:
             f"time to event [{e.id}]: at the analysis (means over trials) {e.events:.1f} events "
             f"(expected {e.analytic_events:.1f}), month {e.duration:.2f} (expected {month}), "
             f"{e.n:.1f} randomised; analytic: Schoenfeld at the expected events, Freedman "
-            f"{freedman}")
+            f"{freedman}" + ("" if e.hazard_ratio_median is None else
+                             f"; Cox hazard ratio estimate: median {e.hazard_ratio_median:.3f}, "
+                             f"mean {e.hazard_ratio_mean:.3f}"))
     return [""] + lines if lines else []
 
 
@@ -284,8 +286,47 @@ def sample_size_table(result) -> str:
         notes = [notes[0].replace("total n", "maximum n").replace("simulated power",
                                                                     "the design's power"),
                  notes[1], *more]
+    header = ["stage", "n", "power", "MCSE", "reps"]
+    if result.events is not None:
+        rows, notes = _sample_size_events_lines(result)
+        header[1:1] = ["events"]
+        for row, point in zip(trace, result.trace, strict=True):
+            row[1:1] = [str(point["events"])]
     return "\n".join([_lines(head), table(["", ""], rows), "", "trace",
-                      table(["stage", "n", "power", "MCSE", "reps"], trace), "", *notes])
+                      table(header, trace), "", *notes])
+
+
+def _sample_size_events_lines(result) -> tuple[list[list[str]], list[str]]:
+    """The samplesize table's rows and notes for an event-driven time-to-event analysis."""
+    e = result.events
+    below = e["events_minus_one"]
+    rows = [["events", f"{e['events']} (power {result.power:.4f}, MCSE {result.mcse:.4f}; 95% CI "
+                       f"{result.ci[0]:.4f} to {result.ci[1]:.4f}); MCSE of the events "
+                       + ("-" if e["events_mcse"] is None else f"{e['events_mcse']:.1f}")]]
+    if below is not None:
+        rows.append([f"events - 1 = {below['events']}",
+                     f"power {below['power']:.4f} (MCSE {below['mcse']:.4f})"])
+    if e["schoenfeld_events"] is not None:
+        rows.append(["closed forms", f"Schoenfeld {e['schoenfeld_events']:.2f}, Freedman "
+                                     f"{e['freedman_events']:.2f} events; the simulation is "
+                                     f"closer to {e['closer'].capitalize()}"])
+    plan = ("accrual as written" if e["follow_up"] is None else
+            f"follow-up {e['follow_up']:g} months after the last patient, accrual "
+            + ("rates kept" if e["keep"] == "rate" else "duration kept (rates scaled)"))
+    rates = ", ".join(f"{r:.4g}" for r in e["accrual"]["per_month"])
+    rows += [["patients", f"n = {result.n_total} randomised ({plan}): {rates} a month over "
+                          f"{e['accrual_duration']:.2f} months"],
+             ["analysis", f"month {e['analysis_time']:.2f} expected (Lachin-Foulkes), "
+                          f"{e['simulated_duration']:.2f} simulated"],
+             ["closed-form n", "-" if result.analytic_n is None else
+              f"{result.analytic_n} (the plan for Schoenfeld's events)"],
+             ["search", f"{result.method}; {len(result.trace)} simulated points"]]
+    notes = ["events: smallest number of events at which the simulated log-rank power reaches "
+             "the target (and events - 1 does not), simulated as `simtrial power --n N` with "
+             "analysis.events set to it;",
+             "n: the patients the plan randomises for that many events (the accrual as "
+             "written, or solved for the follow-up)."]
+    return rows, notes
 
 
 def _sample_size_design_lines(result) -> tuple[list[list[str]], list[str]]:

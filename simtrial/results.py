@@ -72,7 +72,7 @@ class LookStatistics:
 
 #: The optional fields of a time-to-event endpoint's :class:`EndpointPower`.
 _TIME_TO_EVENT = ("events", "duration", "n", "analytic_events", "analytic_duration",
-                  "analytic_power_freedman")
+                  "analytic_power_freedman", "hazard_ratio_median", "hazard_ratio_mean")
 
 
 @dataclass(frozen=True)
@@ -109,13 +109,16 @@ class EndpointPower:
     #: Time-to-event endpoints only (None elsewhere, and then not in :meth:`to_dict`): the
     #: means over replicates of the observed events at the analysis, its calendar month and
     #: the patients randomised by then; the expected events and month of the analysis by
-    #: Lachin-Foulkes; Freedman's power beside Schoenfeld's ``analytic_power``.
+    #: Lachin-Foulkes; Freedman's power beside Schoenfeld's ``analytic_power``; the median and
+    #: mean over replicates of the Cox estimate of the hazard ratio (those estimable).
     events: float | None = None
     duration: float | None = None
     n: float | None = None
     analytic_events: float | None = None
     analytic_duration: float | None = None
     analytic_power_freedman: float | None = None
+    hazard_ratio_median: float | None = None
+    hazard_ratio_mean: float | None = None
 
     def to_dict(self) -> dict:
         """Plain-JSON fields (DESIGN 1.4), without the per-replicate p-values.
@@ -282,6 +285,10 @@ class SampleSizeResult:
     size) holds the design's operating characteristics at ``n_total`` as ``simtrial power``
     reports them, the fixed design's n (``fixed_n``) and the inflation factors
     (:func:`simtrial.search.sample_size`).
+    ``events`` (a time-to-event endpoint analysed at a number of events: the events are
+    searched, n is the patients the plan needs for them) holds the events found, Schoenfeld's
+    and Freedman's, the plan and the expected analysis time
+    (:func:`simtrial.search_events.events_sample_size`).
     """
 
     scenario: str
@@ -310,6 +317,7 @@ class SampleSizeResult:
     version: str
     trace: tuple[dict, ...]
     design: dict | None = None
+    events: dict | None = None
 
     def to_dict(self) -> dict:
         """Plain-JSON fields (DESIGN 1.4)."""
@@ -327,6 +335,7 @@ class SampleSizeResult:
             "reps": self.reps, "seed": self.seed, "version": self.version,
             "trace": [dict(point) for point in self.trace],
             **({} if self.design is None else {"design": self.design}),
+            **({} if self.events is None else {"events": self.events}),
         }
 
 

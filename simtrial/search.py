@@ -114,6 +114,10 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     reports it. The answer is where :func:`simtrial.simulate.power` (the same reps and seed)
     crosses the target next to the fitted n: it reaches the target at n and not at n - 1.
 
+    A time-to-event endpoint analysed at a number of events: the events are searched and n is
+    the patients of the accrual as written
+    (:func:`simtrial.search_events.events_sample_size`, which also solves n for a follow-up).
+
     A scenario with a group-sequential ``[design]``: n is the maximum sample size, the power
     the design's overall power for the primary endpoint (the only one allowed), and the
     result's ``design`` block holds the operating characteristics at n and the inflation
@@ -132,6 +136,11 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
     ep = _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs)
+    from simtrial.search_events import event_driven, events_sample_size
+
+    if event_driven(ep):  # power depends on the events, not on n: search the events
+        return events_sample_size(scenario, ep.id, target_power, reps=reps, seed=seed,
+                                  jobs=jobs)
     if scenario.design is not None:
         return _design_sample_size(scenario, ep, target_power, reps, seed, max_n, jobs)
     trial = scenario.trial
@@ -310,6 +319,10 @@ def _design_sample_size(scenario: Scenario, ep: Endpoint, target_power: float, r
     """
     design, trial = scenario.design, scenario.trial
     assert design is not None  # the caller checked
+    if ep.model.looks_only:
+        raise InputError(f"endpoint {ep.id!r}: the sample size under a [design] is searched for "
+                         "an analysis at a number of events (analysis.events); one at calendar "
+                         "months is not simulated yet")
     primary = family_plan(scenario).primary  # refuses a procedure the design cannot apply
     if ep.id != primary:
         raise InputError(f"scenario {scenario.name!r} has a group-sequential [design]: the "
@@ -688,7 +701,7 @@ class _Curve:
         self.scenario, self.ep, self.trial = scenario, ep, scenario.trial
         self.seed, self.jobs = seed, jobs
         in_family = ep.id in scenario.analysis.family
-        self.prefix = None if in_family else ep.model.prefix_simulators.get(
+        self.prefix = None if in_family or ep.model.looks_only else ep.model.prefix_simulators.get(
             TESTS[ep.test].statistic.name)
         self.method = ("nested samples (common random numbers)" if self.prefix
                        else "one simulation per n, same seed" + (

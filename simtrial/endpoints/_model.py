@@ -118,6 +118,8 @@ class EndpointModel:
     #: their checks (e.g. a time-to-event endpoint's ``analysis``); read into
     #: ``Endpoint.extra`` with provenance, then checked by :meth:`check_extra`.
     endpoint_tables: Mapping[str, Mapping[str, Check]] = {}
+    #: Those of :attr:`endpoint_tables` an endpoint may leave out (absent from ``extra``).
+    optional_tables: tuple[str, ...] = ()
     #: If not empty, ``dropout`` is a table of these numbers (for both arms, or one table per
     #: arm) in ``Endpoint.extra["dropout"]`` instead of a probability.
     dropout_table: Mapping[str, Check] = {}
@@ -130,6 +132,10 @@ class EndpointModel:
     #: Whether :func:`simtrial.simulate.simulated_power` keeps the final analysis's statistics
     #: of every replicate for :meth:`simulated_fields`.
     keeps_statistics = False
+    #: Whether the nested-sample simulator reads its sizes as a design's looks of one trial
+    #: (fractions of the last look: a time-to-event endpoint's looks at event fractions)
+    #: rather than as nested samples of patients; then a search over n does not use it.
+    looks_only = False
 
     def sets(self) -> tuple[tuple[str, ...], ...]:
         """The parameter sets an arm may give."""

@@ -4,7 +4,12 @@ The same paths name a number's provenance (:attr:`Scenario.provenance`), a value
 :meth:`Scenario.with_values` and a ``simtrial sweep --vary`` key:
 
 - ``trial.alpha``, ``trial.allocation`` (a pair: treatment, control);
-- ``endpoints.<id>.dropout`` (both arms) and ``endpoints.<id>.dropout.<arm>``;
+- ``trial.accrual.months``, ``trial.accrual.per_month`` (a number, or an array of periods);
+- ``endpoints.<id>.dropout`` (both arms) and ``endpoints.<id>.dropout.<arm>``; for a
+  table-valued dropout (time to event) ``endpoints.<id>.dropout.<number>`` (both arms, e.g.
+  ``dropout.per_month``) and ``endpoints.<id>.dropout.<arm>.<number>``;
+- ``endpoints.<id>.<table>.<number>`` for a model's own tables (a time-to-event endpoint's
+  ``analysis.events``, ``analysis.months``);
 - ``endpoints.<id>.<arm>.<param>``, with arm ``treatment`` or ``control``;
 - ``correlations.<id>.<id>``: a pair's latent correlation, in either order;
 - ``endpoints.<id>.<path>``: a number in a table the endpoint's model reads itself (a
@@ -38,9 +43,12 @@ __all__ = ["ALLOCATION_KEY", "DESIGN_KEYS", "KEYS", "assign", "value_of", "with_
 #: The one key whose value is a pair of numbers rather than a number.
 ALLOCATION_KEY = "trial.allocation"
 #: The forms of the keys a number may be changed by, as error messages list them.
-KEYS = ("trial.alpha", ALLOCATION_KEY, "endpoints.<id>.dropout", "endpoints.<id>.dropout.<arm>",
+KEYS = ("trial.alpha", ALLOCATION_KEY, "trial.accrual.months", "trial.accrual.per_month",
+        "endpoints.<id>.dropout", "endpoints.<id>.dropout.<arm>",
         "endpoints.<id>.<arm>.<param> with arm treatment or control",
-        "endpoints.<id>.components.<key>.<arm>.<param>", "correlations.<id>.<id>",
+        "endpoints.<id>.analysis.events|months and endpoints.<id>.dropout[.<arm>].per_month "
+        "(time to event)", "endpoints.<id>.components.<key>.<arm>.<param>",
+        "correlations.<id>.<id>",
         "design.<key> with key looks, efficacy, futility, secondary, beta or binding")
 #: The ``[design]`` settings a key ``design.<key>`` may change.
 DESIGN_KEYS = ("looks", "efficacy", "futility", "secondary", "beta", "binding")
@@ -73,6 +81,13 @@ def assign(data: dict[str, Any], key: str, value: Any, scenario: Scenario) -> No
     if parts[:1] == ["trial"] and len(parts) == 2 and parts[1] in ("alpha", "allocation"):
         data.setdefault("trial", {})[parts[1]] = value
         return
+    if parts[:2] == ["trial", "accrual"] and len(parts) == 3 and scenario.trial.accrual \
+            and parts[2] in ("months", "per_month"):
+        data["trial"]["accrual"][parts[2]] = value
+        return
+    if parts[:1] == ["endpoints"] and len(parts) in (3, 4, 5) and _assign_table(
+            data, parts, value, scenario):
+        return
     if parts[:1] == ["endpoints"] and len(parts) >= 3:
         ids = [ep.id for ep in scenario.endpoints]
         if parts[1] not in ids:
@@ -89,7 +104,8 @@ def assign(data: dict[str, Any], key: str, value: Any, scenario: Scenario) -> No
                 table["dropout"] = dict(zip(ARMS, ep.dropout, strict=True))
             table["dropout"][parts[3]] = value
             return
-        if parts[2] in ARMS and len(parts) == 4 and ep.model.settable(ep, parts[3]):
+        if parts[2] in ARMS and len(parts) == 4 and (parts[3] in getattr(ep, parts[2])
+                                                     or ep.model.settable(ep, parts[3])):
             table[parts[2]][parts[3]] = value
             return
         if ep.model.assign_extra(table, parts[2:], value):
@@ -144,6 +160,43 @@ def value_of(scenario: Scenario, key: str) -> Any:
     if parts[2] in ARMS and len(parts) == 4:
         return getattr(ep, parts[2])[parts[3]]
     return ep.model.extra_value(ep, parts[2:])
+
+
+def _assign_table(data: dict[str, Any], parts: list[str], value: Any,
+                  scenario: Scenario) -> bool:
+    """Set a number of a model's own tables or table-valued dropout, if ``parts`` names one.
+
+    ``endpoints.<id>.<table>.<number>`` for a table of the model's ``endpoint_tables``;
+    ``endpoints.<id>.dropout.<number>`` (both arms) or ``endpoints.<id>.dropout.<arm>.<number>``
+    for a ``dropout_table``. False when ``parts`` names neither (the caller goes on).
+    """
+    ids = [ep.id for ep in scenario.endpoints]
+    if parts[1] not in ids:
+        return False
+    model = scenario.endpoint(parts[1]).model
+    table = data["endpoints"][ids.index(parts[1])]
+    if len(parts) == 4 and parts[3] in model.endpoint_tables.get(parts[2], {}):
+        table.setdefault(parts[2], {})[parts[3]] = value
+        return True
+    if parts[2] != "dropout" or not model.dropout_table:
+        return False
+    if len(parts) == 4 and parts[3] in model.dropout_table:
+        dropout = table.get("dropout", {})
+        if any(arm in dropout for arm in ARMS):  # per arm: both arms get the number
+            for arm in ARMS:
+                dropout.setdefault(arm, {})[parts[3]] = value
+        else:
+            dropout[parts[3]] = value
+        table["dropout"] = dropout
+        return True
+    if len(parts) == 5 and parts[3] in ARMS and parts[4] in model.dropout_table:
+        dropout = table.get("dropout", {})
+        if not any(arm in dropout for arm in ARMS):  # one table for both arms: split it
+            dropout = {arm: dict(dropout) for arm in ARMS}
+        dropout.setdefault(parts[3], {})[parts[4]] = value
+        table["dropout"] = dropout
+        return True
+    return False
 
 
 def _thaw(data: Any) -> Any:

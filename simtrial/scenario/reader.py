@@ -525,6 +525,8 @@ class _Reader:
         """What the model reads besides the arms: its tables, a table-valued dropout, accrual."""
         extra: dict[str, Any] = {}
         for name, checks in model.endpoint_tables.items():
+            if name not in table and name in model.optional_tables:
+                continue
             if name not in table:
                 raise self.fail(f"{path}.{name}", f"is required for a {model.distribution} "
                                 f"endpoint (keys: {', '.join(checks)})")
