@@ -18,7 +18,7 @@ __all__ = ["endpoint_closed_form", "endpoint_power", "power_ttest", "power_two_p
 
 
 def power_ttest(delta: float, sd: float, n_t: float, n_c: float, alpha: float,
-                alternative: str = "two-sided") -> float:
+                alternative: str = "two-sided", covariates: int = 0) -> float:
     r"""Power of the pooled two-sample t test, from the noncentral t distribution (exact).
 
     Parameters
@@ -32,6 +32,9 @@ def power_ttest(delta: float, sd: float, n_t: float, n_c: float, alpha: float,
     alpha : float
         Significance level (two-sided, or one-sided in the direction of benefit).
     alternative : {"two-sided", "one-sided"}
+    covariates : int
+        Covariates the model adjusts for besides the arm, each taking a degree of freedom
+        (ANCOVA on a baseline: 1, with ``sd`` the residual sd; Borm et al. 2007).
 
     Returns
     -------
@@ -39,7 +42,7 @@ def power_ttest(delta: float, sd: float, n_t: float, n_c: float, alpha: float,
 
     Notes
     -----
-    With :math:`\nu = n_t + n_c - 2` and noncentrality
+    With :math:`\nu = n_t + n_c - 2 - \text{covariates}` and noncentrality
     :math:`\lambda = \delta / (\sigma \sqrt{1/n_t + 1/n_c})`, two-sided power is
     :math:`P(T_{\nu,\lambda} > t_{1-\alpha/2,\nu})
     + P(T_{\nu,\lambda} < -t_{1-\alpha/2,\nu})`,
@@ -50,7 +53,7 @@ def power_ttest(delta: float, sd: float, n_t: float, n_c: float, alpha: float,
     >>> round(power_ttest(0.4, 1.0, 65, 35, 0.05), 4)  # R pwr.t2n.test(65, 35, d = 0.4): 0.47184
     0.4718
     """
-    df = n_t + n_c - 2
+    df = n_t + n_c - 2 - covariates
     ncp = delta / (sd * math.sqrt(1 / n_t + 1 / n_c))
     return _noncentral_t_power(ncp, df, alpha, alternative)
 

@@ -37,7 +37,7 @@ from simtrial.results import (
     binomial_summary,
 )
 from simtrial.scenario import Endpoint, Scenario, load_scenario
-from simtrial.stattests import TESTS
+from simtrial.stattests import TESTS, endpoint_pvalues
 
 __all__ = ["available_cores", "free_memory", "look_sizes", "memory_needed", "power",
            "simulate_looks", "nested_looks", "sequential_power", "simulated_power"]
@@ -218,8 +218,7 @@ def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, s
         for ep, chunk_stats in zip(group, stats, strict=True):
             if ep.id in kept:
                 kept[ep.id][part] = chunk_stats
-            pvalues[ep.id][part] = TESTS[ep.test].pvalues(chunk_stats, alternative,
-                                                          ep.benefit_sign)
+            pvalues[ep.id][part] = endpoint_pvalues(ep, chunk_stats, alternative)
 
     workers = min(workers, len(tasks))
     if workers <= 1:
@@ -281,7 +280,7 @@ def nested_looks(ep: Endpoint, sizes: np.ndarray, alternative: str, reps: int, s
         simulate(rng.chunk_generator(seed, ep.id, i), ep, sizes_t, sizes_c, out)
         assessed[:, part] = out[:, :, list(statistic.assessed)].sum(axis=2)
         flat = out.reshape(-1, statistic.columns)
-        pvalues[:, part] = p = test.pvalues(flat, alternative, ep.benefit_sign).reshape(looks, -1)
+        pvalues[:, part] = p = endpoint_pvalues(ep, flat, alternative).reshape(looks, -1)
         if z is not None:  # a one-sided trial's p-values are the one-sided ones: not twice
             one_sided = p if alternative == "one-sided" else test.pvalues(
                 flat, "one-sided", ep.benefit_sign).reshape(looks, -1)

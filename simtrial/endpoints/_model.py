@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
     from simtrial.scenario import Endpoint
 
-__all__ = ["ABOVE_ONE", "LOCATION", "POSITIVE", "PROBABILITIES", "PROBABILITY", "Check",
-           "Copula", "EndpointModel", "Simulator"]
+__all__ = ["ABOVE_ONE", "BASELINE_TESTS", "CORRELATION", "LOCATION", "POSITIVE",
+           "PROBABILITIES", "PROBABILITY", "Check", "Copula", "EndpointModel", "Simulator"]
 
 #: Largest magnitude of a location or spread, and smallest spread: beyond these, squares and
 #: sums of squares of n values overflow or underflow a double.
@@ -51,6 +51,10 @@ LOCATION = Check(lambda v: abs(v) <= HUGE, "a number in [-1e100, 1e100]")
 POSITIVE = Check(lambda v: TINY <= v <= HUGE, "a number in [1e-100, 1e100]")
 ABOVE_ONE = Check(lambda v: 1 < v <= HUGE, "a number > 1 and <= 1e100")
 PROBABILITIES = Check(None, "an array of at least 2 numbers in [0, 1] summing to 1")
+CORRELATION = Check(lambda v: -1 < v < 1, "a number in (-1, 1)")
+
+#: The tests that read an endpoint's ``baseline`` (:mod:`simtrial.stattests.baseline`).
+BASELINE_TESTS = ("ancova", "change")
 
 #: ``simulate(generator, endpoint, n_t, n_c, out)`` fills ``out[r]`` with replicate r's
 #: statistics; a nested-sample simulator takes arrays ``sizes_t, sizes_c`` and fills
@@ -110,6 +114,12 @@ class EndpointModel:
     #: their checks (e.g. a time-to-event endpoint's ``analysis``); read into
     #: ``Endpoint.extra`` with provenance, then checked by :meth:`check_extra`.
     endpoint_tables: Mapping[str, Mapping[str, Check]] = {}
+    #: Endpoint tables the model reads if they are given (``baseline``): key -> its numbers
+    #: and their checks, read into ``Endpoint.extra`` like :attr:`endpoint_tables`.
+    optional_tables: Mapping[str, Mapping[str, Check]] = {}
+    #: The tests that take a ``margin`` on the endpoint (:meth:`test_margin`), and its check.
+    margin_tests: tuple[str, ...] = ()
+    margin_check = LOCATION
     #: If not empty, ``dropout`` is a table of these numbers (for both arms, or one table per
     #: arm) in ``Endpoint.extra["dropout"]`` instead of a probability.
     dropout_table: Mapping[str, Check] = {}
@@ -138,6 +148,27 @@ class EndpointModel:
     def check_extra(self, extra: Mapping[str, Any]) -> tuple[str, str] | None:
         """``(key path below the endpoint, message)`` if the :attr:`endpoint_tables` misfit."""
         return None
+
+    def check_test(self, test: str, extra: Mapping[str, Any]) -> tuple[str, str] | None:
+        """``(key path below the endpoint, message)`` if ``test`` lacks a table it reads."""
+        if test in BASELINE_TESTS and "baseline" not in extra:
+            return "baseline", (f"is required for test = \"{test}\" (e.g. baseline = "
+                                "{ rho = 0.6 }: the correlation of baseline and follow-up)")
+        return None
+
+    def baseline_parameters(self, ep: Endpoint) -> tuple[float, float, float] | None:
+        """``(mean, sd, rho)`` of a normal baseline (the control arm's unless given), or None."""
+        return None
+
+    def test_margin(self, ep: Endpoint) -> float:
+        """The endpoint's margin on its test's scale; 0 without a margin.
+
+        The margin is given on the effect scale (:attr:`effect_scale`): a difference, used as
+        it is, or a ratio, whose log the tests of a log-scale model shift by.
+        """
+        if ep.margin is None:
+            return 0.0
+        return math.log(ep.margin) if self.effect_scale == "ratio" else ep.margin
 
     def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
         """Probabilities of the ordered levels of an outcome on levels (scores, ordinal)."""

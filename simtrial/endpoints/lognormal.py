@@ -24,7 +24,11 @@ class Lognormal(Normal):
     """A log-normal outcome per arm, simulated and tested on the log scale."""
 
     distribution = "lognormal"
+    kinds = {"continuous": ("ttest", "welch", "mannwhitney")}
     default = ()
+    optional_tables: dict = {}  # a baseline titre is not modelled yet
+    margin_tests = ("ttest", "welch")
+    margin_check = POSITIVE  # a ratio of geometric means
     parameters = {"gmean": POSITIVE, "gsd": ABOVE_ONE}
     effect_scale = "ratio"
 

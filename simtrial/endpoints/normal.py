@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from simtrial.endpoints._model import LOCATION, POSITIVE, Copula, EndpointModel
+from simtrial.endpoints._model import CORRELATION, LOCATION, POSITIVE, Copula, EndpointModel
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,6 +44,14 @@ def _ranks(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None
     normal_rank_stats(generator, n_t, n_c, *_arms(ep), *ep.dropout, out)
 
 
+def _baseline_moments(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
+    from simtrial.kernels.baseline import normal_baseline_moments
+
+    mean_x, sd_x, rho = cast(tuple, ep.model.baseline_parameters(ep))
+    normal_baseline_moments(generator, n_t, n_c, *_arms(ep), mean_x, sd_x, rho, *ep.dropout,
+                            out)
+
+
 def _prefix_moments(generator, ep: Endpoint, sizes_t: np.ndarray, sizes_c: np.ndarray,
                     out: np.ndarray) -> None:
     from simtrial.kernels.prefix import normal_prefix_moments
@@ -55,10 +63,14 @@ class Normal(EndpointModel):
     """A normal outcome per arm."""
 
     distribution = "normal"
-    kinds = {"continuous": ("ttest", "welch", "mannwhitney")}
+    kinds = {"continuous": ("ttest", "welch", "mannwhitney", "ancova", "change")}
     default: tuple[str, ...] = ("continuous",)
     parameters = {"mean": LOCATION, "sd": POSITIVE}
-    simulators = {"moments": _moments, "ranks": _ranks}
+    simulators = {"moments": _moments, "ranks": _ranks, "baseline": _baseline_moments}
+    #: ``baseline = { rho, mean, sd }``: the baseline measurement's correlation with the
+    #: follow-up value and its own distribution (the control arm's unless given).
+    optional_tables = {"baseline": {"rho": CORRELATION, "mean": LOCATION, "sd": POSITIVE}}
+    margin_tests = ("ttest", "welch", "ancova", "change")
     prefix_simulators = {"moments": _prefix_moments}
 
     def check_arm(self, params: Mapping[str, Any], scale) -> tuple[str, str] | None:
@@ -67,6 +79,29 @@ class Normal(EndpointModel):
             return "sd", (f"{params['sd']!r} is lost next to mean {params['mean']!r} in "
                           f"double precision (allowed: sd >= {RELATIVE_SD:g} x |mean|)")
         return None
+
+    def check_extra(self, extra: Mapping[str, Any]) -> tuple[str, str] | None:
+        """A baseline gives its correlation ``rho``."""
+        if "baseline" in extra and "rho" not in extra["baseline"]:
+            return "baseline.rho", ("is required (the correlation of baseline and follow-up, "
+                                    "a number in (-1, 1))")
+        return None
+
+    def baseline_parameters(self, ep: Endpoint) -> tuple[float, float, float] | None:
+        """``(mean, sd, rho)`` of the baseline on the model's normal scale, or None.
+
+        Examples
+        --------
+        >>> from simtrial.scenario import load_scenario
+        >>> ep = load_scenario("ancova-walk").endpoint("walk_m")
+        >>> ep.model.baseline_parameters(ep)  # the control arm's mean and sd, rho given
+        (450.0, 69.36, 0.6)
+        """
+        baseline = ep.extra.get("baseline")
+        if baseline is None:
+            return None
+        mean_c, sd_c = self.normal_parameters(ep, "control")
+        return baseline.get("mean", mean_c), baseline.get("sd", sd_c), baseline["rho"]
 
     def location(self, ep: Endpoint) -> str:
         """The mean."""

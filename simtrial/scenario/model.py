@@ -141,6 +141,9 @@ class Endpoint:
     #: What the model reads besides the arms (its ``endpoint_tables``, a table-valued
     #: ``dropout``, the trial's accrual), e.g. ``{"analysis": {"events": 363.0}}``.
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: Non-inferiority or superiority margin on the effect scale (a difference, or a ratio for
+    #: a log-normal endpoint), tested one-sided; None: the usual test of no difference.
+    margin: float | None = None
 
     @property
     def benefit_sign(self) -> int:

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
 from simtrial.endpoints import KINDS, MODELS, EndpointModel
-from simtrial.endpoints._model import LOCATION, Check
+from simtrial.endpoints._model import BASELINE_TESTS, LOCATION, Check
 from simtrial.errors import InputError
 from simtrial.scenario.model import (
     ARMS,
@@ -279,6 +279,10 @@ class _Reader:
                                 f"duplicate id {ep.id!r} (ids must be unique)")
             seen.add(ep.id)
         ids = tuple(ep.id for ep in endpoints)
+        margins = [i for i, ep in enumerate(endpoints) if ep.margin is not None]
+        if "design" in data and margins:
+            raise self.fail(f"endpoints[{margins[0]}].margin", "a group-sequential [design] "
+                            "with a margin is not simulated yet (remove one of them)")
         return Scenario(name=name, trial=trial, endpoints=endpoints,
                         title=self.string(data, "title", "", default=""),
                         description=self.string(data, "description", "", default=""),
@@ -286,7 +290,9 @@ class _Reader:
                         correlations=self.correlations(
                             data.get("correlations", []), ids,
                             {ep.id: ep.distribution for ep in endpoints
-                             if not ep.model.correlates}),
+                             if not ep.model.correlates}
+                            | {ep.id: f"{ep.test} (baseline-adjusted)" for ep in endpoints
+                               if ep.test in BASELINE_TESTS}),
                         design=self.design(data["design"], trial) if "design" in data else None,
                         provenance=MappingProxyType(self.provenance), source=self.source)
 
@@ -465,7 +471,8 @@ class _Reader:
 
     def endpoint(self, table: Any, path: str, trial: Trial) -> Endpoint:
         allowed = ("id", "label", "unit", "kind", "distribution", "test", "better", "dropout",
-                   "scale", "control", "treatment", *_model_of(table).endpoint_tables)
+                   "scale", "control", "treatment", "margin", *_model_of(table).endpoint_tables,
+                   *_model_of(table).optional_tables)
         self.keys(table, path, allowed, required=("id", "kind", "test", "better", "control",
                                                   "treatment"))
         ep_id = self.string(table, "id", path)
@@ -490,7 +497,8 @@ class _Reader:
             self.model_check(model.check_arm(arms[arm], scale), f"{path}.{arm}")
         self.model_check(model.check_arms(arms["treatment"], arms["control"]), path)
         extra = self.extra(table, path, key, model, trial)
-        return Endpoint(id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
+        self.model_check(model.check_test(test, extra), path)
+        return Endpoint(margin=self.margin(table, path, key, model, test, trial),id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
                         treatment=arms["treatment"], control=arms["control"],
                         dropout=(0.0, 0.0) if model.dropout_table
                         else self.dropout(table, path, key), extra=MappingProxyType(extra),
@@ -507,6 +515,10 @@ class _Reader:
                                 f"endpoint (keys: {', '.join(checks)})")
             extra[name] = self.table_of_numbers(table[name], f"{path}.{name}", f"{key}.{name}",
                                                 checks)
+        for name, checks in model.optional_tables.items():
+            if name in table:
+                extra[name] = self.table_of_numbers(table[name], f"{path}.{name}",
+                                                    f"{key}.{name}", checks)
         if model.dropout_table:
             extra["dropout"] = self.dropout_tables(table.get("dropout"), path, key,
                                                    model.dropout_table)
@@ -518,6 +530,24 @@ class _Reader:
             extra["accrual"] = trial.accrual
         self.model_check(model.check_extra(extra), path)
         return extra
+
+    def margin(self, table: dict[str, Any], path: str, key: str, model: EndpointModel,
+               test: str, trial: Trial) -> float | None:
+        """The optional ``margin``: on the effect scale, one-sided, for a test that takes one."""
+        if "margin" not in table:
+            return None
+        check = model.margin_check
+        value = self.number(table, "margin", path, cast(Callable[[float], bool], check.test),
+                            check.allowed, provenance_key=f"{key}.margin")
+        if test not in model.margin_tests:
+            allowed = ", ".join(model.margin_tests) or "none"
+            raise self.fail(f"{path}.margin", f"the {test} test of a {model.distribution} "
+                            f"endpoint takes no margin (tests with a margin: {allowed})")
+        if trial.alternative != "one-sided":
+            raise self.fail(f"{path}.margin", "a margin is tested one-sided: set [trial] "
+                            "alternative = \"one-sided\" (and alpha to the one-sided level, "
+                            "e.g. 0.025)")
+        return value
 
     def table_of_numbers(self, raw: Any, where: str, key: str,
                          checks: Mapping[str, Check]) -> Mapping[str, Any]:
