@@ -6,6 +6,8 @@ The same paths name a number's provenance (:attr:`Scenario.provenance`), a value
 - ``trial.alpha``, ``trial.allocation`` (a pair: treatment, control);
 - ``endpoints.<id>.dropout`` (both arms) and ``endpoints.<id>.dropout.<arm>``;
 - ``endpoints.<id>.<arm>.<param>``, with arm ``treatment`` or ``control``;
+- ``endpoints.<id>.margin``, and ``endpoints.<id>.baseline.<name>`` (``rho``, ``mean``,
+  ``sd``: a number of a table the endpoint's model may read, added if the file has none);
 - ``correlations.<id>.<id>``: a pair's latent correlation, in either order.
 
 Examples
@@ -34,7 +36,8 @@ __all__ = ["ALLOCATION_KEY", "KEYS", "assign", "with_values"]
 ALLOCATION_KEY = "trial.allocation"
 #: The forms of the keys a number may be changed by, as error messages list them.
 KEYS = ("trial.alpha", ALLOCATION_KEY, "endpoints.<id>.dropout", "endpoints.<id>.dropout.<arm>",
-        "endpoints.<id>.<arm>.<param> with arm treatment or control", "correlations.<id>.<id>")
+        "endpoints.<id>.<arm>.<param> with arm treatment or control", "endpoints.<id>.margin",
+        "endpoints.<id>.baseline.<rho|mean|sd>", "correlations.<id>.<id>")
 
 
 def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
@@ -79,6 +82,15 @@ def assign(data: dict[str, Any], key: str, value: Any, scenario: Scenario) -> No
             if not isinstance(dropout, dict) or "value" in dropout:
                 table["dropout"] = dict(zip(ARMS, ep.dropout, strict=True))
             table["dropout"][parts[3]] = value
+            return
+        if parts[2] == "margin" and len(parts) == 3:
+            table["margin"] = value
+            return
+        optional = ep.model.optional_tables.get(parts[2], {})
+        if len(parts) == 4 and parts[3] in optional:
+            if not isinstance(table.get(parts[2]), dict):
+                table[parts[2]] = {}
+            table[parts[2]][parts[3]] = value
             return
         if parts[2] in ARMS and len(parts) == 4 and parts[3] in ep.treatment:
             table[parts[2]][parts[3]] = value

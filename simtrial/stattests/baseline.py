@@ -53,8 +53,8 @@ def ancova_fit(stats: np.ndarray, change: bool = False) -> np.ndarray:
     ...     return [len(y), y.mean(), x.mean(), ((y - y.mean())**2).sum(),
     ...             ((x - x.mean())**2).sum(), ((x - x.mean()) * (y - y.mean())).sum()]
     >>> fit = ancova_fit(np.array([arm(y_t, x_t) + arm(y_c, x_c)]))
-    >>> [round(float(v), 6) for v in fit[0]]  # R lm(y ~ arm + x): 2.178571, 0.477813, 5
-    [2.178571, 0.477813, 5.0]
+    >>> [round(float(v), 6) for v in fit[0]]  # R lm(y ~ arm + x): 1.809090909, 0.447195115, 5
+    [1.809091, 0.447195, 5.0]
     """
     out = np.empty((len(stats), 3))
     baseline_fit(np.ascontiguousarray(stats, dtype=np.float64), change, out)
