@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simtrial.endpoints._model import PROBABILITY, Copula, EndpointModel
+from simtrial.endpoints._model import PROBABILITY, Check, Copula, EndpointModel
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,6 +44,9 @@ class Bernoulli(EndpointModel):
     parameters = {"p": PROBABILITY}
     simulators = {"counts": _counts}
     prefix_simulators = {"counts": _prefix_counts}
+    #: A margin on the risk difference makes the chi-square test Farrington and Manning's.
+    margin_tests = ("chisq",)
+    margin_check = Check(lambda v: -1 < v < 1, "a risk difference in (-1, 1)")
 
     def location(self, ep: Endpoint) -> str:
         """The proportion ``p``."""

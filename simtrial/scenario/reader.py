@@ -498,8 +498,9 @@ class _Reader:
         self.model_check(model.check_arms(arms["treatment"], arms["control"]), path)
         extra = self.extra(table, path, key, model, trial)
         self.model_check(model.check_test(test, extra), path)
-        return Endpoint(margin=self.margin(table, path, key, model, test, trial),id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
-                        treatment=arms["treatment"], control=arms["control"],
+        margin = self.margin(table, path, key, model, test, trial)
+        return Endpoint(id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
+                        margin=margin, treatment=arms["treatment"], control=arms["control"],
                         dropout=(0.0, 0.0) if model.dropout_table
                         else self.dropout(table, path, key), extra=MappingProxyType(extra),
                         label=self.string(table, "label", path, default=ep_id),

@@ -87,10 +87,10 @@ def _pvalues(stats, change_score, alternative, sign, shift):
 
 
 def residual_sd(ep: Endpoint, test: str) -> float | None:
-    """The sd the closed form of ``test`` uses, or None (unequal sds, no normal parameters).
+    r"""The sd the closed form of ``test`` uses, or None (unequal sds, no normal parameters).
 
-    ``ttest``: the follow-up sd; ``ancova``: times :math:`\\sqrt{1-\\rho^2}`; ``change``: the
-    sd of ``y - x``, :math:`\\sqrt{\\sigma^2 + \\sigma_x^2 - 2\\rho\\sigma\\sigma_x}`.
+    ``ttest``: the follow-up sd; ``ancova``: times :math:`\sqrt{1-\rho^2}`; ``change``: the
+    sd of ``y - x``, :math:`\sqrt{\sigma^2 + \sigma_x^2 - 2\rho\sigma\sigma_x}`.
 
     Examples
     --------
