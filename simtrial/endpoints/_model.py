@@ -145,6 +145,16 @@ class EndpointModel:
         """``(key path below the endpoint, message)`` when the two arms do not fit, else None."""
         return None
 
+    def complete_treatment(self, treatment: Mapping[str, Any], control: Mapping[str, Any]
+                           ) -> Mapping[str, Any]:
+        """The treatment arm's parameters with those derived from an effect scale added.
+
+        A model whose treatment arm may be given relative to control (a risk ratio, a ratio
+        of geometric means) adds the parameters the simulation reads (``p``, ``gmean``) after
+        the ones given, which keep their provenance; :meth:`check_arms` has checked them.
+        """
+        return treatment
+
     def check_extra(self, extra: Mapping[str, Any]) -> tuple[str, str] | None:
         """``(key path below the endpoint, message)`` if the :attr:`endpoint_tables` misfit."""
         return None

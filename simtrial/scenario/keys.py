@@ -93,7 +93,11 @@ def assign(data: dict[str, Any], key: str, value: Any, scenario: Scenario) -> No
             table[parts[2]][parts[3]] = value
             return
         if parts[2] in ARMS and len(parts) == 4 and parts[3] in ep.treatment:
-            table[parts[2]][parts[3]] = value
+            arm = table[parts[2]]
+            if parts[3] not in arm:  # derived from an effect scale: given directly from now on
+                given = next(names for names in ep.model.sets() if parts[3] in names)
+                arm = table[parts[2]] = {k: v for k, v in arm.items() if k in given}
+            arm[parts[3]] = value
             return
     if parts[:1] == ["correlations"] and len(parts) == 3:
         ids = [ep.id for ep in scenario.endpoints]

@@ -496,6 +496,8 @@ class _Reader:
                 for name in names})
             self.model_check(model.check_arm(arms[arm], scale), f"{path}.{arm}")
         self.model_check(model.check_arms(arms["treatment"], arms["control"]), path)
+        arms["treatment"] = MappingProxyType(dict(model.complete_treatment(arms["treatment"],
+                                                                           arms["control"])))
         extra = self.extra(table, path, key, model, trial)
         self.model_check(model.check_test(test, extra), path)
         margin = self.margin(table, path, key, model, test, trial)
