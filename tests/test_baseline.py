@@ -196,6 +196,58 @@ treatment = {{ mean = 0.5, sd = 1.0 }}
         parse_scenario(text)
 
 
-def test_a_baseline_adjusted_endpoint_is_not_correlated_yet():
-    with pytest.raises(ScenarioError, match="ancova \\(baseline-adjusted\\) endpoint"):
-        load_scenario("ancova-walk").with_values({"correlations.walk_m.sf36_gh": 0.3})
+def test_a_correlated_ancova_endpoint_keeps_its_power_and_correlates_as_the_model_says():
+    # walk_m (ANCOVA, baseline rho 0.6) and walk_change (change score) correlated at r = 0.5
+    # with sf36 (a normal t test endpoint): the ANCOVA estimate y - b x correlates with the
+    # other difference by r sqrt(1 - rho_b^2), as the baseline's latent is rho_b z + noise.
+    r, rho_b, n = 0.5, 0.6, 300
+    sc = parse_scenario(f"""
+schema_version = 1
+name = "pair"
+[trial]
+allocation = [1, 1]
+[analysis]
+multiplicity = "none"
+family = ["walk", "qol"]
+[[endpoints]]
+id = "walk"
+kind = "continuous"
+test = "ancova"
+better = "higher"
+baseline = {{ rho = {rho_b}, mean = 400.0, sd = 50.0 }}
+control = {{ mean = 0.0, sd = 10.0 }}
+treatment = {{ mean = 2.0, sd = 10.0 }}
+[[endpoints]]
+id = "qol"
+kind = "continuous"
+test = "ttest"
+better = "higher"
+control = {{ mean = 0.0, sd = 10.0 }}
+treatment = {{ mean = 2.5, sd = 10.0 }}
+[[correlations]]
+endpoints = ["walk", "qol"]
+rho = {r}
+""")
+    res = power(sc, n, reps=10000, seed=31)
+    walk = res.endpoint("walk")
+    assert abs(walk.power - walk.analytic_power) <= 4 * walk.mcse
+    from scipy import stats
+
+    half = 1 / math.sqrt(1 / 150 + 1 / 150)
+    mu = (2.0 / (10 * math.sqrt(1 - rho_b**2)) * half, 2.5 / 10 * half)
+    corr = r * math.sqrt(1 - rho_b**2)
+    crit = stats.t.ppf(0.975, n - 3)
+    both = sum(stats.multivariate_normal.cdf([-crit, -crit], mean=[-s1 * mu[0], -s2 * mu[1]],
+                                             cov=[[1, s1 * s2 * corr], [s1 * s2 * corr, 1]])
+               for s1 in (1, -1) for s2 in (1, -1))
+    assert abs(res.family.power_all - both) <= 4 * res.family.mcse_all, (res.family, both)
+    null = sc.with_values({"endpoints.walk.treatment.mean": 0.0})
+    assert power(null, n, reps=20000, seed=32).endpoint("walk").power <= 0.05 + 3 * math.sqrt(
+        0.05 * 0.95 / 20000)
+
+
+def test_a_correlated_baseline_score_endpoint_runs_and_holds_its_level():
+    sc = load_scenario("ancova-walk").with_values({"correlations.walk_m.sf36_gh": 0.3,
+                                                   "endpoints.sf36_gh.treatment.mean": 60.0})
+    res = power(sc, 200, reps=10000, seed=4).endpoint("sf36_gh")
+    assert res.power <= 0.05 + 3 * res.mcse

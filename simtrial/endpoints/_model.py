@@ -69,7 +69,9 @@ class Copula:
     ``mode`` is one of ``counts`` (an event above ``params[arm][0]``), ``moments`` or
     ``value_ranks`` (the value ``params[arm][0] + params[arm][1] z``), ``level_moments`` or
     ``level_ranks`` (the level whose latent cut points bracket z: ``cuts[arm]``, with the
-    level values ``levels`` a t test averages). :mod:`simtrial.correlated` turns it into the
+    level values ``levels`` a t test averages), ``baseline_values`` or ``baseline_levels``
+    (the value or level of z with a baseline: ``baseline = (mean, sd, rho)``, and for levels
+    the baseline's cut points ``baseline_cuts``). :mod:`simtrial.correlated` turns it into the
     kernel's arguments.
     """
 
@@ -77,6 +79,8 @@ class Copula:
     params: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0))
     cuts: tuple[np.ndarray, np.ndarray] | None = None
     levels: np.ndarray | None = None
+    baseline: tuple[float, float, float] | None = None
+    baseline_cuts: np.ndarray | None = None
 
 
 class EndpointModel:

@@ -125,7 +125,10 @@ class Normal(EndpointModel):
         return params["mean"], params["sd"]
 
     def copula(self, ep: Endpoint, statistic: str) -> Copula:
-        """The value ``mean + sd z`` (on the normal scale of the model)."""
+        """The value ``mean + sd z`` (on the normal scale of the model), with its baseline."""
         mean_t, sd_t, mean_c, sd_c = _arms(ep)
+        if statistic == "baseline":  # the follow-up value, with its baseline
+            return Copula("baseline_values", params=((mean_t, sd_t), (mean_c, sd_c)),
+                          baseline=self.baseline_parameters(ep))
         return Copula("value_ranks" if statistic == "ranks" else "moments",
                       params=((mean_t, sd_t), (mean_c, sd_c)))

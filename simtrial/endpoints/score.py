@@ -175,5 +175,9 @@ class Score(EndpointModel):
         from simtrial.distributions import score_levels
 
         cuts = level_cuts(_levels(ep, "treatment")), level_cuts(_levels(ep, "control"))
+        if statistic == "baseline":  # the follow-up level, with the baseline's
+            return Copula("baseline_levels", cuts=cuts, levels=score_levels(*_scale(ep)),
+                          baseline=(0.0, 0.0, ep.extra["baseline"]["rho"]),
+                          baseline_cuts=level_cuts(_baseline_levels(ep)))
         return Copula("level_ranks" if statistic == "ranks" else "level_moments",
                       cuts=cuts, levels=score_levels(*_scale(ep)))

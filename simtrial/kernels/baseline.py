@@ -15,10 +15,11 @@ simulators fill and :func:`baseline_fit` reads.
 import math
 
 from simtrial.kernels._jit import kernel
+from simtrial.kernels.levels import level_of
 from simtrial.kernels.tdist import t_cdf_value
 
-__all__ = ["BASELINE_COLUMNS", "baseline_fit", "baseline_pvalues", "grid_baseline_moments",
-           "normal_baseline_moments"]
+__all__ = ["BASELINE_COLUMNS", "baseline_fit", "baseline_pvalues", "baseline_row",
+           "grid_baseline_moments", "normal_baseline_moments"]
 
 BASELINE_COLUMNS = 12
 
@@ -55,7 +56,7 @@ def _normal_arm(rng, n, mean, sd, mean_x, sd_x, rho, drop, out, r, col):
             sxx += dx * dx
             syy += dy * dy
             sxy += dx * dy
-    _store(out, r, col, m, mean, mean_x, sx, sy, sxx, syy, sxy)
+    _store(out[r], col, m, mean, mean_x, sx, sy, sxx, syy, sxy)
 
 
 @kernel
@@ -83,43 +84,67 @@ def _grid_arm(rng, n, levels, cuts, cuts_x, rho, drop, centre, out, r, col):
         if drop == 0.0 or rng.random() >= drop:
             z1 = rng.standard_normal()
             z2 = rng.standard_normal()
-            dx = levels[_level(cuts_x, z1)] - centre
-            dy = levels[_level(cuts, rho * z1 + rest * z2)] - centre
+            dx = levels[level_of(cuts_x, z1)] - centre
+            dy = levels[level_of(cuts, rho * z1 + rest * z2)] - centre
             m += 1
             sx += dx
             sy += dy
             sxx += dx * dx
             syy += dy * dy
             sxy += dx * dy
-    _store(out, r, col, m, centre, centre, sx, sy, sxx, syy, sxy)
+    _store(out[r], col, m, centre, centre, sx, sy, sxx, syy, sxy)
+
+
+@kernel
+def baseline_row(z, noise, visit, n_t, params, drops, baseline, cuts, n_cut, levels, on_levels,
+                 row):
+    """Fill ``row[:12]`` for a follow-up latent ``z`` of a correlated group (patient i of n).
+
+    The baseline latent is ``rho z + sqrt(1 - rho^2) noise``; patient i is analysed when
+    ``visit[i] >= drops[arm]``. Values (``on_levels`` False): ``y = mean + sd z`` with
+    ``params[arm] = (mean, sd)`` and ``x = mean_x + sd_x x_latent`` with ``baseline = (mean_x,
+    sd_x, rho)``; levels: the level values ``levels`` of the latents among ``cuts[arm]``
+    (follow-up) and ``cuts[2]`` (baseline), the first ``n_cut`` of each.
+    """
+    rho = baseline[2]
+    rest = math.sqrt(1.0 - rho * rho)
+    centre = 0.5 * (levels[0] + levels[n_cut]) if on_levels else 0.0
+    for arm, start, stop in ((0, 0, n_t), (1, n_t, z.shape[0])):
+        m = 0
+        sx = sy = sxx = syy = sxy = 0.0
+        for i in range(start, stop):
+            if visit[i] >= drops[arm]:
+                latent_x = rho * z[i] + rest * noise[i]
+                if on_levels:
+                    dy = levels[level_of(cuts[arm, :n_cut], z[i])] - centre
+                    dx = levels[level_of(cuts[2, :n_cut], latent_x)] - centre
+                else:
+                    dy = params[arm, 1] * z[i]
+                    dx = baseline[1] * latent_x
+                m += 1
+                sx += dx
+                sy += dy
+                sxx += dx * dx
+                syy += dy * dy
+                sxy += dx * dy
+        origin_y = centre if on_levels else params[arm, 0]
+        origin_x = centre if on_levels else baseline[0]
+        _store(row, 6 * arm, m, origin_y, origin_x, sx, sy, sxx, syy, sxy)
 
 
 @kernel(inline=True)
-def _level(cuts, z):
-    """Index of the first cut point above ``z`` (bisection): the level z falls into."""
-    lo, hi = 0, cuts.shape[0]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cuts[mid] <= z:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@kernel(inline=True)
-def _store(out, r, col, m, origin_y, origin_x, sx, sy, sxx, syy, sxy):
+def _store(row, col, m, origin_y, origin_x, sx, sy, sxx, syy, sxy):
     """Means and centred sums from sums of deviations from the origins (0 when m is 0)."""
-    out[r, col] = m
+    row[col] = m
     if m == 0:
         for k in range(1, 6):
-            out[r, col + k] = 0.0
+            row[col + k] = 0.0
         return
-    out[r, col + 1] = origin_y + sy / m
-    out[r, col + 2] = origin_x + sx / m
-    out[r, col + 3] = max(0.0, syy - sy * sy / m)
-    out[r, col + 4] = max(0.0, sxx - sx * sx / m)
-    out[r, col + 5] = sxy - sx * sy / m
+    row[col + 1] = origin_y + sy / m
+    row[col + 2] = origin_x + sx / m
+    row[col + 3] = max(0.0, syy - sy * sy / m)
+    row[col + 4] = max(0.0, sxx - sx * sx / m)
+    row[col + 5] = sxy - sx * sy / m
 
 
 @kernel(inline=True)

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
 from simtrial.endpoints import KINDS, MODELS, EndpointModel
-from simtrial.endpoints._model import BASELINE_TESTS, LOCATION, Check
+from simtrial.endpoints._model import LOCATION, Check
 from simtrial.errors import InputError
 from simtrial.scenario.model import (
     ARMS,
@@ -290,9 +290,7 @@ class _Reader:
                         correlations=self.correlations(
                             data.get("correlations", []), ids,
                             {ep.id: ep.distribution for ep in endpoints
-                             if not ep.model.correlates}
-                            | {ep.id: f"{ep.test} (baseline-adjusted)" for ep in endpoints
-                               if ep.test in BASELINE_TESTS}),
+                             if not ep.model.correlates}),
                         design=self.design(data["design"], trial) if "design" in data else None,
                         provenance=MappingProxyType(self.provenance), source=self.source)
 
