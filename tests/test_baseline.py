@@ -251,3 +251,14 @@ def test_a_correlated_baseline_score_endpoint_runs_and_holds_its_level():
                                                    "endpoints.sf36_gh.treatment.mean": 60.0})
     res = power(sc, 200, reps=10000, seed=4).endpoint("sf36_gh")
     assert res.power <= 0.05 + 3 * res.mcse
+
+
+def test_adjustment_comparison_simulated_sample_sizes_follow_the_closed_forms():
+    from simtrial.adjustment import adjustment_comparison
+
+    res = adjustment_comparison("ancova-walk", "walk_m", 0.8, reps=2000, seed=3)
+    by_test = {a["test"]: a for a in res["analyses"]}
+    assert by_test["ancova"]["n_simulated"] < by_test["change"]["n_simulated"] < by_test[
+        "ttest"]["n_simulated"]
+    for analysis in res["analyses"]:  # within 6% of the closed form at 2000 replicates
+        assert abs(analysis["n_simulated"] / analysis["n_closed_form"] - 1) < 0.06, analysis

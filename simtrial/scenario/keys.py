@@ -30,7 +30,7 @@ from typing import Any
 from simtrial.scenario.model import ARMS, Scenario, ScenarioError
 from simtrial.scenario.reader import parse_scenario_data
 
-__all__ = ["ALLOCATION_KEY", "KEYS", "assign", "with_values"]
+__all__ = ["ALLOCATION_KEY", "KEYS", "assign", "with_test", "with_values"]
 
 #: The one key whose value is a pair of numbers rather than a number.
 ALLOCATION_KEY = "trial.allocation"
@@ -51,6 +51,26 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
     detail = ", ".join(f"{k} = {v!r}" for k, v in values.items())
     return replace(parse_scenario_data(data, f"{scenario.source} (with {detail})"),
                    source=scenario.source)
+
+
+def with_test(scenario: Scenario, endpoint_id: str, test: str) -> Scenario:
+    """A copy of ``scenario`` whose endpoint ``endpoint_id`` is analysed by ``test``.
+
+    Validated again like a file (the test must be one the endpoint allows, with the tables it
+    reads): the way to compare analyses of one endpoint, e.g. ANCOVA against the t test.
+
+    Examples
+    --------
+    >>> from simtrial.scenario import load_scenario
+    >>> with_test(load_scenario("ancova-walk"), "walk_m", "ttest").endpoint("walk_m").test
+    'ttest'
+    """
+    data = copy.deepcopy(_thaw(scenario.raw))
+    ids = [ep.id for ep in scenario.endpoints]
+    scenario.endpoint(endpoint_id)  # an unknown id: the error lists the ids
+    data["endpoints"][ids.index(endpoint_id)]["test"] = test
+    return replace(parse_scenario_data(data, f"{scenario.source} (with {endpoint_id} test = "
+                                       f"{test!r})"), source=scenario.source)
 
 
 def assign(data: dict[str, Any], key: str, value: Any, scenario: Scenario) -> None:

@@ -169,8 +169,33 @@ class Endpoint:
         """True treatment minus control difference in :attr:`location`."""
         return self.location_of("treatment") - self.location_of("control")
 
+    @property
+    def hypothesis(self) -> str:
+        """What the test shows: ``superiority``, ``non-inferiority`` or ``superiority by margin``.
+
+        With a :attr:`margin`, H0 is that the effect is at most the margin in the direction of
+        benefit: a margin on the side of harm (``better = "higher"`` and a negative
+        difference, or a ratio below 1) makes it non-inferiority, one on the side of benefit
+        superiority by a margin (0: plain one-sided superiority).
+
+        Examples
+        --------
+        >>> from simtrial.scenario import load_scenario
+        >>> [ep.hypothesis for ep in load_scenario("noninferiority-safety").endpoints]
+        ['non-inferiority', 'non-inferiority']
+        >>> load_scenario("msc-covid19").endpoint("walk_m").hypothesis
+        'superiority'
+        """
+        if self.margin is None:
+            return "superiority"
+        shift = self.benefit_sign * self.model.test_margin(self)
+        return "non-inferiority" if shift < 0 else "superiority by margin" if shift > 0 else (
+            "superiority")
+
     def describe(self) -> str:
         """One-line effect, treatment vs control, on the endpoint's natural scale.
+
+        With a margin, the hypothesis and the margin follow.
 
         Examples
         --------
@@ -178,8 +203,14 @@ class Endpoint:
         >>> sc = load_scenario("msc-covid19")
         >>> sc.endpoint("walk_m").describe()
         'mean 477 vs 450 (+27; d = 0.39)'
+        >>> load_scenario("noninferiority-safety").endpoint("readmission").describe()
+        'p 0.2 vs 0.2 (+0); non-inferiority margin +0.1'
         """
-        return self.model.describe(self)
+        text = self.model.describe(self)
+        if self.margin is None:
+            return text
+        scale = "ratio " if self.model.effect_scale == "ratio" else "+" * (self.margin >= 0)
+        return f"{text}; {self.hypothesis} margin {scale}{self.margin:.4g}"
 
 
 @dataclass(frozen=True)
