@@ -224,3 +224,14 @@ def test_a_margin_with_a_group_sequential_design_is_refused():
 def test_a_risk_difference_margin_outside_minus_one_to_one_is_refused():
     with pytest.raises(ScenarioError, match=r"margin: 1.5 is out of range \(allowed: a risk"):
         _binary(0.2, 0.2, 1.5)
+
+
+def test_samplesize_of_a_noninferiority_endpoint_follows_its_closed_form():
+    from simtrial.search import sample_size
+
+    res = sample_size("noninferiority-safety", "walk_m", 0.8, reps=2000, seed=7)
+    assert abs(res.n_total / res.analytic_n - 1) < 0.08, (res.n_total, res.analytic_n)
+    worse = load_scenario("noninferiority-safety").with_values(
+        {"endpoints.walk_m.treatment.mean": 430.0})  # 20 m worse: beyond the margin of 15
+    with pytest.raises(Exception, match="not in the direction of benefit"):
+        sample_size(worse, "walk_m", 0.8, reps=500)
