@@ -262,3 +262,8 @@ def test_adjustment_comparison_simulated_sample_sizes_follow_the_closed_forms():
         "ttest"]["n_simulated"]
     for analysis in res["analyses"]:  # within 6% of the closed form at 2000 replicates
         assert abs(analysis["n_simulated"] / analysis["n_closed_form"] - 1) < 0.06, analysis
+
+
+def test_an_impossible_baseline_score_fails_at_load():
+    with pytest.raises(ScenarioError, match=r"endpoints\[2\].baseline: "):
+        load_scenario("ancova-walk").with_values({"endpoints.sf36_gh.baseline.mean": 150.0})

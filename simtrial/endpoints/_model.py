@@ -163,7 +163,8 @@ class EndpointModel:
         """``(key path below the endpoint, message)`` if the :attr:`endpoint_tables` misfit."""
         return None
 
-    def check_test(self, test: str, extra: Mapping[str, Any]) -> tuple[str, str] | None:
+    def check_test(self, test: str, extra: Mapping[str, Any],
+                   scale: tuple[float, float, float] | None) -> tuple[str, str] | None:
         """``(key path below the endpoint, message)`` if ``test`` lacks a table it reads."""
         if test in BASELINE_TESTS and "baseline" not in extra:
             return "baseline", (f"is required for test = \"{test}\" (e.g. baseline = "

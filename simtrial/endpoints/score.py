@@ -138,6 +138,19 @@ class Score(EndpointModel):
             return "baseline", "give the baseline's mean and sd together, or neither"
         return None
 
+    def check_test(self, test: str, extra: Mapping[str, Any],
+                   scale: tuple[float, float, float] | None) -> tuple[str, str] | None:
+        """Fit a baseline's own mean and sd now, so that impossible ones fail at load."""
+        from simtrial.distributions import fit_score
+
+        baseline = extra.get("baseline", {})
+        if scale is not None and "mean" in baseline:
+            try:
+                fit_score(*scale, {"mean": baseline["mean"], "sd": baseline["sd"]})
+            except ValueError as exc:
+                return "baseline", str(exc)
+        return super().check_test(test, extra, scale)
+
     def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
         """Probabilities of the score's levels in ``arm`` (fitted once, then cached)."""
         return _levels(ep, arm)

@@ -497,7 +497,7 @@ class _Reader:
         arms["treatment"] = MappingProxyType(dict(model.complete_treatment(arms["treatment"],
                                                                            arms["control"])))
         extra = self.extra(table, path, key, model, trial)
-        self.model_check(model.check_test(test, extra), path)
+        self.model_check(model.check_test(test, extra, scale), path)
         margin = self.margin(table, path, key, model, test, trial)
         return Endpoint(id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
                         margin=margin, treatment=arms["treatment"], control=arms["control"],
