@@ -1016,6 +1016,8 @@ def _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs) -
     if jobs is not None:
         _check_integer("jobs", jobs, 1)
     ep = scenario.endpoint(endpoint)
+    if ep.equivalence is not None:  # TOST: any effect inside the margins can be shown
+        return ep
     if ep.treatment == ep.control and ep.margin is None:  # a margin: H0 is not equality
         raise InputError(f"endpoint {ep.id!r} has no treatment effect (treatment = control): "
                          f"its power stays at alpha whatever n, so power {target_power:g} "

@@ -235,3 +235,60 @@ def test_samplesize_of_a_noninferiority_endpoint_follows_its_closed_form():
         {"endpoints.walk_m.treatment.mean": 430.0})  # 20 m worse: beyond the margin of 15
     with pytest.raises(Exception, match="not in the direction of benefit"):
         sample_size(worse, "walk_m", 0.8, reps=500)
+
+
+def _equivalence(diff, test="ttest", extra="", sd=20.0):
+    return parse_scenario(f"""
+schema_version = 1
+name = "tost"
+[trial]
+allocation = [2, 1]
+alpha = 0.05
+alternative = "one-sided"
+[[endpoints]]
+id = "y"
+kind = "continuous"
+test = "{test}"
+better = "higher"
+equivalence = [-8.0, 8.0]
+{extra}control = {{ mean = 100.0, sd = {sd} }}
+treatment = {{ mean = {100.0 + diff}, sd = {sd} }}
+""")
+
+
+@pytest.mark.parametrize(("diff", "test", "n"), [(0.0, "ttest", 150), (3.0, "ttest", 300),
+                                                 (-2.0, "ancova", 120), (0.0, "ttest", 90)])
+def test_equivalence_tost_power_matches_its_exact_closed_form(diff, test, n):
+    extra = "baseline = { rho = 0.7 }\n" if test == "ancova" else ""
+    res = power(_equivalence(diff, test, extra), n, reps=10000, seed=14).endpoints[0]
+    assert abs(res.power - res.analytic_power) <= 4 * res.mcse, (res.power, res.analytic_power)
+
+
+@pytest.mark.parametrize("bound", [-8.0, 8.0])
+def test_equivalence_type_one_error_at_either_margin(bound):
+    res = power(_equivalence(bound), 200, reps=20000, seed=15).endpoints[0]
+    assert res.power <= 0.05 + 3 * res.mcse
+
+
+def test_equivalence_errors_name_the_key():
+    with pytest.raises(ScenarioError, match=r"endpoints\[0\].equivalence: \[8.0, -8.0\] is not"):
+        parse_scenario(_tost_text("[8.0, -8.0]"))
+    with pytest.raises(ScenarioError, match="give either `margin` or `equivalence`"):
+        parse_scenario(_tost_text("[-8.0, 8.0]\nmargin = -5.0"))
+
+
+def _tost_text(equivalence):
+    return f"""
+schema_version = 1
+name = "tost"
+[trial]
+alternative = "one-sided"
+[[endpoints]]
+id = "y"
+kind = "continuous"
+test = "ttest"
+better = "higher"
+equivalence = {equivalence}
+control = {{ mean = 100.0, sd = 20.0 }}
+treatment = {{ mean = 100.0, sd = 20.0 }}
+"""

@@ -124,6 +124,8 @@ class EndpointModel:
     #: The tests that take a ``margin`` on the endpoint (:meth:`test_margin`), and its check.
     margin_tests: tuple[str, ...] = ()
     margin_check = LOCATION
+    #: The tests that take ``equivalence`` margins (two one-sided tests).
+    equivalence_tests: tuple[str, ...] = ()
     #: If not empty, ``dropout`` is a table of these numbers (for both arms, or one table per
     #: arm) in ``Endpoint.extra["dropout"]`` instead of a probability.
     dropout_table: Mapping[str, Check] = {}
@@ -184,6 +186,15 @@ class EndpointModel:
         if ep.margin is None:
             return 0.0
         return math.log(ep.margin) if self.effect_scale == "ratio" else ep.margin
+
+    def test_equivalence(self, ep: Endpoint) -> tuple[float, float]:
+        """The endpoint's equivalence margins on its test's scale (logs of ratios)."""
+        if ep.equivalence is None:
+            raise TypeError(f"endpoint {ep.id!r} has no equivalence margins")
+        lower, upper = ep.equivalence
+        if self.effect_scale == "ratio":
+            return math.log(lower), math.log(upper)
+        return lower, upper
 
     def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
         """Probabilities of the ordered levels of an outcome on levels (scores, ordinal)."""

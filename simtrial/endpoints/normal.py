@@ -70,7 +70,7 @@ class Normal(EndpointModel):
     #: ``baseline = { rho, mean, sd }``: the baseline measurement's correlation with the
     #: follow-up value and its own distribution (the control arm's unless given).
     optional_tables = {"baseline": {"rho": CORRELATION, "mean": LOCATION, "sd": POSITIVE}}
-    margin_tests = ("ttest", "welch", "ancova", "change")
+    margin_tests = equivalence_tests = ("ttest", "welch", "ancova", "change")
     prefix_simulators = {"moments": _prefix_moments}
 
     def check_arm(self, params: Mapping[str, Any], scale) -> tuple[str, str] | None:

@@ -144,6 +144,9 @@ class Endpoint:
     #: Non-inferiority or superiority margin on the effect scale (a difference, or a ratio for
     #: a log-normal endpoint), tested one-sided; None: the usual test of no difference.
     margin: float | None = None
+    #: Equivalence margins ``(lower, upper)`` on the effect scale, shown by two one-sided tests
+    #: (TOST); None: no equivalence test.
+    equivalence: tuple[float, float] | None = None
 
     @property
     def benefit_sign(self) -> int:
@@ -171,7 +174,7 @@ class Endpoint:
 
     @property
     def hypothesis(self) -> str:
-        """What the test shows: ``superiority``, ``non-inferiority`` or ``superiority by margin``.
+        """What the test shows: superiority, non-inferiority, superiority by margin, equivalence.
 
         With a :attr:`margin`, H0 is that the effect is at most the margin in the direction of
         benefit: a margin on the side of harm (``better = "higher"`` and a negative
@@ -186,6 +189,8 @@ class Endpoint:
         >>> load_scenario("msc-covid19").endpoint("walk_m").hypothesis
         'superiority'
         """
+        if self.equivalence is not None:
+            return "equivalence"
         if self.margin is None:
             return "superiority"
         shift = self.benefit_sign * self.model.test_margin(self)
@@ -207,6 +212,9 @@ class Endpoint:
         'p 0.2 vs 0.2 (+0); non-inferiority margin +0.1'
         """
         text = self.model.describe(self)
+        if self.equivalence is not None:
+            lower, upper = self.equivalence
+            return f"{text}; equivalence margins {lower:.4g} to {upper:.4g}"
         if self.margin is None:
             return text
         scale = "ratio " if self.model.effect_scale == "ratio" else "+" * (self.margin >= 0)

@@ -279,7 +279,8 @@ class _Reader:
                                 f"duplicate id {ep.id!r} (ids must be unique)")
             seen.add(ep.id)
         ids = tuple(ep.id for ep in endpoints)
-        margins = [i for i, ep in enumerate(endpoints) if ep.margin is not None]
+        margins = [i for i, ep in enumerate(endpoints)
+                   if ep.margin is not None or ep.equivalence is not None]
         if "design" in data and margins:
             raise self.fail(f"endpoints[{margins[0]}].margin", "a group-sequential [design] "
                             "with a margin is not simulated yet (remove one of them)")
@@ -469,7 +470,8 @@ class _Reader:
 
     def endpoint(self, table: Any, path: str, trial: Trial) -> Endpoint:
         allowed = ("id", "label", "unit", "kind", "distribution", "test", "better", "dropout",
-                   "scale", "control", "treatment", "margin", *_model_of(table).endpoint_tables,
+                   "scale", "control", "treatment", "margin", "equivalence",
+                   *_model_of(table).endpoint_tables,
                    *_model_of(table).optional_tables)
         self.keys(table, path, allowed, required=("id", "kind", "test", "better", "control",
                                                   "treatment"))
@@ -499,8 +501,10 @@ class _Reader:
         extra = self.extra(table, path, key, model, trial)
         self.model_check(model.check_test(test, extra, scale), path)
         margin = self.margin(table, path, key, model, test, trial)
+        equivalence = self.equivalence(table, path, key, model, test, trial, margin)
         return Endpoint(id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
-                        margin=margin, treatment=arms["treatment"], control=arms["control"],
+                        margin=margin, equivalence=equivalence, treatment=arms["treatment"],
+                        control=arms["control"],
                         dropout=(0.0, 0.0) if model.dropout_table
                         else self.dropout(table, path, key), extra=MappingProxyType(extra),
                         label=self.string(table, "label", path, default=ep_id),
@@ -549,6 +553,28 @@ class _Reader:
                             "alternative = \"one-sided\" (and alpha to the one-sided level, "
                             "e.g. 0.025)")
         return value
+
+    def equivalence(self, table: dict[str, Any], path: str, key: str, model: EndpointModel,
+                    test: str, trial: Trial, margin: float | None) -> tuple[float, float] | None:
+        """The optional ``equivalence = [lower, upper]``: margins of a TOST, on the effect scale."""
+        where = f"{path}.equivalence"
+        if "equivalence" not in table:
+            return None
+        if margin is not None:
+            raise self.fail(where, "give either `margin` or `equivalence`, not both")
+        values = self.numbers(table, "equivalence", path, model.margin_check,
+                              f"{key}.equivalence")
+        if len(values) != 2 or not values[0] < values[1]:
+            raise self.fail(where, f"{_short(table['equivalence'])} is not allowed (allowed: "
+                            "two numbers [lower, upper] with lower < upper)")
+        if test not in model.equivalence_tests:
+            raise self.fail(where, f"the {test} test of a {model.distribution} endpoint takes "
+                            "no equivalence margins (tests with them: "
+                            f"{', '.join(model.equivalence_tests) or 'none'})")
+        if trial.alternative != "one-sided":
+            raise self.fail(where, "equivalence is shown by two one-sided tests, each at alpha: "
+                            "set [trial] alternative = \"one-sided\"")
+        return values[0], values[1]
 
     def table_of_numbers(self, raw: Any, where: str, key: str,
                          checks: Mapping[str, Check]) -> Mapping[str, Any]:

@@ -45,11 +45,16 @@ def endpoint_pvalues(ep: Endpoint, stats: np.ndarray, alternative: str) -> np.nd
 
     Without a margin this is ``TESTS[ep.test].pvalues(stats, alternative, ep.benefit_sign)``;
     with one, the one-sided test of the effect against the margin (the reader allows a margin
-    only for one-sided trials and tests that take one).
+    only for one-sided trials and tests that take one); with equivalence margins, the larger
+    p-value of the two one-sided tests (TOST).
     """
     test = TESTS[ep.test]
-    if ep.margin is None:
+    if ep.margin is None and ep.equivalence is None:
         return test.pvalues(stats, alternative, ep.benefit_sign)
     if test.margin_pvalues is None:
         raise TypeError(f"the {ep.test} test takes no margin")
+    if ep.equivalence is not None:  # TOST: both one-sided tests must reject
+        lower, upper = ep.model.test_equivalence(ep)
+        return np.maximum(test.margin_pvalues(stats, 1, lower),
+                          test.margin_pvalues(stats, -1, upper))
     return test.margin_pvalues(stats, ep.benefit_sign, ep.model.test_margin(ep))

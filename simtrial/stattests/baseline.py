@@ -118,16 +118,19 @@ def residual_sd(ep: Endpoint, test: str) -> float | None:
 def _closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float,
                  alternative: str) -> tuple[float | None, str | None]:
     """Noncentral t at the residual sd, one df fewer for ANCOVA (Borm et al. 2007)."""
-    from simtrial.analytic import power_ttest
+    from simtrial.analytic import power_tost, power_ttest
 
     sd = residual_sd(ep, ep.test)
     if sd is None:
         return None, (f"no closed form for the {ep.test} test of a {ep.distribution} endpoint"
                       " (it needs normal arms with equal sds)")
     mean_t, mean_c = (ep.model.normal_parameters(ep, arm)[0] for arm in ("treatment", "control"))
+    covariates = 1 if ep.test == "ancova" else 0
+    if ep.equivalence is not None:
+        return power_tost(mean_t - mean_c, sd, m_t, m_c, alpha, *ep.model.test_equivalence(ep),
+                          covariates=covariates), None
     delta = ep.benefit_sign * (mean_t - mean_c - ep.model.test_margin(ep))
-    value = power_ttest(delta, sd, m_t, m_c, alpha, alternative,
-                        covariates=1 if ep.test == "ancova" else 0)
+    value = power_ttest(delta, sd, m_t, m_c, alpha, alternative, covariates=covariates)
     if math.isnan(value):
         return None, ("degenerate: the noncentral t of the formula is out of numerical reach "
                       "at this effect")

@@ -92,7 +92,7 @@ def _t_test(moments: np.ndarray, welch: bool, alternative: str, sign: int) -> np
 def _t_closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float,
                    alternative: str) -> tuple[float | None, str | None]:
     """Noncentral t: exact for the pooled test with equal sds; Satterthwaite df for Welch."""
-    from simtrial.analytic import power_ttest, power_welch
+    from simtrial.analytic import power_tost, power_ttest, power_welch
 
     model = ep.model
     treatment, control = (model.normal_parameters(ep, arm) for arm in ("treatment", "control"))
@@ -100,6 +100,11 @@ def _t_closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float,
     if treatment is None or control is None:
         return None, none
     (mean_t, sd_t), (mean_c, sd_c) = treatment, control
+    if ep.equivalence is not None:
+        if ep.test == "welch" or sd_t != sd_c:
+            return None, none + " (equivalence: the pooled t test with equal sds only)"
+        return power_tost(mean_t - mean_c, sd_t, m_t, m_c, alpha,
+                          *model.test_equivalence(ep)), None
     delta = ep.benefit_sign * (mean_t - mean_c - model.test_margin(ep))
     if ep.test == "welch":
         value = power_welch(delta, sd_t, sd_c, m_t, m_c, alpha, alternative)
