@@ -292,3 +292,11 @@ equivalence = {equivalence}
 control = {{ mean = 100.0, sd = 20.0 }}
 treatment = {{ mean = 100.0, sd = 20.0 }}
 """
+
+
+def test_the_margin_is_a_sweep_key():
+    sc = load_scenario("noninferiority-safety").with_values({"endpoints.walk_m.margin": -10.0})
+    ep = sc.endpoint("walk_m")
+    assert ep.margin == -10.0 and ep.hypothesis == "non-inferiority"
+    assert sc.with_values({"endpoints.walk_m.margin": 5.0}).endpoint(
+        "walk_m").hypothesis == "superiority by margin"

@@ -173,6 +173,18 @@ class Endpoint:
         return self.location_of("treatment") - self.location_of("control")
 
     @property
+    def baseline(self) -> Mapping[str, Any] | None:
+        """The ``baseline`` table as given (``rho``, maybe ``mean``, ``sd``), or None.
+
+        Examples
+        --------
+        >>> from simtrial.scenario import load_scenario
+        >>> dict(load_scenario("ancova-walk").endpoint("walk_m").baseline)
+        {'rho': 0.6}
+        """
+        return self.extra.get("baseline")
+
+    @property
     def hypothesis(self) -> str:
         """What the test shows: superiority, non-inferiority, superiority by margin, equivalence.
 
