@@ -212,7 +212,7 @@ class Endpoint:
     def describe(self) -> str:
         """One-line effect, treatment vs control, on the endpoint's natural scale.
 
-        With a margin, the hypothesis and the margin follow.
+        With a baseline, its correlation follows; with a margin, the hypothesis and the margin.
 
         Examples
         --------
@@ -220,10 +220,14 @@ class Endpoint:
         >>> sc = load_scenario("msc-covid19")
         >>> sc.endpoint("walk_m").describe()
         'mean 477 vs 450 (+27; d = 0.39)'
+        >>> load_scenario("ancova-walk").endpoint("walk_m").describe()
+        'mean 477 vs 450 (+27; d = 0.39); baseline rho 0.6'
         >>> load_scenario("noninferiority-safety").endpoint("readmission").describe()
         'p 0.2 vs 0.2 (+0); non-inferiority margin +0.1'
         """
         text = self.model.describe(self)
+        if self.baseline is not None:
+            text += f"; baseline rho {self.baseline['rho']:g}"
         if self.equivalence is not None:
             lower, upper = self.equivalence
             return f"{text}; equivalence margins {lower:.4g} to {upper:.4g}"
