@@ -68,7 +68,7 @@ def adjustment_comparison(scenario: Scenario | str, endpoint: str, target_power:
     if "baseline" not in ep.extra:
         raise InputError(f"endpoint {endpoint!r} has no baseline table: nothing to adjust for "
                          "(add baseline = { rho = ... })")
-    analyses = []
+    analyses: list[dict[str, Any]] = []
     for test in ANALYSES:
         variant = with_test(scenario, endpoint, test)
         ep_test = variant.endpoint(endpoint)
@@ -79,7 +79,8 @@ def adjustment_comparison(scenario: Scenario | str, endpoint: str, target_power:
                          "n_closed_form": analytic_sample_size(ep_test, variant.trial,
                                                                target_power),
                          "n_simulated": simulated})
-    closed = [a["n_closed_form"] for a in analyses]
+    closed: list[int | None] = [a["n_closed_form"] for a in analyses]
     return {"endpoint": endpoint, "rho": ep.extra["baseline"]["rho"],
             "target_power": target_power, "analyses": analyses,
-            "ratio_closed_form": (closed[0] / closed[2] if closed[0] and closed[2] else None)}
+            "ratio_closed_form": (closed[0] / closed[2] if closed[0] is not None
+                                  and closed[2] is not None else None)}

@@ -29,7 +29,8 @@ class Lognormal(Normal):
     kinds = {"continuous": ("ttest", "welch", "mannwhitney")}
     default = ()
     optional_tables: dict = {}  # a baseline titre is not modelled yet
-    margin_tests = equivalence_tests = ("ttest", "welch")
+    margin_tests: tuple[str, ...] = ("ttest", "welch")
+    equivalence_tests: tuple[str, ...] = margin_tests
     margin_check = POSITIVE  # a ratio of geometric means
     parameters = {"gmean": POSITIVE, "gsd": ABOVE_ONE, "ratio": POSITIVE}
     parameter_sets = (("gmean", "gsd"), ("ratio", "gsd"))

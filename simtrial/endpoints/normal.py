@@ -70,7 +70,8 @@ class Normal(EndpointModel):
     #: ``baseline = { rho, mean, sd }``: the baseline measurement's correlation with the
     #: follow-up value and its own distribution (the control arm's unless given).
     optional_tables = {"baseline": {"rho": CORRELATION, "mean": LOCATION, "sd": POSITIVE}}
-    margin_tests = equivalence_tests = ("ttest", "welch", "ancova", "change")
+    margin_tests: tuple[str, ...] = ("ttest", "welch", "ancova", "change")
+    equivalence_tests: tuple[str, ...] = margin_tests
     prefix_simulators = {"moments": _prefix_moments}
 
     def check_arm(self, params: Mapping[str, Any], scale) -> tuple[str, str] | None:

@@ -115,6 +115,14 @@ def residual_sd(ep: Endpoint, test: str) -> float | None:
     return math.sqrt(sd * sd + sd_x * sd_x - 2 * rho * sd * sd_x)
 
 
+def _means(ep: Endpoint) -> tuple[float, float]:
+    """The follow-up means of the arms (:func:`residual_sd` has checked that there are)."""
+    treatment = ep.model.normal_parameters(ep, "treatment")
+    control = ep.model.normal_parameters(ep, "control")
+    assert treatment is not None and control is not None  # residual_sd returned an sd
+    return treatment[0], control[0]
+
+
 def _closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float,
                  alternative: str) -> tuple[float | None, str | None]:
     """Noncentral t at the residual sd, one df fewer for ANCOVA (Borm et al. 2007)."""
@@ -124,7 +132,7 @@ def _closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float,
     if sd is None:
         return None, (f"no closed form for the {ep.test} test of a {ep.distribution} endpoint"
                       " (it needs normal arms with equal sds)")
-    mean_t, mean_c = (ep.model.normal_parameters(ep, arm)[0] for arm in ("treatment", "control"))
+    mean_t, mean_c = _means(ep)
     covariates = 1 if ep.test == "ancova" else 0
     if ep.equivalence is not None:
         return power_tost(mean_t - mean_c, sd, m_t, m_c, alpha, *ep.model.test_equivalence(ep),
@@ -142,7 +150,7 @@ def _drift(ep: Endpoint, m_t: float, m_c: float, alpha: float) -> float:
     sd = residual_sd(ep, ep.test)
     if sd is None:
         raise TypeError(f"no drift for the {ep.test} test of endpoint {ep.id!r}")
-    mean_t, mean_c = (ep.model.normal_parameters(ep, arm)[0] for arm in ("treatment", "control"))
+    mean_t, mean_c = _means(ep)
     delta = ep.benefit_sign * (mean_t - mean_c - ep.model.test_margin(ep))
     return delta / (sd * math.sqrt(1 / m_t + 1 / m_c))
 
