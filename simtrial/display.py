@@ -170,8 +170,12 @@ def _family_lines(result) -> list[str]:
     if family is None:
         return []
     joiner = " > " if family.procedure == "fixed-sequence" else ", "
-    lines = ["", f"family ({family.procedure}: {joiner.join(family.endpoints)}); power of "
-             "family endpoints is after adjustment, 'unadjusted' is each test alone:"]
+    if family.procedure == "none":  # co-primary endpoints, each at the full alpha
+        lines = ["", f"family (none: {joiner.join(family.endpoints)}); no adjustment, each test "
+                 "at the full alpha; all rejected is the co-primary power:"]
+    else:
+        lines = ["", f"family ({family.procedure}: {joiner.join(family.endpoints)}); power of "
+                 "family endpoints is after adjustment, 'unadjusted' is each test alone:"]
     for name, p, se, ci in (("at least one rejected", family.power_any, family.mcse_any,
                              family.ci_any),
                             ("all rejected", family.power_all, family.mcse_all, family.ci_all)):

@@ -1028,15 +1028,26 @@ def _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs) -
     if jobs is not None:
         _check_integer("jobs", jobs, 1)
     ep = scenario.endpoint(endpoint)
-    if not ep.model.has_effect(ep):
+    if ep.equivalence is not None:  # TOST: any effect inside the margins can be shown
+        return ep
+    if not ep.model.has_effect(ep) and ep.margin is None:  # a margin: H0 is not equality
         raise InputError(f"endpoint {ep.id!r} has no treatment effect (treatment = control): "
                          f"its power stays at alpha whatever n, so power {target_power:g} "
                          "cannot be reached")
-    if scenario.trial.alternative == "one-sided" and ep.benefit_sign * ep.difference <= 0:
+    if scenario.trial.alternative == "one-sided" and ep.benefit_sign * _beyond_h0(ep) <= 0:
         raise InputError(f"endpoint {ep.id!r}: the effect ({ep.describe()}) is not in the "
                          f"direction of benefit ({ep.better} is better), so a one-sided test "
                          f"cannot reach power {target_power:g} at any n")
     return ep
+
+
+def _beyond_h0(ep: Endpoint) -> float:
+    """The effect minus the margin on the test's scale (the difference, without a margin)."""
+    if ep.margin is None:
+        return ep.difference
+    t, c = ep.location_of("treatment"), ep.location_of("control")
+    effect = math.log(t / c) if ep.model.effect_scale == "ratio" else t - c
+    return effect - ep.model.test_margin(ep)
 
 
 def _family_sample_size_iv(scenario, criterion, target_power, reps, seed, max_n,

@@ -39,7 +39,7 @@ from simtrial.results import (
     binomial_summary,
 )
 from simtrial.scenario import Endpoint, Scenario, load_scenario
-from simtrial.stattests import TESTS
+from simtrial.stattests import TESTS, endpoint_pvalues
 
 __all__ = ["available_cores", "free_memory", "group_nested_looks", "look_sizes", "memory_needed",
            "power", "simulate_looks", "nested_looks", "sequential_power", "simulated_power"]
@@ -223,8 +223,7 @@ def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, s
         for ep, chunk_stats in zip(group, stats, strict=True):
             if ep.id in kept:
                 kept[ep.id][part] = chunk_stats
-            pvalues[ep.id][part] = p = TESTS[ep.test].pvalues(chunk_stats, alternative,
-                                                              ep.benefit_sign)
+            pvalues[ep.id][part] = p = endpoint_pvalues(ep, chunk_stats, alternative)
             if signed:
                 z[ep.id][part] = -special.ndtri(p if alternative == "one-sided" else TESTS[
                     ep.test].pvalues(chunk_stats, "one-sided", ep.benefit_sign))
@@ -355,8 +354,8 @@ class _LookArrays:
         statistic, sign, looks = self.test.statistic, self.ep.benefit_sign, out.shape[0]
         self.assessed[:, part] = out[:, :, list(statistic.assessed)].sum(axis=2)
         flat = out.reshape(-1, statistic.columns)
-        self.pvalues[:, part] = p = self.test.pvalues(flat, self.alternative,
-                                                      sign).reshape(looks, -1)
+        self.pvalues[:, part] = p = endpoint_pvalues(self.ep, flat,
+                                                     self.alternative).reshape(looks, -1)
         if self.z is not None:  # a one-sided trial's p-values are the one-sided ones: not twice
             one_sided = p if self.alternative == "one-sided" else self.test.pvalues(
                 flat, "one-sided", sign).reshape(looks, -1)

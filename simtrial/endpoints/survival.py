@@ -103,10 +103,9 @@ class Survival(EndpointModel):
     effect_scale = "ratio"
     simulators = {"survival": _survival}
     prefix_simulators = {"survival": _survival_looks}
-    endpoint_tables = {"analysis": {"events": _EVENTS, "months": _MONTHS},
-                       "strata": {"prevalence": _SHARES, "hazard_multiplier": _SHARES},
+    endpoint_tables = {"analysis": {"events": _EVENTS, "months": _MONTHS}}
+    optional_tables = {"strata": {"prevalence": _SHARES, "hazard_multiplier": _SHARES},
                        "weights": {"rho": _WEIGHT, "gamma": _WEIGHT}}
-    optional_tables = ("strata", "weights")
     dropout_table = {"per_month": _DROPOUT}
     needs_accrual = True
     keeps_statistics = True

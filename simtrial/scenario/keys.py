@@ -11,6 +11,8 @@ The same paths name a number's provenance (:attr:`Scenario.provenance`), a value
 - ``endpoints.<id>.<table>.<number>`` for a model's own tables (a time-to-event endpoint's
   ``analysis.events``, ``analysis.months``);
 - ``endpoints.<id>.<arm>.<param>``, with arm ``treatment`` or ``control``;
+- ``endpoints.<id>.margin``, and ``endpoints.<id>.baseline.<name>`` (``rho``, ``mean``,
+  ``sd``: a number of a table the endpoint's model may read, added if the file has none);
 - ``correlations.<id>.<id>``: a pair's latent correlation, in either order;
 - ``endpoints.<id>.<path>``: a number in a table the endpoint's model reads itself (a
   hierarchical composite's ``correlation``, ``components.<key>.margin`` and
@@ -38,14 +40,16 @@ from typing import Any
 from simtrial.scenario.model import ARMS, Scenario, ScenarioError
 from simtrial.scenario.reader import parse_scenario_data
 
-__all__ = ["ALLOCATION_KEY", "DESIGN_KEYS", "KEYS", "assign", "value_of", "with_values"]
+__all__ = ["ALLOCATION_KEY", "DESIGN_KEYS", "KEYS", "assign", "value_of", "with_test",
+           "with_values"]
 
 #: The one key whose value is a pair of numbers rather than a number.
 ALLOCATION_KEY = "trial.allocation"
 #: The forms of the keys a number may be changed by, as error messages list them.
 KEYS = ("trial.alpha", ALLOCATION_KEY, "trial.accrual.months", "trial.accrual.per_month",
         "endpoints.<id>.dropout", "endpoints.<id>.dropout.<arm>",
-        "endpoints.<id>.<arm>.<param> with arm treatment or control",
+        "endpoints.<id>.<arm>.<param> with arm treatment or control", "endpoints.<id>.margin",
+        "endpoints.<id>.baseline.<rho|mean|sd>",
         "endpoints.<id>.analysis.events|months and endpoints.<id>.dropout[.<arm>].per_month "
         "(time to event)", "endpoints.<id>.components.<key>.<arm>.<param>",
         "correlations.<id>.<id>",
@@ -65,6 +69,26 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
     detail = ", ".join(f"{k} = {v!r}" for k, v in values.items())
     return replace(parse_scenario_data(data, f"{scenario.source} (with {detail})"),
                    source=scenario.source)
+
+
+def with_test(scenario: Scenario, endpoint_id: str, test: str) -> Scenario:
+    """A copy of ``scenario`` whose endpoint ``endpoint_id`` is analysed by ``test``.
+
+    Validated again like a file (the test must be one the endpoint allows, with the tables it
+    reads): the way to compare analyses of one endpoint, e.g. ANCOVA against the t test.
+
+    Examples
+    --------
+    >>> from simtrial.scenario import load_scenario
+    >>> with_test(load_scenario("ancova-walk"), "walk_m", "ttest").endpoint("walk_m").test
+    'ttest'
+    """
+    data = copy.deepcopy(_thaw(scenario.raw))
+    ids = [ep.id for ep in scenario.endpoints]
+    scenario.endpoint(endpoint_id)  # an unknown id: the error lists the ids
+    data["endpoints"][ids.index(endpoint_id)]["test"] = test
+    return replace(parse_scenario_data(data, f"{scenario.source} (with {endpoint_id} test = "
+                                       f"{test!r})"), source=scenario.source)
 
 
 def assign(data: dict[str, Any], key: str, value: Any, scenario: Scenario) -> None:
@@ -104,9 +128,23 @@ def assign(data: dict[str, Any], key: str, value: Any, scenario: Scenario) -> No
                 table["dropout"] = dict(zip(ARMS, ep.dropout, strict=True))
             table["dropout"][parts[3]] = value
             return
+        if parts[2] == "margin" and len(parts) == 3:
+            table["margin"] = value
+            return
+        optional = ep.model.optional_tables.get(parts[2], {})
+        if len(parts) == 4 and parts[3] in optional:
+            if not isinstance(table.get(parts[2]), dict):
+                table[parts[2]] = {}
+            table[parts[2]][parts[3]] = value
+            return
         if parts[2] in ARMS and len(parts) == 4 and (parts[3] in getattr(ep, parts[2])
                                                      or ep.model.settable(ep, parts[3])):
-            table[parts[2]][parts[3]] = value
+            arm = table[parts[2]]
+            if parts[3] not in arm and parts[3] in ep.treatment:
+                # derived from an effect scale: given directly from now on
+                given = next(names for names in ep.model.sets() if parts[3] in names)
+                arm = table[parts[2]] = {k: v for k, v in arm.items() if k in given}
+            arm[parts[3]] = value
             return
         if ep.model.assign_extra(table, parts[2:], value):
             return
@@ -159,6 +197,11 @@ def value_of(scenario: Scenario, key: str) -> Any:
         return ep.scale[("min", "max", "step").index(parts[3])]
     if parts[2] in ARMS and len(parts) == 4:
         return getattr(ep, parts[2])[parts[3]]
+    if parts[2] == "margin" and len(parts) == 3:
+        return ep.margin
+    table = ep.extra.get(parts[2])
+    if len(parts) == 4 and isinstance(table, Mapping) and parts[3] in table:
+        return table[parts[3]]  # a model's own table of numbers (baseline, analysis, strata)
     return ep.model.extra_value(ep, parts[2:])
 
 

@@ -279,6 +279,11 @@ class _Reader:
                                 f"duplicate id {ep.id!r} (ids must be unique)")
             seen.add(ep.id)
         ids = tuple(ep.id for ep in endpoints)
+        margins = [i for i, ep in enumerate(endpoints)
+                   if ep.margin is not None or ep.equivalence is not None]
+        if "design" in data and margins:
+            raise self.fail(f"endpoints[{margins[0]}].margin", "a group-sequential [design] "
+                            "with a margin is not simulated yet (remove one of them)")
         scenario = Scenario(name=name, trial=trial, endpoints=endpoints,
                             title=self.string(data, "title", "", default=""),
                             description=self.string(data, "description", "", default=""),
@@ -487,7 +492,8 @@ class _Reader:
 
     def endpoint(self, table: Any, path: str, trial: Trial) -> Endpoint:
         allowed = ("id", "label", "unit", "kind", "distribution", "test", "better", "dropout",
-                   "scale", "control", "treatment", *_model_of(table).endpoint_tables,
+                   "scale", "control", "treatment", "margin", "equivalence",
+                   *_model_of(table).endpoint_tables, *_model_of(table).optional_tables,
                    *_model_of(table).extra_keys)
         self.keys(table, path, allowed, required=("id", "kind", "test", "better", "control",
                                                   "treatment"))
@@ -512,9 +518,15 @@ class _Reader:
                 for name in names})
             self.model_check(model.check_arm(arms[arm], scale), f"{path}.{arm}")
         self.model_check(model.check_arms(arms["treatment"], arms["control"]), path)
+        arms["treatment"] = MappingProxyType(dict(model.complete_treatment(arms["treatment"],
+                                                                           arms["control"])))
         extra = self.extra(table, path, key, model, trial)
+        self.model_check(model.check_test(test, extra, scale), path)
+        margin = self.margin(table, path, key, model, test, trial)
+        equivalence = self.equivalence(table, path, key, model, test, trial, margin)
         return Endpoint(id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
-                        treatment=arms["treatment"], control=arms["control"],
+                        margin=margin, equivalence=equivalence, treatment=arms["treatment"],
+                        control=arms["control"],
                         dropout=(0.0, 0.0) if model.dropout_table
                         else self.dropout(table, path, key), extra=MappingProxyType(extra),
                         label=self.string(table, "label", path, default=ep_id),
@@ -525,13 +537,15 @@ class _Reader:
         """What the model reads besides the arms: its tables, a table-valued dropout, accrual."""
         extra: dict[str, Any] = {}
         for name, checks in model.endpoint_tables.items():
-            if name not in table and name in model.optional_tables:
-                continue
             if name not in table:
                 raise self.fail(f"{path}.{name}", f"is required for a {model.distribution} "
                                 f"endpoint (keys: {', '.join(checks)})")
             extra[name] = self.table_of_numbers(table[name], f"{path}.{name}", f"{key}.{name}",
                                                 checks)
+        for name, checks in model.optional_tables.items():
+            if name in table:
+                extra[name] = self.table_of_numbers(table[name], f"{path}.{name}",
+                                                    f"{key}.{name}", checks)
         if model.dropout_table:
             extra["dropout"] = self.dropout_tables(table.get("dropout"), path, key,
                                                    model.dropout_table)
@@ -544,6 +558,46 @@ class _Reader:
         extra.update(model.read_extra(table, path, key, self))
         self.model_check(model.check_extra(extra), path)
         return extra
+
+    def margin(self, table: dict[str, Any], path: str, key: str, model: EndpointModel,
+               test: str, trial: Trial) -> float | None:
+        """The optional ``margin``: on the effect scale, one-sided, for a test that takes one."""
+        if "margin" not in table:
+            return None
+        check = model.margin_check
+        value = self.number(table, "margin", path, cast(Callable[[float], bool], check.test),
+                            check.allowed, provenance_key=f"{key}.margin")
+        if test not in model.margin_tests:
+            allowed = ", ".join(model.margin_tests) or "none"
+            raise self.fail(f"{path}.margin", f"the {test} test of a {model.distribution} "
+                            f"endpoint takes no margin (tests with a margin: {allowed})")
+        if trial.alternative != "one-sided":
+            raise self.fail(f"{path}.margin", "a margin is tested one-sided: set [trial] "
+                            "alternative = \"one-sided\" (and alpha to the one-sided level, "
+                            "e.g. 0.025)")
+        return value
+
+    def equivalence(self, table: dict[str, Any], path: str, key: str, model: EndpointModel,
+                    test: str, trial: Trial, margin: float | None) -> tuple[float, float] | None:
+        """The optional ``equivalence = [lower, upper]``: margins of a TOST, on the effect scale."""
+        where = f"{path}.equivalence"
+        if "equivalence" not in table:
+            return None
+        if margin is not None:
+            raise self.fail(where, "give either `margin` or `equivalence`, not both")
+        values = self.numbers(table, "equivalence", path, model.margin_check,
+                              f"{key}.equivalence")
+        if len(values) != 2 or not values[0] < values[1]:
+            raise self.fail(where, f"{_short(table['equivalence'])} is not allowed (allowed: "
+                            "two numbers [lower, upper] with lower < upper)")
+        if test not in model.equivalence_tests:
+            raise self.fail(where, f"the {test} test of a {model.distribution} endpoint takes "
+                            "no equivalence margins (tests with them: "
+                            f"{', '.join(model.equivalence_tests) or 'none'})")
+        if trial.alternative != "one-sided":
+            raise self.fail(where, "equivalence is shown by two one-sided tests, each at alpha: "
+                            "set [trial] alternative = \"one-sided\"")
+        return values[0], values[1]
 
     def table_of_numbers(self, raw: Any, where: str, key: str,
                          checks: Mapping[str, Check]) -> Mapping[str, Any]:

@@ -81,6 +81,11 @@ class Test:
         companion of a group-sequential design's simulated operating characteristics.
     proxy : str or None
         A test with a closed form that needs about the same n (a sample-size search's start).
+    margin_pvalues : callable or None
+        ``margin_pvalues(stats, sign, shift)`` -> one-sided p-values of H0: the effect is at
+        most ``shift`` in the direction of benefit (a non-inferiority or superiority margin on
+        the test's scale, :meth:`~simtrial.endpoints.EndpointModel.test_margin`); None: the
+        test takes no margin.
     """
 
     __test__ = False  # not a pytest test class, whatever its name
@@ -92,6 +97,7 @@ class Test:
     closed_form: ClosedForm | None = None
     drift: Drift | None = None
     proxy: str | None = None
+    margin_pvalues: Callable[[np.ndarray, int, float], np.ndarray] | None = None
 
 
 def pvalue_of(statistic, lower_cdf, alternative: str, sign: int) -> np.ndarray:
