@@ -66,7 +66,12 @@ def draw(sc: Scenario, r: dict[str, Any], where: Path) -> None:
     done = [e for e in r.get("assurance") or () if "assurance" in e]
     if done:
         powers = {e["id"]: e["power"] for e in r["power_at_n"]["endpoints"]}
-        assurance_figure(done, {e["endpoint"]: labels[e["endpoint"]] for e in done}, powers,
+        gated = {e["endpoint"]: labels[e["endpoint"]] + (
+            f"\n(success after {sc.analysis.multiplicity} gating)"
+            if e.get("family") and sc.analysis.multiplicity == "fixed-sequence" else
+            f"\n(success after {sc.analysis.multiplicity} adjustment)" if e.get("family")
+            else "") for e in done}
+        assurance_figure(done, gated, powers,
                          f"Power at n = {n} over the design prior").savefig(
             where / "assurance.png", dpi=150)
 
