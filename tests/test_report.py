@@ -91,9 +91,11 @@ def test_derive_bad_input_is_one_error_line(capsys, args, message):
 
 # ------------------------------------------------------------------------------------ report
 def test_report_writes_the_files(written):
+    # assurance.png: the built-in scenario has design priors (the probability of success)
     assert sorted(p.name for p in written.iterdir()) == [
-        "power_curve.png", "report.docx", "report.md", "results.json", "sensitivity.png"]
-    for figure in ("power_curve.png", "sensitivity.png"):
+        "assurance.png", "power_curve.png", "report.docx", "report.md", "results.json",
+        "sensitivity.png"]
+    for figure in ("power_curve.png", "sensitivity.png", "assurance.png"):
         assert (written / figure).read_bytes()[:8] == PNG
     assert not list(written.parent.glob(".grant-*")), "staging directories left behind"
 
@@ -113,8 +115,9 @@ def test_report_lists_every_assumption_with_its_reason(written):
                if p.basis == "assumed"}
     # incl. the SF-36 grid step (the trial does not report its scoring), walk_lln's treatment
     # proportion (a reading of "marginally smaller") and the SF-36 placebo mean (a month-36 median),
-    # and the 9 numbers of the clinical secondaries clin_status (3) and death_walk (6)
-    assert len(assumed) == 26
+    # and the 9 numbers of the clinical secondaries clin_status (3) and death_walk (6), and the
+    # 4 numbers of the design prior on walk_lln's effect (mean, sd, lower, upper)
+    assert len(assumed) == 30
     for key, prov in assumed.items():
         assert f"- `{key}` = " in text and prov.reason in text, key
     results = json.loads((written / "results.json").read_text())
@@ -125,7 +128,14 @@ def test_report_recomputes_every_derivation(written):
     results = json.loads((written / "results.json").read_text())
     table = section((written / "report.md").read_text(), "Effect sizes and their evidence")
     sc = load_scenario("msc-covid19")
-    assert [row["key"] for row in results["evidence"]] == list(sc.provenance)
+    # the priors' numbers do not enter power: they are shown, with their sources, under
+    # "Probability of success" instead (each source's text is there)
+    behind_power = [k for k in sc.provenance if not k.startswith("priors[")]
+    assert [row["key"] for row in results["evidence"]] == behind_power
+    priors = section((written / "report.md").read_text(), "Probability of success")
+    for key, prov in sc.provenance.items():
+        if key.startswith("priors["):
+            assert (prov.source or prov.reason) in priors.replace("\\", ""), key
     for row in results["evidence"]:
         assert f"| `{row['key']}` | " in table
         if row["basis"] == "derived":
@@ -205,7 +215,8 @@ def test_report_sensitivity_varies_the_assumed_numbers(written):
 def test_report_is_github_markdown(written):
     text = (written / "report.md").read_text()
     tables = re.findall(r"^(\|.*\|)\n(\|(?:---\|)+)$", text, flags=re.MULTILINE)
-    assert len(tables) == 4  # design, evidence, power, sensitivity
+    # design, evidence, choice of the primary, power, probability of success, sensitivity
+    assert len(tables) == 6
     for header, rule in tables:
         assert header.count(" | ") + 1 == rule.count("---")
     assert "](power_curve.png)" in text and "](sensitivity.png)" in text

@@ -169,13 +169,18 @@ def test_docx_holds_the_paragraph_tables_and_both_figures(built):
     document = docx.Document(str(built.out / "report.docx"))
     paragraph = section(built.markdown, "Justification (ready to paste)")
     assert paragraph in [p.text for p in document.paragraphs]
-    assert len(document.tables) == 4
+    # 6 tables and 3 figures: the built-in scenario gained candidate primaries (a table) and
+    # design priors (the probability-of-success table and its histogram, assurance.png)
+    assert len(document.tables) == 6
     headers = [[c.text for c in t.rows[0].cells] for t in document.tables]
     assert headers[0] == ["item", "value"]
     assert headers[1][:3] == ["number", "value", "basis"]
-    assert "power after fixed-sequence gating" in headers[2]
-    assert headers[3][:3] == ["number varied", "planned", "values tried"]
-    assert len(document.inline_shapes) == 2
+    assert headers[2][:2] == ["endpoint", "role"] and "closed form n" in headers[2]
+    assert "power after fixed-sequence gating" in headers[3]
+    assert headers[4][:3] == ["endpoint", "power at the planned effect, n = "
+                              f"{built.results['sample_size']['n_total']}", "assurance"]
+    assert headers[5][:3] == ["number varied", "planned", "values tried"]
+    assert len(document.inline_shapes) == 3
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert {"Design", "Sensitivity", "References"} <= set(headings)
 
@@ -227,7 +232,8 @@ def test_rendered_pages(built, tmp_path):
         assert words in flat, words
     images = subprocess.run(["pdfimages", "-list", str(pdf)], check=True, capture_output=True,
                             text=True).stdout.splitlines()[2:]
-    assert len([line for line in images if line.split()[2] == "image"]) == 2
+    # the power curve, the assurance histogram and the tornado plot
+    assert len([line for line in images if line.split()[2] == "image"]) == 3
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")],
                    check=True, timeout=120)
     assert len(list(tmp_path.glob("page-*.png"))) == pages

@@ -99,7 +99,7 @@ def report(scenario: Scenario | str, target_power: float, out: str | Path, *,
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "grant"
     >>> rep = report("msc-covid19", 0.9, out, reps=1000, jobs=1)
     >>> sorted(p.name for p in out.iterdir()) == sorted(
-    ...     ['power_curve.png', 'report.md', 'results.json', 'sensitivity.png']
+    ...     ['assurance.png', 'power_curve.png', 'report.md', 'results.json', 'sensitivity.png']
     ...     + ['report.docx'] * word.available())
     True
     >>> "NCT04288102" in rep.markdown

@@ -2,7 +2,9 @@
 
 The sample size comes from :func:`simtrial.search.sample_size`, the powers from
 :func:`simtrial.simulate.power`, the derived numbers from :func:`simtrial.evidence.derive`,
-the sensitivity analysis from :mod:`simtrial.reports.sensitivity`.
+the sensitivity analysis from :mod:`simtrial.reports.sensitivity`, the interim plan, the
+assurance, the candidate primaries and the time-to-event numbers from
+:mod:`simtrial.reports.planning` (each None where it does not apply).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from simtrial import evidence
 from simtrial._version import __version__
-from simtrial.reports import precision, sensitivity, word
+from simtrial.reports import planning, precision, sensitivity, word
 from simtrial.scenario import Scenario, ScenarioError, load_scenario
 from simtrial.scenario.keys import value_of
 from simtrial.search import sample_size
@@ -49,6 +51,7 @@ def compute(sc: Scenario, name: str | None, target: float, out: Path, reps: int,
         curve += [{"n_total": m, "endpoint": e.id, "power": e.power, "mcse": e.mcse,
                    "ci_low": e.ci[0], "ci_high": e.ci[1]} for e in res.endpoints]
     sens = sensitivity.analyse(sc, primary, secondary, n, small, seed, jobs)
+    draws, trials = planning.assurance_sizes(reps)
     return {
         "simtrial_report": 1,
         "scenario": {"name": sc.name, "title": sc.title, "source": name,
@@ -64,6 +67,11 @@ def compute(sc: Scenario, name: str | None, target: float, out: Path, reps: int,
         "sample_size": found.to_dict(),
         "n_range": uncertainty,
         "power_at_n": at_n.to_dict(),
+        "interim_plan": planning.interim(sc, n, reps, seed, jobs),
+        "primary_choice": planning.primary_choice(sc, primary, found, at_n, target, reps,
+                                                  seed, jobs),
+        "time_to_event": planning.time_to_event(sc, at_n, target),
+        "assurance": planning.probability_of_success(sc, n, reps, seed, jobs),
         "evidence": _evidence(sc),
         "assumptions": [{"key": key, "value": value_of(sc, key),
                          "reason": prov.reason}
@@ -73,6 +81,7 @@ def compute(sc: Scenario, name: str | None, target: float, out: Path, reps: int,
         "reproducibility": {
             "command": name and _command(name, target, out, reps, seed),
             "seed": seed, "reps": reps, "sensitivity_reps": small,
+            "assurance_draws": draws, "assurance_reps": trials,
             "versions": {"simtrial": __version__, "python": platform.python_version(),
                          **{pkg: metadata.version(pkg)
                             for pkg in ("numpy", "numba", "scipy", "matplotlib")},
@@ -154,6 +163,8 @@ def _command(name: str, target: float, out: Path, reps: int, seed: int) -> str:
 def _evidence(sc: Scenario) -> list[dict]:
     rows = []
     for key, prov in sc.provenance.items():
+        if key.startswith("priors["):  # not behind the power: the assurance section's
+            continue
         row = {"key": key, "value": value_of(sc, key), **prov.to_dict()}
         if prov.derivation is not None:
             derived = evidence.derive(**dict(prov.derivation))

@@ -1,4 +1,6 @@
-"""The two figures of a grant report: power curves with the chosen n, and a tornado plot.
+"""The figures of a grant report: power curves, a tornado plot, power over the design prior.
+
+The third, ``assurance.png``, is drawn for scenarios with ``[[priors]]``.
 
 Both are :class:`matplotlib.figure.Figure` objects built without pyplot; the numbers they
 draw come from the report's ``results.json`` (:mod:`simtrial.reports.contents`). Text from
@@ -18,7 +20,8 @@ from simtrial.text import plot_label
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["chosen_n_figure", "draw", "has_sensitivity_figure", "tornado_figure"]
+__all__ = ["assurance_figure", "chosen_n_figure", "draw", "has_sensitivity_figure",
+           "tornado_figure"]
 
 #: Bars per panel of the tornado plot (the largest swings).
 TORNADO_BARS = 6
@@ -27,7 +30,8 @@ TORNADO_BARS = 6
 def draw(sc: Scenario, r: dict[str, Any], where: Path) -> None:
     """Save the report's figures for its numbers `r` into directory `where`.
 
-    ``power_curve.png`` always; ``sensitivity.png`` when :func:`has_sensitivity_figure`.
+    ``power_curve.png`` always; ``sensitivity.png`` when :func:`has_sensitivity_figure`;
+    ``assurance.png`` when some endpoint has an assurance (:func:`assurance_figure`).
     A safety endpoint's panel has no target line (the trial is not sized for it), and an
     endpoint planned without effect shows the alpha level instead (its rejection rate is a
     type I error).
@@ -59,6 +63,17 @@ def draw(sc: Scenario, r: dict[str, Any], where: Path) -> None:
             f"Sensitivity at n = {n}: power at the lowest and highest value tried "
             f"({sens['reps']} simulated trials per value)")
         figure.savefig(where / "sensitivity.png", dpi=150)
+    done = [e for e in r.get("assurance") or () if "assurance" in e]
+    if done:
+        powers = {e["id"]: e["power"] for e in r["power_at_n"]["endpoints"]}
+        gated = {e["endpoint"]: labels[e["endpoint"]] + (
+            f"\n(success after {sc.analysis.multiplicity} gating)"
+            if e.get("family") and sc.analysis.multiplicity == "fixed-sequence" else
+            f"\n(success after {sc.analysis.multiplicity} adjustment)" if e.get("family")
+            else "") for e in done}
+        assurance_figure(done, gated, powers,
+                         f"Power at n = {n} over the design prior").savefig(
+            where / "assurance.png", dpi=150)
 
 
 def _is_null(ep) -> bool:
@@ -209,6 +224,67 @@ def tornado_figure(sens: dict[str, Any], names: dict[str, str], target: float,
                   title=f"solid line: power as planned; dashed: target {target:.0%} (primary)"
                         "\nnumbers at the bar ends: the values tried",
                   title_fontsize=9)
+    if title:
+        figure.suptitle(plot_label(title), fontsize=11)
+    return figure
+
+
+def assurance_figure(entries: list[dict], names: dict[str, str], powers: dict[str, float],
+                     title: str) -> Figure:
+    """Histogram of the per-draw power over the prior, one panel per endpoint.
+
+    Parameters
+    ----------
+    entries : list of dict
+        :meth:`simtrial.assurance.AssuranceResult.to_dict` of each endpoint (``histogram``
+        edges and counts, ``assurance``, ``draws``).
+    names : dict
+        Endpoint id -> panel title.
+    powers : dict
+        Endpoint id -> power at the planned effect (dashed line).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> e = {"endpoint": "y", "draws": 10, "assurance": 0.7,
+    ...      "histogram": {"edges": [0, 0.5, 1], "counts": [3, 7]}}
+    >>> fig = assurance_figure([e], {"y": "Outcome"}, {"y": 0.9}, "")
+    >>> [ax.get_title() for ax in fig.axes]
+    ['Outcome']
+    """
+    from matplotlib.figure import Figure as MplFigure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    columns = min(2, len(entries))
+    rows = -(-len(entries) // columns)
+    figure = MplFigure(figsize=(5.2 * columns, 3.0 * rows + 1.3), layout="constrained",
+                       dpi=100)
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes[len(entries):]:
+        ax.set_visible(False)
+    for ax, e in zip(axes, entries, strict=False):
+        edges, counts = e["histogram"]["edges"], e["histogram"]["counts"]
+        widths = [b - a for a, b in zip(edges, edges[1:], strict=False)]
+        ax.bar(edges[:-1], [k / e["draws"] for k in counts], width=widths, align="edge",
+               color="C0", alpha=0.75, edgecolor="white")
+        ax.axvline(e["assurance"], color="0.1", linewidth=1.5)
+        ax.axvline(powers[e["endpoint"]], color="C3", linestyle="--", linewidth=1.5)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("Power at the chosen n for a value drawn from the prior", fontsize=9)
+        ax.set_ylabel("Share of prior draws", fontsize=9)
+        ax.set_title(plot_label(names.get(e["endpoint"], e["endpoint"])), fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+    figure.legend([Patch(color="C0", alpha=0.75), Line2D([], [], color="0.1", linewidth=1.5),
+                   Line2D([], [], color="C3", linestyle="--", linewidth=1.5)],
+                  ["share of prior draws", "assurance (mean over the prior)",
+                   "power at the planned effect"],
+                  loc="outside lower center", ncols=3, fontsize=9, frameon=False)
     if title:
         figure.suptitle(plot_label(title), fontsize=11)
     return figure

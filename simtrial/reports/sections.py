@@ -354,6 +354,334 @@ def _power_row(ctx: Context, e: dict) -> tuple[Inline, ...]:
             spans(opt(e["exact_power"])))
 
 
+# ------------------------------------------------------------------ planning sections
+#: Spending functions and boundary families in words, with the works they come from.
+RULES = {
+    "obf": ("O'Brien-Fleming boundaries", "O'Brien 1979"),
+    "pocock": ("Pocock boundaries", "Pocock 1977"),
+    "ld-obf": ("Lan-DeMets spending of O'Brien-Fleming type", "Lan 1983; O'Brien 1979"),
+    "ld-pocock": ("Lan-DeMets spending of Pocock type", "Lan 1983; Pocock 1977"),
+    "hsd": ("Hwang-Shih-DeCani spending", "Hwang 1990"),
+    "kd": ("Kim-DeMets power spending", "Kim 1987"),
+}
+
+
+def _rule(rule: str) -> str:
+    """A boundary rule in words with its reference (``ld-obf``, ``hsd:-4``, fixed z...).
+
+    Examples
+    --------
+    >>> _rule("hsd:-4")
+    'Hwang-Shih-DeCani spending, gamma = -4 (Hwang 1990)'
+    >>> _rule("none")
+    'none'
+    """
+    name, _, parameter = rule.partition(":")
+    if name not in RULES:
+        return rule
+    words, refs = RULES[name]
+    symbol = {"hsd": "gamma", "kd": "rho"}.get(name)
+    return f"{words}{f', {symbol} = {parameter}' if parameter else ''} ({refs})"
+
+
+def _z(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def _sim(value: float, mcse: float, closed: float | None = None) -> str:
+    text = f"{value:.4f} (MCSE {mcse:.4f})"
+    return text + ("" if closed is None else f"; closed form {closed:.4f}")
+
+
+def _expected_n(e: dict) -> str:
+    closed = "" if e["closed_form"] is None else f"; closed form {e['closed_form']:.1f}"
+    return f"{e['value']:.1f} (MCSE {e['mcse']:.1f}{closed})"
+
+
+def interim_plan(ctx: Context) -> list[Block]:
+    """Boundaries per look, stopping probabilities under H1 and H0, expected n, inflation."""
+    plan = ctx.r.get("interim_plan")
+    if not plan:
+        return []
+    t, c = ctx.t_arm, ctx.c_arm
+    ep = ctx.sc.endpoint(plan["endpoint"])
+    sided = "two-sided" if plan["sided"] == 2 else "one-sided"
+    futility = plan["futility"]
+    futility_text = ("none" if futility in ("none", None) else
+                     f"{_rule(futility)} of beta {plan['beta']:g}" if futility.split(":")[0]
+                     in RULES else f"fixed z bounds {futility}")
+    binding = "binding" if plan["binding"] else (
+        "non-binding (the efficacy bounds hold whether or not the trial stops for futility)")
+    intro = Paragraph(spans(
+        f"{len(plan['looks'])} analyses of {_label(ep)} [{ep.id}], the last at the maximum "
+        f"n = {plan['n_max']} ({plan['n_per_arm']['treatment']} {t}, "
+        f"{plan['n_per_arm']['control']} {c}); {sided} alpha {plan['alpha']:g}. Efficacy "
+        f"bounds: {_rule(plan['efficacy'])}; futility: {futility_text}"
+        + (f", {binding}" if futility not in ("none", None) else "") + ". Bounds and "
+        "closed-form probabilities by recursive numerical integration under the canonical "
+        "normal model (Jennison 2000); the trials are simulated look by look, "
+        f"{plan['reps']} per hypothesis (seed {plan['seed']})."))
+    bounds = Table(
+        ("look", "information", f"n ({t} / {c})", "efficacy z", "nominal p (one-sided)",
+         "cumulative alpha spent", "futility z"),
+        tuple((spans(str(row["look"])), spans(f"{row['information']:g}"),
+               spans(f"{row['n']} ({row['n_per_arm']['treatment']} / "
+                     f"{row['n_per_arm']['control']})"),
+               spans(_z(row["efficacy_z"])), spans(_probability(row["nominal_p"])),
+               spans(_probability(row["alpha_spent"])), spans(_z(row["futility_z"])))
+              for row in plan["looks"]),
+        (spans("z > 0 favours ", t, "; the trial stops for efficacy when z reaches the "
+               "efficacy bound" + (" in either direction" if plan["sided"] == 2 else "")
+               + ", for futility when z is at or below the futility bound; '-' means no "
+               "bound at that look."),))
+
+    def stop(row: dict, hypothesis: str, what: str) -> Inline:
+        closed = row["closed_form"][hypothesis][what] if row["closed_form"] else None
+        return spans(_sim(row[hypothesis][what], row[hypothesis][f"{what}_mcse"], closed))
+
+    whats = ("reject", "stop_futility") if futility not in ("none", None) else ("reject",)
+    words = {"reject": "efficacy stop", "stop_futility": "futility stop"}
+    stopping = Table(
+        ("look", *(f"{words[w]}, {h.upper()}" for h in ("h1", "h0") for w in whats)),
+        tuple((spans(str(row["look"])), *(stop(row, h, w) for h in ("h1", "h0")
+                                           for w in whats)) for row in plan["looks"]),
+        (spans("Probability of stopping at each look under H1 (the planned effect, ",
+               ep.describe(), ") and under H0 (no effect): simulated (MCSE) and the "
+               "canonical model's closed form where the test has one."),))
+    power, error, e_n = plan["power"], plan["type_one_error"], plan["expected_n"]
+    items = [
+        spans(f"Overall power: {_sim(power['value'], power['mcse'], power['closed_form'])}."),
+        spans(f"Type I error (simulated under H0): {error['value']:.4f} (MCSE "
+              f"{error['mcse']:.4f}), nominal alpha {error['nominal']:g}."),
+        spans("Expected number randomised: under H1 " + _expected_n(e_n["h1"])
+              + "; under H0 " + _expected_n(e_n["h0"]) + f"; maximum {plan['n_max']}.")]
+    inflation = plan["inflation_factor"]
+    if inflation["value"] is not None:
+        items.append(spans(
+            f"Inflation factor {inflation['value']:.4f}: the maximum n is that much larger "
+            f"than a single analysis with the same power ({inflation['power']:.4f}) would "
+            f"need, n = {inflation['fixed_n']}; at the design's own power "
+            f"{1 - plan['beta']:g} the factor is {plan['design_inflation_factor']:.4f}."))
+    secondary = plan.get("secondary")
+    if secondary:
+        items.append(spans(
+            f"Secondary endpoints ({', '.join(secondary['endpoints'])}, "
+            f"{secondary['procedure']}): tested only at the look where the primary stops for "
+            f"efficacy, on the boundaries of {_rule(secondary['rule'])}: efficacy z "
+            f"{', '.join(_z(z) for z in secondary['efficacy_z'])} at the looks."))
+    return [Heading("Interim analysis plan"), intro, bounds, stopping, Bullets(tuple(items))]
+
+
+#: What each test compares and assumes, for the choice of a primary endpoint.
+ASSUMES = {
+    "chisq": "a difference in the proportion of patients with the outcome, compared by the "
+             "chi-squared test (large-sample normal approximation)",
+    "fisher": "a difference in the proportion of patients with the outcome, compared by "
+              "Fisher's exact test",
+    "ttest": "a difference in means; assumes a normal outcome with the same SD in both arms",
+    "welch": "a difference in means; assumes a normal outcome, SDs may differ",
+    "mannwhitney": "a shift of the whole distribution (rank test); no distribution shape "
+                   "assumed, ties handled",
+    "po": "a common odds ratio of a worse level at every cut-off of the ordered scale "
+          "(proportional odds); the control arm's distribution over the levels matters",
+    "winratio": "the win ratio over all treatment-control pairs, compared on each component "
+                "in order of priority (a difference within the margin is a tie passed on to "
+                "the next); patients who die are scored, not dropped; the order, the margin "
+                "and the correlation of the components are assumptions",
+    "logrank": "a hazard ratio; assumes proportional hazards",
+}
+
+
+def _effect_bases(ctx: Context, ep_id: str) -> str:
+    """The bases (assumed, derived, reported) of an endpoint's treatment-arm numbers."""
+    prefix = f"endpoints.{ep_id}."
+    bases = [p.basis for k, p in ctx.sc.provenance.items()
+             if k.startswith(prefix) and ".treatment" in k]
+    return ", ".join(dict.fromkeys(bases)) or "no provenance recorded"
+
+
+def primary_choice(ctx: Context) -> list[Block]:
+    """The sample size each candidate primary endpoint would need, and what each assumes."""
+    choice = ctx.r.get("primary_choice")
+    if not choice:
+        return []
+    n = ctx.r["sample_size"]["n_total"]
+    t, c = ctx.t_arm, ctx.c_arm
+    effects = {e["id"]: e["effect"] for e in ctx.r["power_at_n"]["endpoints"]}
+    rows, items = [], []
+    for row in choice["rows"]:
+        ep = ctx.sc.endpoint(row["endpoint"])
+        role = "primary (chosen)" if ep.id == choice["primary"] else "candidate"
+        if row["n_total"] is None:
+            needed = spans("not reached: " + row["note"])
+        else:
+            needed = spans(f"{row['n_total']} ({row['n_per_arm']['treatment']} / "
+                           f"{row['n_per_arm']['control']}); power {row['power']:.4f} (MCSE "
+                           f"{row['mcse']:.4f})")
+        rows.append((spans(f"{_label(ep)} [{ep.id}]"), spans(role), spans(effects[ep.id]),
+                     needed, spans("-" if row.get("analytic_n") is None
+                                   else str(row["analytic_n"])),
+                     spans(f"{row['power_at_n']:.4f} (MCSE {row['power_at_n_mcse']:.4f})")))
+        items.append(spans(strong(_label(ep)), f" [{ep.id}] measures "
+                           f"{ASSUMES.get(ep.test, TESTS[ep.test].title)}"
+                           + _cite(method_references(f"simtrial.stattests.{ep.test}"))
+                           + f". Basis of its planned effect: {_effect_bases(ctx, ep.id)}."))
+    return [Heading("Choice of the primary endpoint"), Paragraph(spans(
+        "Which endpoint is primary is a planning choice, and every effect below is a planning "
+        "value, not a finding: the sample size rests on it. For each endpoint considered, the "
+        f"total n it would need for {_pct(choice['target_power'], 0)} power as the primary "
+        "(its own test at the full alpha, as the first endpoint of a fixed sequence is "
+        f"tested; the same search, {choice['reps']} simulated trials, seed {choice['seed']}) "
+        f"and its power at the chosen n = {n}.")),
+        Table(("endpoint", "role", f"planned effect ({t} vs {c})",
+               f"n for {_pct(choice['target_power'], 0)} power ({t} / {c})", "closed form n",
+               f"power at n = {n} (test alone)"), tuple(rows)),
+        Bullets(tuple(items))]
+
+
+def time_to_event(ctx: Context) -> list[Block]:
+    """Events, analysis time and the closed-form events beside the simulated power."""
+    rows = ctx.r.get("time_to_event")
+    if not rows:
+        return []
+    target = ctx.r["target_power"]
+
+    def opt(x, fmt: str) -> str:
+        return "-" if x is None else format(x, fmt)
+
+    table = Table(
+        ("endpoint", "hazard ratio", "analysis at", "events: simulated / expected",
+         "month of analysis: simulated / expected", "randomised by then",
+         "power (MCSE)", "Schoenfeld / Freedman power",
+         f"events for {_pct(target, 0)} power: Schoenfeld / Freedman"),
+        tuple((spans(f"{_label(ctx.sc.endpoint(r['endpoint']))} [{r['endpoint']}]"),
+               spans(opt(r["hazard_ratio"], ".4g")),
+               spans(" or ".join(part for part in (
+                   r["planned_events"] and f"{r['planned_events']} events",
+                   r["planned_months"] and f"month {r['planned_months']:g}") if part)
+                     + (", whichever comes first"
+                        if r["planned_events"] and r["planned_months"] else "")),
+               spans(f"{opt(r['events'], '.1f')} / {opt(r['analytic_events'], '.1f')}"),
+               spans(f"{opt(r['duration'], '.1f')} / {opt(r['analytic_duration'], '.1f')}"),
+               spans(opt(r["n"], ".1f")),
+               spans(f"{r['power']:.4f} ({r['mcse']:.4f})"),
+               spans(f"{opt(r['analytic_power'], '.4f')} / "
+                     f"{opt(r['analytic_power_freedman'], '.4f')}"),
+               spans(f"{opt(r['events_needed']['schoenfeld'], '.1f')} / "
+                     f"{opt(r['events_needed']['freedman'], '.1f')}"))
+              for r in rows),
+        (spans("The analysis is event-driven: its time and the number randomised by then are "
+               "means over the simulated trials; expected events and month by Lachin 1986 "
+               "(accrual, dropout and the survival curves). Closed forms of the log-rank "
+               "test at the expected events: Schoenfeld 1981 and Freedman 1982, both "
+               "approximations (neither is exact at unequal allocation); the simulated "
+               "power decides."),))
+    return [Heading("Time to event"), table]
+
+
+def _prior_text(prior: dict) -> str:
+    """A prior in words: its distribution, its parameters, what it is of.
+
+    Examples
+    --------
+    >>> _prior_text({"key": "endpoints.y.treatment.mean", "distribution": "normal",
+    ...              "mean": 28.5, "sd": 14.54, "of": "effect", "null_mass": 0.0})
+    'normal prior on the effect at endpoints.y.treatment.mean (mean 28.5, sd 14.54)'
+    """
+    names = {"mean", "sd", "lower", "upper", "median", "sd_log", "a", "b", "value"}
+    params = ", ".join(f"{k} {v:g}" for k, v in prior.items() if k in names)
+    of = "the effect at" if prior.get("of") == "effect" else ""
+    null = f"; no effect with probability {prior['null_mass']:g}" if prior.get("null_mass") \
+        else ""
+    return (f"{prior['distribution'].replace('-', ' ')} prior on {of} {prior['key']} "
+            f"({params}{null})").replace("  ", " ")
+
+
+def _prior_item(prior: dict) -> Inline:
+    """A prior in words, then where each of its numbers comes from."""
+    sources = []
+    for name, record in prior.get("provenance", {}).items():
+        words = "; ".join(record[k] for k in ("source", "quote", "reason", "note")
+                          if record.get(k))
+        sources.append(f"{name}: {record['basis']}" + (f", {words}" if words else ""))
+    return spans(strong(_prior_text(prior)), ". " + (
+        " | ".join(sources) if sources else "No provenance recorded for this prior."))
+
+
+def probability_of_success(ctx: Context) -> list[Block]:
+    """Assurance beside power, the priors with their sources, quantiles, the histogram."""
+    entries = ctx.r.get("assurance")
+    if not entries:
+        return []
+    at_n = {e["id"]: e for e in ctx.r["power_at_n"]["endpoints"]}
+    done = [e for e in entries if "assurance" in e]
+    rep = ctx.r["reproducibility"]
+    blocks: list[Block] = [Heading("Probability of success"), Paragraph(spans(
+        "Power assumes the planned effect is true. Assurance (O'Hagan 2005) is the "
+        "probability of success averaged over a design prior for the effect: a significant "
+        "result in the direction of benefit (for an endpoint in the multiplicity family, "
+        f"its rejection {_gating(ctx.procedure)}). Two-level simulation: "
+        f"{rep['assurance_draws']} values drawn from the priors, the same "
+        f"{rep['assurance_reps']} simulated trials at each (seed {rep['seed']}); its MCSE "
+        "counts both levels. As n grows, assurance tends to the prior's probability of a "
+        "beneficial effect, its bound."))]
+    rows = []
+    for e in done:
+        ep = ctx.sc.endpoint(e["endpoint"])
+        p = at_n[ep.id]
+        q = e["power_quantiles"]
+        benefit = e["exact_benefit_probability"]
+        rows.append((
+            spans(f"{_label(ep)} [{ep.id}]"),
+            spans(f"{p['power']:.4f} (MCSE {p['mcse']:.4f})"),
+            spans(f"{e['assurance']:.4f} (MCSE {e['mcse']:.4f}; 95% CI {e['ci'][0]:.4f} to "
+                  f"{e['ci'][1]:.4f})"),
+            spans("-" if e["closed_form"] is None else f"{e['closed_form']:.4f}"),
+            spans(f"{e['benefit_probability']:.4f}" if benefit is None
+                  else f"{benefit:.4f} (draws: {e['benefit_probability']:.4f})"),
+            spans(f"{q['0.1']:.2f} / {q['0.5']:.2f} / {q['0.9']:.2f}")))
+    if rows:
+        blocks.append(Table(
+            ("endpoint", f"power at the planned effect, n = {ctx.r['sample_size']['n_total']}",
+             "assurance", "closed form (O'Hagan 2005)", "prior probability of benefit (bound)",
+             "power over the prior: 10% / 50% / 90% quantiles"), tuple(rows),
+            (spans("Closed form: for a normal endpoint with one normal prior on its mean, "
+                   "outside a multiplicity family ('-' elsewhere). Prior probability of "
+                   "benefit: exact for the endpoint's own prior, with the share of beneficial "
+                   "draws beside it. Quantiles of the per-draw power, each estimated from "
+                   f"{rep['assurance_reps']} trials (their binomial noise widens the spread a "
+                   "little)."),)))
+    for e in done:
+        family = e.get("family")
+        if family and e["endpoint"] == done[0]["endpoint"]:
+            blocks.append(Paragraph(spans(
+                f"Family ({family['procedure']}: {', '.join(family['endpoints'])}), averaged "
+                f"over the priors: at least one hypothesis rejected in the direction of "
+                f"benefit {family['assurance_any']:.4f} (MCSE {family['mcse_any']:.4f}); all "
+                f"rejected {family['assurance_all']:.4f} (MCSE {family['mcse_all']:.4f}).")))
+        design = e.get("design")
+        if design:
+            blocks.append(Paragraph(spans(
+                f"Probability of stopping for efficacy at each look, averaged over the "
+                f"priors ({e['endpoint']}): " + "; ".join(
+                    f"look {k + 1} (n = {s['n']}) {s['efficacy']:.4f} (MCSE {s['mcse']:.4f})"
+                    for k, s in enumerate(design["stages"])) + ".")))
+    priors = {p["key"]: p for e in done for p in e["priors"]}
+    blocks += [Paragraph(spans("The priors and the sources of their numbers:")),
+               Bullets(tuple(_prior_item(prior) for prior in priors.values()))]
+    for e in entries:
+        if "note" in e:
+            blocks.append(Paragraph(spans(f"No assurance for {e['endpoint']}: {e['note']}")))
+    if done:
+        blocks.append(Figure(
+            "assurance.png",
+            "Distribution of the power at the chosen n over the design prior: share of the "
+            f"{rep['assurance_draws']} prior draws per band of power (each draw's power from "
+            f"{rep['assurance_reps']} trials); solid line: assurance, dashed: power at the "
+            "planned effect."))
+    return blocks
+
+
 def sensitivity(ctx: Context) -> list[Block]:
     """One-at-a-time sensitivity: the numbers that move power, the flat ones in one line."""
     sens = ctx.r["sensitivity"]
@@ -511,6 +839,16 @@ def justification(ctx: Context) -> list[Block]:
                else f"tested with the primary under the {ctx.procedure} procedure")
         text += (f" The key secondary endpoint, {e['label'] or secondary}, {how}, has "
                  f"{_pct(e['power'])} power at this sample size.")
+    pos = next((e for e in r.get("assurance") or () if e["endpoint"] == ep.id
+                and "assurance" in e), None)
+    if pos:
+        text += (" Averaged over a design prior for its effect ("
+                 + "; ".join(_prior_text(p) for p in pos["priors"]
+                             if p["key"].startswith(f"endpoints.{ep.id}."))
+                 + ", its sources listed under Probability of success), the probability of "
+                 f"success (assurance) is {_pct(pos['assurance'])} (Monte Carlo SE "
+                 f"{_pct(pos['mcse'])}); the prior gives a beneficial effect a probability of "
+                 f"{_pct(pos['exact_benefit_probability'] or pos['benefit_probability'])}.")
     prim = [row["power"][ep.id]["power"] for item in r["sensitivity"]["items"]
             for row in item["rows"]]
     if prim:
@@ -629,7 +967,11 @@ SECTIONS: tuple[Callable[[Context], list[Block]], ...] = (
     design,
     evidence,
     sample_size,
+    primary_choice,
+    interim_plan,
+    time_to_event,
     power_at_n,
+    probability_of_success,
     sensitivity,
     assumptions,
     justification,

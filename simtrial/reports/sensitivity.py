@@ -78,9 +78,10 @@ def analyse(sc: Scenario, primary: str, secondary: str | None, n: int, reps: int
         ``planned`` (None for the allocation or a
         dropout that differs between arms), ``rows`` (``value`` and ``power``: endpoint id ->
         ``{"power", "mcse"}``), ``range`` (endpoint id -> largest minus smallest power) and
-        ``flat``. ``not_varied`` lists the assumed keys that no item sets, ``not_variable``
-        the items chosen whose values the scenario schema does not accept as a single number
-        (a time-to-event endpoint's table-valued dropout).
+        ``flat``. ``not_varied`` lists the assumed keys that no item sets (a prior's are not
+        listed: priors do not enter power), ``not_variable`` the items chosen whose values the
+        scenario schema does not accept as a single number (a time-to-event endpoint's
+        table-valued dropout).
     """
     shown = shown_endpoints(sc, primary, secondary)
     planned_run = _run(sc, n, reps, seed, shown, jobs)
@@ -114,6 +115,7 @@ def analyse(sc: Scenario, primary: str, secondary: str | None, n: int, reps: int
     covered = {k for item in items for k in item["keys"]}
     not_varied = [key for key, p in sc.provenance.items()
                   if p.basis == "assumed" and key not in covered
+                  and not key.startswith("priors[")  # no effect on power: see assurance
                   and not any(key.startswith(k + ".") for k in covered)]
     return {"reps": reps, "seed": seed, "n_total": n, "endpoints": shown, "items": items,
             "not_varied": not_varied, "not_variable": not_variable}

@@ -183,8 +183,18 @@ def value_of(scenario: Scenario, key: str) -> Any:
     ([65.0, 35.0], 69.36)
     >>> value_of(sc, "endpoints.death_walk.components.walk.margin")
     30.0
+    >>> value_of(sc, "priors[1].ci"), round(value_of(sc, "priors[1].sd"), 2)
+    ([0.0, 57.0], 14.54)
     """
     parts = key.split(".")
+    if parts[0].startswith("priors["):  # a prior's number, as read (a ci) or derived from it
+        index = int(parts[0][len("priors["):-1])
+        prior = next(p for p in scenario.priors if p.index == index)
+        if parts[1] in prior.params:
+            return prior.params[parts[1]]
+        value = scenario.raw["priors"][index][parts[1]]
+        value = value.get("value") if isinstance(value, MappingProxyType | dict) else value
+        return list(value) if isinstance(value, tuple | list) else value
     if parts[0] == "trial":
         value = getattr(scenario.trial, parts[1])
         return list(value) if isinstance(value, tuple) else value

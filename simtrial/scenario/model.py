@@ -252,11 +252,15 @@ class Analysis:
         Ids of the hypotheses tested together, in testing order for the fixed sequence: the
         ``order`` or ``family`` given, else every endpoint when a procedure is named, else
         none (no family power is reported).
+    candidates : tuple of str
+        Other endpoints the planner considered as the primary (``candidates``): the report
+        compares the sample size each would need. Never the primary itself.
     """
 
     primary: str | None = None
     multiplicity: str = "none"
     family: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -384,7 +384,7 @@ class _Reader:
 
     def analysis(self, table: Any, ids: tuple[str, ...]) -> Analysis:
         path = "analysis"
-        self.keys(table, path, ("primary", "multiplicity", "order", "family"))
+        self.keys(table, path, ("primary", "multiplicity", "order", "family", "candidates"))
         primary = table.get("primary")
         if primary is not None:
             primary = self.string(table, "primary", path, choices=ids)
@@ -402,7 +402,13 @@ class _Reader:
                 raise self.fail(f"{path}.{key}", "must name at least one endpoint")
         else:
             family = ids if multiplicity != "none" else ()
-        return Analysis(primary=primary, multiplicity=multiplicity, family=family)
+        candidates = self.ids(table.get("candidates", []), f"{path}.candidates", ids)
+        if (primary or ids[0]) in candidates:
+            raise self.fail(f"{path}.candidates", f"names the primary endpoint "
+                            f"{primary or ids[0]!r} (list only the other endpoints considered "
+                            "as the primary)")
+        return Analysis(primary=primary, multiplicity=multiplicity, family=family,
+                        candidates=candidates)
 
     def correlations(self, raw: Any, ids: tuple[str, ...], alone: Mapping[str, str]
                      ) -> tuple[tuple[tuple[str, str], float], ...]:
