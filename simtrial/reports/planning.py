@@ -18,6 +18,7 @@ from typing import Any
 
 from simtrial.assurance import assurance
 from simtrial.design.plan import interim_plan
+from simtrial.endpoints.survival import Survival
 from simtrial.errors import InputError, TargetNotReached
 from simtrial.events import freedman_events, schoenfeld_events
 from simtrial.priors import benefit_probability
@@ -68,7 +69,7 @@ def probability_of_success(sc: Scenario, n: int, reps: int, seed: int,
     primary = sc.analysis.primary or sc.endpoints[0].id
     with_prior = list(dict.fromkeys(p.endpoint_id for p in sc.priors if p.endpoint_id))
     ordered = sorted(with_prior, key=lambda e: (e != primary, with_prior.index(e)))
-    out = []
+    out: list[dict[str, Any]] = []
     for ep_id in ordered:
         try:
             res = assurance(sc, n, draws=draws, reps=trials, seed=seed, endpoint=ep_id,
@@ -133,13 +134,16 @@ def time_to_event(sc: Scenario, at_n: PowerResult, target: float) -> list[dict] 
         if e.events is None and e.analytic_events is None:
             continue
         ep = sc.endpoint(e.id)
-        hr = ep.model.hazard_ratio(ep)
+        model = ep.model
+        if not isinstance(model, Survival):
+            continue
+        hr = model.hazard_ratio(ep)
         ratio = at_n.n_per_arm["treatment"] / at_n.n_per_arm["control"]
         needed: dict[str, Any] = {"schoenfeld": None, "freedman": None}
         if hr is not None and hr != 1 and trial.alpha / 2 < target < 1:
             args = (hr, trial.alpha, target, ratio, trial.alternative)
             needed = {"schoenfeld": schoenfeld_events(*args), "freedman": freedman_events(*args)}
-        targets, months = ep.model.analysis_of(ep)
+        targets, months = model.analysis_of(ep)
         rows.append({"endpoint": e.id, "hazard_ratio": hr,
                      "planned_events": targets[0] if targets else None,
                      "planned_months": months[0] if months else None,
