@@ -39,7 +39,7 @@ __all__ = ["DISTRIBUTIONS", "Prior", "apply_values", "benefit_probability", "dra
 DISTRIBUTIONS = {
     "normal": ("mean", "sd"),
     "truncated-normal": ("mean", "sd", "lower", "upper"),
-    "lognormal": ("median", "sd_log"),
+    "log-normal": ("median", "sd_log"),
     "beta": ("a", "b"),
     "point": ("value",),
 }
@@ -146,9 +146,9 @@ def _prior(reader: Any, table: Any, i: int, scenario: Scenario) -> Prior:
     numbers = {}
     names = DISTRIBUTIONS[distribution]
     if "ci" in table:
-        if distribution not in ("normal", "lognormal"):
+        if distribution not in ("normal", "log-normal"):
             raise reader.fail(f"{path}.ci", "is only allowed with distribution = \"normal\" or "
-                              "\"lognormal\" (an interval becomes one of them)")
+                              "\"log-normal\" (an interval becomes one of them)")
         numbers = _from_interval(reader, table, path, distribution)
         names = ()
     elif "level" in table:
@@ -160,7 +160,7 @@ def _prior(reader: Any, table: Any, i: int, scenario: Scenario) -> Prior:
     if extra:
         raise reader.fail(f"{path}.{extra[0]}", f"is not a number of a {distribution} prior "
                           f"(allowed: {', '.join(DISTRIBUTIONS[distribution])}, or ci and "
-                          "level for normal and lognormal)")
+                          "level for normal and log-normal)")
     if distribution == "truncated-normal" and not numbers["lower"] < numbers["upper"]:
         raise reader.fail(f"{path}.upper", f"must be above lower ({numbers['lower']:g})")
     null_mass = reader.number(table, "null_mass", path, lambda v: 0 <= v < 1,
@@ -174,7 +174,7 @@ def _prior(reader: Any, table: Any, i: int, scenario: Scenario) -> Prior:
             and distribution in ("normal", "truncated-normal", "beta"):
         raise reader.fail(f"{path}.distribution", f"{distribution!r} is not allowed for the "
                           f"effect of a {ep.distribution} endpoint, a ratio (allowed: "
-                          "lognormal, point)")
+                          "log-normal, point)")
     return Prior(key=key, distribution=distribution, params=MappingProxyType(numbers), of=of,
                  null_mass=null_mass, index=i)
 
@@ -197,7 +197,7 @@ def _from_interval(reader: Any, table: dict, path: str, distribution: str) -> di
     from simtrial.endpoints._model import Check
     from simtrial.scenario.model import Provenance
 
-    log = distribution == "lognormal"
+    log = distribution == "log-normal"
     where = f"{path}.ci"
     bounds = reader.numbers(table, "ci", path, Check(*_CHECKS["median" if log else "mean"],
                                                      array=True), where)
@@ -321,7 +321,7 @@ def _sample(prior: Prior, generator: np.random.Generator, draws: int) -> np.ndar
                              "around the mean, within about 37 sd)")
         return np.clip(p["mean"] + p["sd"] * special.ndtri(lo + u * (hi - lo)), p["lower"],
                        p["upper"])
-    if prior.distribution == "lognormal":
+    if prior.distribution == "log-normal":
         return p["median"] * np.exp(p["sd_log"] * generator.standard_normal(draws))
     if prior.distribution == "beta":
         return generator.beta(p["a"], p["b"], draws)
@@ -349,7 +349,7 @@ def _check_support(prior: Prior, x: np.ndarray, ep: Endpoint | None) -> None:
     if bad:
         raise InputError(f"priors[{prior.index}]: the prior on {prior.key} draws {bad[0]:.6g}, "
                          f"outside what the key allows ({check.allowed}); use a "
-                         "truncated-normal (lower, upper), a beta (proportions) or a lognormal "
+                         "truncated-normal (lower, upper), a beta (proportions) or a log-normal "
                          "(positive numbers)")
 
 
@@ -444,7 +444,7 @@ def benefit_probability(prior: Prior, ep: Endpoint) -> float | None:
             "truncated-normal": lambda: stats.truncnorm(
                 (p["lower"] - p["mean"]) / p["sd"], (p["upper"] - p["mean"]) / p["sd"],
                 p["mean"], p["sd"]) if p["sd"] > 0 else None,
-            "lognormal": lambda: stats.lognorm(p["sd_log"], scale=p["median"])
+            "log-normal": lambda: stats.lognorm(p["sd_log"], scale=p["median"])
             if p["sd_log"] > 0 else None,
             "beta": lambda: stats.beta(p["a"], p["b"]),
             "point": lambda: None}[prior.distribution]()

@@ -556,7 +556,7 @@ def memory_needed(endpoints, n: int, reps: int, workers: int, correlations=()) -
     >>> round(memory_needed(sc.endpoints, 400, 10_000, 2, sc.correlations) / 2**20)  # MiB
     72
     >>> round(memory_needed(sc.endpoints, 10**7, 10**8, 2, sc.correlations) / 1e9)  # GB
-    17
+    22
     """
     k = max(len(group) for group in correlated_groups(endpoints, correlations))
     latents = min(LATENT_BYTES, 8 * rng.CHUNK * n)

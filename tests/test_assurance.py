@@ -133,7 +133,7 @@ def test_sample_size_for_assurance_and_its_bound():
     ('key = "endpoints.walk_m.treatment.mean"\ndistribution = "gamma"', "priors[0].distribution"),
     ('key = "endpoints.walk_m.treatment.sd"\ndistribution = "normal"\nof = "effect"\nmean = 1.0'
      "\nsd = 1.0", "priors[0].of"),
-    ('key = "endpoints.walk_m.treatment.sd"\ndistribution = "lognormal"\nmedian = 69.0\n'
+    ('key = "endpoints.walk_m.treatment.sd"\ndistribution = "log-normal"\nmedian = 69.0\n'
      "sd_log = 0.1\nnull_mass = 0.2", "priors[0].null_mass"),
     ('key = "trial.alpha"\ndistribution = "beta"\nci = [0.01, 0.05]', "priors[0].ci"),
     ('key = "endpoints.walk_m.treatment.mean"\ndistribution = "normal"\nmean = 1.0',

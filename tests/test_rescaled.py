@@ -80,7 +80,7 @@ def test_rescaled_moments_equal_the_kernels_bit_for_bit(dropout):
      "sd = 10.0\nlower = 30.0\nupper = 120.0", {"test": "welch"}),
     ('key = "endpoints.y.treatment.sd"\ndistribution = "truncated-normal"\nmean = 69.0\n'
      "sd = 10.0\nlower = 30.0\nupper = 120.0", {}),
-    ('key = "endpoints.y.treatment.gmean"\ndistribution = "lognormal"\nmedian = 170.0\n'
+    ('key = "endpoints.y.treatment.gmean"\ndistribution = "log-normal"\nmedian = 170.0\n'
      "sd_log = 0.25", {"model": LOGNORMAL, "test": "welch"}),
 ])
 def test_fast_path_decides_every_trial_as_the_slow_path(prior, options):
