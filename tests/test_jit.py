@@ -91,6 +91,7 @@ def test_a_failed_save_gives_one_notice_and_no_second_try(cache_dir, monkeypatch
     assert "No space left on device" in lines[0]
 
 
+@pytest.mark.slow  # compiles the kernels it uses in a fresh process (~25 s)
 def test_cli_runs_when_the_cache_directory_fails_on_save(tmp_path):
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
     args = ["power", "--n", "100", "--reps", "1000", "--endpoint", "msc_ae", "--format", "json"]
