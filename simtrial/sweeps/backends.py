@@ -134,8 +134,9 @@ def execute(grid: Grid, todo: list[int], reps: int, seed: int, jobs: int, client
         started = executor.submit(int)
         first, *todo = todo
         try:
-            yield first, simulate_cell(*grid.task(first, reps, seed, jobs))
-            started.result()
+            cell = simulate_cell(*grid.task(first, reps, seed, jobs))
+            started.result()  # a pool stopped while its workers start takes seconds to end
+            yield first, cell
         except BaseException:
             stop(set())
             raise
