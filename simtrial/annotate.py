@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 
 __all__ = ["annotate"]
 
+#: Why an endpoint tested at the stopping look of a group-sequential trial has no closed form.
+_AT_STOP = ("tested at the look where the primary endpoint stops the trial; no single-analysis "
+            "formula applies (simtrial.design.family.secondary_rejection_probability gives the "
+            "bivariate normal model's)")
+
 
 def annotate(result: PowerResult, scenario: Scenario, *, exact_power: bool = True
              ) -> PowerResult:
@@ -51,10 +56,15 @@ def annotate(result: PowerResult, scenario: Scenario, *, exact_power: bool = Tru
     trial = scenario.trial
     n_t, n_c = result.n_per_arm["treatment"], result.n_per_arm["control"]
     endpoints = []
+    at_stop = {row["id"] for row in (result.design or {}).get("family", {}).get("endpoints", ())}
     for res in result.endpoints:
         ep = scenario.endpoint(res.id)
         value: float | None
         note: str | None
+        if res.id in at_stop:  # simtrial.design.family: no single-analysis formula applies
+            res = replace(res, analytic_note=_AT_STOP, exact_note=_AT_STOP)
+            endpoints.append(res)
+            continue
         if result.design is not None:  # the design's canonical normal model, not the fixed n's
             closed = result.design["closed_form"]
             value, note = ((None, f"no drift formula for the {ep.test} test") if closed is None

@@ -74,7 +74,8 @@ def format_option(*choices: str) -> Decorator:
                              + f" or {choices[-1]} ({FORMATS[choices[-1]]}).")
 
 
-def power_option(of: str = "", *, repeatable: bool = False) -> Decorator:
+def power_option(of: str = "", *, repeatable: bool = False, required: bool = True
+                 ) -> Decorator:
     """``--power``: a target power in (0, 1), into parameter ``target`` (or ``targets``).
 
     `of` names whose power it is; ``repeatable`` (sweep: the target lines of a plot, also
@@ -85,7 +86,7 @@ def power_option(of: str = "", *, repeatable: bool = False) -> Decorator:
         return click.option("--power", "--target-power", "targets", type=kind, multiple=True,
                             default=(0.8, 0.9), show_default=True,
                             help=f"Target power{of}, in (0, 1) (repeatable).")
-    return click.option("--power", "target", type=kind, required=True,
+    return click.option("--power", "target", type=kind, required=required,
                         help=f"Target power{of}, in (0, 1).")
 
 
@@ -256,25 +257,63 @@ def sweep(scenario, n_text, vary_texts, reps, seed, jobs, endpoints, backend, sc
 @click.option("--criterion", type=click.Choice(["any", "all"]), default=None,
               help="Instead of --endpoint: the multiplicity family must reject at least one "
                    "(any) or every (all) hypothesis.")
-@power_option()
-@reps_option("per point of the power curve and for the answer")
+@power_option(required=False)
+@click.option("--assurance", "target_assurance",
+              type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="Instead of --power: target assurance over the scenario's [[priors]] "
+                   "(--reps trials at each of --draws prior draws).")
+@click.option("--draws", type=click.IntRange(min=2, max=10**6), default=2000, show_default=True,
+              help="With --assurance: values drawn from the priors.")
+@reps_option("per point of the power curve and for the answer (with --assurance: per prior "
+             "draw, default 1000)", default=None)
 @seed_option()
 @click.option("--max-n", type=click.IntRange(min=4, max=MAX_N), default=100_000,
               show_default=True,
               help="Largest total n searched.")
+@click.option("--follow-up", type=click.FloatRange(min=0, max=1e6), default=None,
+              help="Time-to-event endpoint analysed at a number of events: months from the last "
+                   "patient randomised to the expected last event; N is solved (default: N is "
+                   "the [trial] accrual as written).")
+@click.option("--keep-accrual", type=click.Choice(["rate", "duration"]), default="rate",
+              show_default=True,
+              help="With --follow-up: keep the accrual's rates (its duration is solved) or its "
+                   "duration (its rates are scaled).")
 @jobs_option()
 @format_option("table", "json")
-def samplesize(scenario, endpoint, criterion, target, reps, seed, max_n, jobs, fmt):
-    """Smallest total N whose simulated power reaches --power.
+def samplesize(scenario, endpoint, criterion, target, target_assurance, draws, reps, seed, max_n,
+               follow_up, keep_accrual, jobs, fmt):
+    """Smallest total N whose simulated power (or --assurance) reaches its target.
 
     Under a scenario's group-sequential [design]: the smallest maximum N at which the design's
     overall power for the primary endpoint reaches --power, with the fixed design's N and the
     inflation factor.
+
+    A time-to-event endpoint analysed at a number of events: the smallest number of events
+    whose simulated power reaches --power (Schoenfeld's and Freedman's beside it), and N, the
+    patients randomised to observe them (the accrual as written, or solved for --follow-up).
     """
     from simtrial import display
     from simtrial.scenario import load_scenario
     from simtrial.search import family_sample_size, sample_size
 
+    if (target is None) == (target_assurance is None):
+        raise click.UsageError("give exactly one of --power P and --assurance A")
+    if target_assurance is not None:
+        from simtrial.assurance import assurance_sample_size
+
+        if criterion is not None:
+            raise click.UsageError("--criterion is not used with --assurance (the family's "
+                                   "assurance is reported beside the endpoint's)")
+        if follow_up is not None:
+            raise click.UsageError("--follow-up is not used with --assurance (it solves the "
+                                   "patients of an event-driven power search)")
+        sc = load_scenario(scenario)
+        _echo_search(lambda: assurance_sample_size(
+            sc, target_assurance, draws=draws, reps=reps or 1000, seed=seed, endpoint=endpoint,
+            max_n=max_n, jobs=_cap_jobs(jobs)), fmt,
+            lambda res: display.assurance_table(res.result, res.target_assurance))
+        return
+    reps = reps or DEFAULT_REPS
     if (endpoint is None) == (criterion is None):
         raise click.UsageError("give exactly one of --endpoint ID (one endpoint's test) and "
                                "--criterion any|all (the multiplicity family)")
@@ -284,8 +323,46 @@ def samplesize(scenario, endpoint, criterion, target, reps, seed, max_n, jobs, f
                                                 max_n=max_n, jobs=_cap_jobs(jobs)), fmt,
                      display.family_sample_size_table)
         return
+    if follow_up is not None:
+        from simtrial.search_events import events_sample_size
+
+        _echo_search(lambda: events_sample_size(sc, endpoint, target, follow_up=follow_up,
+                                                keep=keep_accrual, reps=reps, seed=seed,
+                                                jobs=_cap_jobs(jobs)), fmt,
+                     display.sample_size_table)
+        return
     _echo_search(lambda: sample_size(sc, endpoint, target, reps=reps, seed=seed, max_n=max_n,
                                      jobs=_cap_jobs(jobs)), fmt, display.sample_size_table)
+
+
+@cli.command("assurance")
+@scenario_option()
+@click.option("--n", "n", type=click.IntRange(min=2, max=MAX_N), required=True,
+              help="Patients randomised in total (split by the allocation).")
+@click.option("--draws", type=click.IntRange(min=2, max=10**6), default=2000, show_default=True,
+              help="Values drawn from the scenario's [[priors]].")
+@reps_option("per prior draw (the same trials at every draw)", default=1000)
+@seed_option()
+@jobs_option()
+@click.option("--endpoint", default=None,
+              help="Id of the endpoint whose success counts (default: the primary).")
+@format_option("table", "json")
+def assurance_command(scenario, n, draws, reps, seed, jobs, endpoint, fmt):
+    """Assurance: the probability of success averaged over the scenario's design priors."""
+    from simtrial import display
+    from simtrial.assurance import assurance
+    from simtrial.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    if n < sc.trial.smallest_n():
+        raise click.BadParameter(f"{n} leaves an arm fewer than 2 patients (allowed: "
+                                 f"{sc.trial.smallest_n()} or more)", param_hint="'--n'")
+    result = assurance(sc, n, draws=draws, reps=reps, seed=seed, endpoint=endpoint,
+                       jobs=_cap_jobs(jobs))
+    if fmt == "json":
+        _echo_json(result.to_dict())
+    else:
+        click.echo(display.assurance_table(result))
 
 
 @cli.command()
@@ -313,27 +390,40 @@ def detectable(scenario, endpoint, n, target, reps, seed, jobs, fmt):
 @scenario_option()
 @power_option(" of the primary endpoint")
 @click.option("--out", "-o", type=click.Path(file_okay=False), required=True,
-              help="Directory for report.md, results.json and the figures.")
+              help="Directory for report.md, report.docx, results.json and the figures.")
 @reps_option("for the sample size and the powers at n (the curve and the sensitivity "
              "analysis use a fifth)")
 @seed_option()
 @jobs_option()
 @click.option("--force", is_flag=True, help="Replace a non-empty --out directory.")
-def report(scenario, target, out, reps, seed, jobs, force):
-    """Grant-ready sample-size justification (Markdown, figures, JSON) in --out."""
+@click.option("--format", "fmt", type=click.Choice(["auto", "md", "docx"]), default="auto",
+              show_default=True,
+              help="Output: auto writes report.md, and report.docx when python-docx is "
+                   "installed; md: no report.docx; docx: report.docx required (an error "
+                   "without python-docx).")
+def report(scenario, target, out, reps, seed, jobs, force, fmt):
+    """Grant-ready sample-size justification (Markdown, Word, figures, JSON) in --out."""
     from simtrial.reports import report as write_report
+
+    docx = {"auto": None, "md": False, "docx": True}[fmt]
 
     unchanged = f"--out {out} is as it was"
     try:
         with _sigterm_raises():
             _echo_search(lambda: write_report(scenario, target, out, reps=reps, seed=seed,
-                                              jobs=_cap_jobs(jobs), force=force), "text",
-                         lambda rep: f"{rep.out}: {', '.join(rep.files)} "
-                                     f"(n = {rep.results['sample_size']['n_total']})")
+                                              jobs=_cap_jobs(jobs), force=force, docx=docx),
+                         "text", _report_line)
     except KeyboardInterrupt:
         raise _Stopped(f"interrupted (Ctrl-C); {unchanged}", 130) from None
     except _Terminated:
         raise _Stopped(f"terminated (SIGTERM); {unchanged}", 143) from None
+
+
+def _report_line(rep) -> str:
+    """What `simtrial report` prints: the files written, n, and a note on what was not."""
+    for note in rep.notes:
+        click.echo(f"note: {note}", err=True)
+    return f"{rep.out}: {', '.join(rep.files)} (n = {rep.results['sample_size']['n_total']})"
 
 
 class _Terminated(Exception):

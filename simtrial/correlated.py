@@ -12,7 +12,12 @@ correlations. ``Z_j`` becomes the outcome through endpoint j's distribution:
 - normal: ``mean + sd Z`` (rho is the correlation of the outcomes);
 - log-normal: ``log gmean + log(gsd) Z`` (rho is the correlation of the log outcomes);
 - score and ordinal: the level whose cumulative probability interval holds ``Phi(Z)``
-  (rho is the latent, polychoric correlation).
+  (rho is the latent, polychoric correlation);
+- an endpoint analysed with its baseline (ANCOVA, change score): ``Z`` is the follow-up's
+  latent, and the baseline's is ``rho_b Z + sqrt(1 - rho_b^2) E_b`` with ``rho_b`` the
+  endpoint's baseline correlation and ``E_b`` from a stream of its own (keyed
+  ``<id>.baseline``), so the baseline correlates with another endpoint by ``rho_b`` times the
+  follow-up's correlation.
 
 Dropout is a property of the visit: one uniform ``U`` per patient, from the first endpoint's
 stream, and a patient is unassessed for endpoint j when ``U < dropout_j``. Endpoints with the
@@ -30,11 +35,15 @@ import numpy as np
 
 from simtrial import rng
 from simtrial.kernels.group import (
+    BASELINE_LEVELS,
+    BASELINE_VALUES,
     COUNTS,
     LEVEL_MOMENTS,
+    LEVEL_PO,
     LEVEL_RANKS,
     MOMENTS,
     VALUE_RANKS,
+    group_prefix_stats,
     group_stats,
     skip_normals,
 )
@@ -43,7 +52,7 @@ from simtrial.scenario import Endpoint, correlation_matrix
 from simtrial.stattests import TESTS, Statistic
 
 __all__ = ["LATENT_BYTES", "JointModel", "correlated_groups", "joint_model", "latent_block",
-           "simulate_group_chunk"]
+           "simulate_group_chunk", "simulate_group_looks_chunk"]
 
 #: Memory a chunk may take for the first endpoint's latents (:func:`latent_block`).
 LATENT_BYTES = 64 * 2**20
@@ -87,7 +96,8 @@ class JointModel:
     statistics: tuple[Statistic, ...]
     n_t: int
     n_c: int
-    arguments: tuple  # lower, modes, params, drops, cuts, n_cuts, levels, buckets, tables
+    #: lower, modes, params, drops, cuts, n_cuts, levels, buckets, tables, baselines
+    arguments: tuple
 
 
 def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
@@ -110,7 +120,8 @@ def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
     modes = np.array([_MODES[c.mode] for c in copulas], np.int64)
     params = np.array([c.params for c in copulas], np.float64)
     drops = np.array([ep.dropout for ep in group], dtype=np.float64)
-    cuts = np.full((k, 2, levels_max - 1), np.inf)
+    cuts = np.full((k, 3, levels_max - 1), np.inf)
+    baselines = np.zeros((k, 3))
     n_cuts = np.zeros(k, np.int64)
     levels = np.zeros((k, levels_max))
     bucket_maps = {}
@@ -119,6 +130,10 @@ def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
             for a, arm_cuts in enumerate(copula.cuts):
                 cuts[j, a, :len(arm_cuts)] = arm_cuts
             n_cuts[j] = len(copula.cuts[0])
+        if copula.baseline is not None:
+            baselines[j] = copula.baseline
+        if copula.baseline_cuts is not None:
+            cuts[j, 2, :len(copula.baseline_cuts)] = copula.baseline_cuts
         if copula.levels is not None:  # the values a t test of the levels averages
             levels[j, :len(copula.levels)] = copula.levels
         if copula.mode == "value_ranks":
@@ -133,7 +148,7 @@ def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
                                                           correlations)))
     return JointModel(ids=tuple(ep.id for ep in group), statistics=statistics, n_t=n_t,
                       n_c=n_c, arguments=(lower, modes, params, drops, cuts, n_cuts, levels,
-                                          buckets, tables))
+                                          buckets, tables, baselines))
 
 
 def simulate_group_chunk(model: JointModel, seed: int, chunk: int,
@@ -152,12 +167,59 @@ def simulate_group_chunk(model: JointModel, seed: int, chunk: int,
     if block < size:  # a second copy of the stream, moved past the latents to the uniforms
         visits = rng.chunk_generator(seed, model.ids[0], chunk)
         skip_normals(visits, size * n)
-    lower, modes, *rest = model.arguments
-    out = np.empty((len(model.ids), size, 6))
+    lower, modes, *rest, baselines = model.arguments
+    out = np.empty((len(model.ids), size, max(s.columns for s in model.statistics)))
     group_stats(generators, visits, lower, model.n_t, model.n_c, modes, *rest,
-                np.empty((block, n)), out)
+                _baseline_generators(model, seed, chunk), baselines, np.empty((block, n)), out)
     return [np.ascontiguousarray(out[j, :, :statistic.columns], dtype=statistic.dtype)
             for j, statistic in enumerate(model.statistics)]
+
+
+def simulate_group_looks_chunk(model: JointModel, seed: int, chunk: int, size: int,
+                               sizes_t: np.ndarray, sizes_c: np.ndarray) -> list[np.ndarray]:
+    """Each endpoint's statistics at every look (nested samples) of a chunk's trials.
+
+    As :func:`simulate_group_chunk` (the same patients from the same random numbers, so the
+    last look, at ``(model.n_t, model.n_c)``, is its answer), analysed at look k on the
+    first ``sizes_t[k]`` treated and ``sizes_c[k]`` control patients
+    (:func:`simtrial.kernels.group.group_prefix_stats`). Returns one array per endpoint of
+    shape (looks, size, columns). A group may hold one endpoint: the interim looks of a test
+    whose endpoint model has no nested-sample kernel (ranks of scores, ordinal levels).
+
+    Examples
+    --------
+    >>> from simtrial.scenario import load_scenario
+    >>> sc = load_scenario("msc-covid19")
+    >>> group = correlated_groups(sc.endpoints, sc.correlations)[0]
+    >>> model = joint_model(group, sc.correlations, 260, 140)
+    >>> sizes_t, sizes_c = np.array([130, 260]), np.array([70, 140])
+    >>> looks = simulate_group_looks_chunk(model, 1, 0, 50, sizes_t, sizes_c)
+    >>> final = simulate_group_chunk(model, 1, 0, 50)
+    >>> all(np.array_equal(a[-1], b) for a, b in zip(looks, final))
+    True
+    """
+    generators = tuple(rng.chunk_generator(seed, ep_id, chunk) for ep_id in model.ids)
+    n = model.n_t + model.n_c
+    block = latent_block(size, n)
+    visits = generators[0]
+    if block < size:  # as in simulate_group_chunk
+        visits = rng.chunk_generator(seed, model.ids[0], chunk)
+        skip_normals(visits, size * n)
+    lower, modes, *rest, baselines = model.arguments
+    out = np.empty((len(model.ids), len(sizes_t), size,
+                    max(s.columns for s in model.statistics)))
+    group_prefix_stats(generators, visits, lower, model.n_t, model.n_c,
+                       np.ascontiguousarray(sizes_t, np.int64),
+                       np.ascontiguousarray(sizes_c, np.int64), modes, *rest,
+                       _baseline_generators(model, seed, chunk), baselines,
+                       np.empty((block, n)), out)
+    return [np.ascontiguousarray(out[j, :, :, :statistic.columns], dtype=statistic.dtype)
+            for j, statistic in enumerate(model.statistics)]
+
+
+def _baseline_generators(model: JointModel, seed: int, chunk: int) -> tuple:
+    """Each endpoint's stream of baseline noise (drawn only by endpoints with a baseline)."""
+    return tuple(rng.chunk_generator(seed, f"{ep_id}.baseline", chunk) for ep_id in model.ids)
 
 
 def latent_block(size: int, n: int) -> int:
@@ -177,4 +239,5 @@ def latent_block(size: int, n: int) -> int:
 
 #: Copula mode (:class:`simtrial.endpoints.Copula`) -> the kernel's mode.
 _MODES = {"counts": COUNTS, "moments": MOMENTS, "value_ranks": VALUE_RANKS,
-          "level_ranks": LEVEL_RANKS, "level_moments": LEVEL_MOMENTS}
+          "level_ranks": LEVEL_RANKS, "level_moments": LEVEL_MOMENTS, "level_po": LEVEL_PO,
+          "baseline_values": BASELINE_VALUES, "baseline_levels": BASELINE_LEVELS}

@@ -13,8 +13,8 @@ import io
 
 from simtrial.text import terminal
 
-__all__ = ["detectable_table", "power_csv", "power_table", "sample_size_table", "scenario_text",
-           "table"]
+__all__ = ["assurance_table", "detectable_table", "power_csv", "power_table", "sample_size_table",
+           "scenario_text", "table"]
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -154,6 +154,13 @@ def _sequential_lines(design: dict | None) -> str:
              f"against alpha {design['alpha']:g}"
              + ("" if closed is None else f"; canonical normal model: power "
                 f"{closed['h1']['power']:.4f}, expected n {closed['h1']['expected_n']:.1f}")]
+    for row in design.get("family", {}).get("endpoints", ()):  # simtrial.design.family
+        gate = ("if every endpoint before it rejected" if design["family"]["procedure"]
+                == "fixed-sequence" else "unadjusted")
+        lines.append(f"{row['id']}: tested at the stopping look ({gate}) on "
+                     f"{design['family']['secondary']} bounds "
+                     f"{', '.join(z(b) for b in row['efficacy_z'])}; rejected at each look "
+                     f"{', '.join(f'{p:.4f}' for p in row['reject'])}")
     return "\n" + "\n".join(lines) + "\n"
 
 
@@ -163,8 +170,12 @@ def _family_lines(result) -> list[str]:
     if family is None:
         return []
     joiner = " > " if family.procedure == "fixed-sequence" else ", "
-    lines = ["", f"family ({family.procedure}: {joiner.join(family.endpoints)}); power of "
-             "family endpoints is after adjustment, 'unadjusted' is each test alone:"]
+    if family.procedure == "none":  # co-primary endpoints, each at the full alpha
+        lines = ["", f"family (none: {joiner.join(family.endpoints)}); no adjustment, each test "
+                 "at the full alpha; all rejected is the co-primary power:"]
+    else:
+        lines = ["", f"family ({family.procedure}: {joiner.join(family.endpoints)}); power of "
+                 "family endpoints is after adjustment, 'unadjusted' is each test alone:"]
     for name, p, se, ci in (("at least one rejected", family.power_any, family.mcse_any,
                              family.ci_any),
                             ("all rejected", family.power_all, family.mcse_all, family.ci_all)):
@@ -202,7 +213,9 @@ def _event_lines(result) -> list[str]:
             f"time to event [{e.id}]: at the analysis (means over trials) {e.events:.1f} events "
             f"(expected {e.analytic_events:.1f}), month {e.duration:.2f} (expected {month}), "
             f"{e.n:.1f} randomised; analytic: Schoenfeld at the expected events, Freedman "
-            f"{freedman}")
+            f"{freedman}" + ("" if e.hazard_ratio_median is None else
+                             f"; Cox hazard ratio estimate: median {e.hazard_ratio_median:.3f}, "
+                             f"mean {e.hazard_ratio_mean:.3f}"))
     return [""] + lines if lines else []
 
 
@@ -277,8 +290,47 @@ def sample_size_table(result) -> str:
         notes = [notes[0].replace("total n", "maximum n").replace("simulated power",
                                                                     "the design's power"),
                  notes[1], *more]
+    header = ["stage", "n", "power", "MCSE", "reps"]
+    if result.events is not None:
+        rows, notes = _sample_size_events_lines(result)
+        header[1:1] = ["events"]
+        for row, point in zip(trace, result.trace, strict=True):
+            row[1:1] = [str(point["events"])]
     return "\n".join([_lines(head), table(["", ""], rows), "", "trace",
-                      table(["stage", "n", "power", "MCSE", "reps"], trace), "", *notes])
+                      table(header, trace), "", *notes])
+
+
+def _sample_size_events_lines(result) -> tuple[list[list[str]], list[str]]:
+    """The samplesize table's rows and notes for an event-driven time-to-event analysis."""
+    e = result.events
+    below = e["events_minus_one"]
+    rows = [["events", f"{e['events']} (power {result.power:.4f}, MCSE {result.mcse:.4f}; 95% CI "
+                       f"{result.ci[0]:.4f} to {result.ci[1]:.4f}); MCSE of the events "
+                       + ("-" if e["events_mcse"] is None else f"{e['events_mcse']:.1f}")]]
+    if below is not None:
+        rows.append([f"events - 1 = {below['events']}",
+                     f"power {below['power']:.4f} (MCSE {below['mcse']:.4f})"])
+    if e["schoenfeld_events"] is not None:
+        rows.append(["closed forms", f"Schoenfeld {e['schoenfeld_events']:.2f}, Freedman "
+                                     f"{e['freedman_events']:.2f} events; the simulation is "
+                                     f"closer to {e['closer'].capitalize()}"])
+    plan = ("accrual as written" if e["follow_up"] is None else
+            f"follow-up {e['follow_up']:g} months after the last patient, accrual "
+            + ("rates kept" if e["keep"] == "rate" else "duration kept (rates scaled)"))
+    rates = ", ".join(f"{r:.4g}" for r in e["accrual"]["per_month"])
+    rows += [["patients", f"n = {result.n_total} randomised ({plan}): {rates} a month over "
+                          f"{e['accrual_duration']:.2f} months"],
+             ["analysis", f"month {e['analysis_time']:.2f} expected (Lachin-Foulkes), "
+                          f"{e['simulated_duration']:.2f} simulated"],
+             ["closed-form n", "-" if result.analytic_n is None else
+              f"{result.analytic_n} (the plan for Schoenfeld's events)"],
+             ["search", f"{result.method}; {len(result.trace)} simulated points"]]
+    notes = ["events: smallest number of events at which the simulated log-rank power reaches "
+             "the target (and events - 1 does not), simulated as `simtrial power --n N` with "
+             "analysis.events set to it;",
+             "n: the patients the plan randomises for that many events (the accrual as "
+             "written, or solved for the follow-up)."]
+    return rows, notes
 
 
 def _sample_size_design_lines(result) -> tuple[list[list[str]], list[str]]:
@@ -355,3 +407,39 @@ def detectable_table(result) -> str:
               f"{p['mcse']:.4f}"] for p in result.trace]
     return _lines(head) + "\n" + table(["effect", f"{result.location} ({t})", "power", "MCSE"],
                                        trace)
+
+
+def assurance_table(result, target: float | None = None) -> str:
+    """An assurance result (:mod:`simtrial.assurance`) as text to read."""
+    n = result.n_per_arm
+    lines = [f"Assurance of {result.endpoint} at n = {result.n_total} ({n['treatment']} "
+             f"treatment + {n['control']} control)"
+             + (f": smallest n reaching {target:g}" if target is not None else ""),
+             f"{result.draws} prior draws x {result.reps} trials (the same trials at every "
+             f"draw); seed {result.seed}; simtrial {result.version}", "",
+             *(f"prior: {p['key']}: {p['of']} ~ {p['distribution']}("
+               + ", ".join(f"{k} {p[k]:.6g}" for k in p if isinstance(p[k], float)
+                           and k != "null_mass")
+               + f"), P(no effect) = {p['null_mass']:g}" for p in result.priors), ""]
+    rows = [["assurance", f"{result.assurance:.4f}", f"{result.mcse:.4f}",
+             f"{result.ci[0]:.4f} to {result.ci[1]:.4f}"],
+            ["expected power (either direction)", f"{result.expected_power:.4f}",
+             f"{result.expected_power_mcse:.4f}", ""]]
+    if result.closed_form is not None:
+        rows.append(["closed form (O'Hagan et al. 2005)", f"{result.closed_form:.4f}", "", ""])
+    rows.append([f"P(beneficial effect) ({result.benefit_method})",
+                 f"{result.benefit_probability:.4f}", "", ""])
+    rows.append(["bound as n grows", f"{result.bound:.4f}", "", ""])
+    for criterion in ("any", "all"):
+        if result.family is not None:
+            rows.append([f"family ({result.family['procedure']}), {criterion}",
+                         f"{result.family[f'assurance_{criterion}']:.4f}",
+                         f"{result.family[f'mcse_{criterion}']:.4f}", ""])
+    for k, stage in enumerate((result.design or {}).get("stages", [])):
+        rows.append([f"efficacy stop at look {k + 1} (n = {stage['n']})",
+                     f"{stage['efficacy']:.4f}", f"{stage['mcse']:.4f}", ""])
+    quantiles = ", ".join(f"{q}: {v:.3f}" for q, v in result.power_quantiles.items())
+    return "\n".join([*(terminal(t) for t in lines), table(["", "value", "mcse", "95% CI"], rows),
+                      "", terminal(f"power across draws (quantiles; each from {result.reps} "
+                                   f"trials, so slightly spread by their binomial noise): "
+                                   f"{quantiles}")])

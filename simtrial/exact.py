@@ -44,7 +44,7 @@ MASS_CUTOFF = 1e-12
 #: Largest enumeration :func:`endpoint_exact_power` attempts, per test, in units of
 #: :func:`enumeration_work` (about half a second for chisq and a second for Fisher, on one
 #: core of the 2-core reference machine).
-MAX_WORK = {"chisq": 4e8, "fisher": 1e8}
+MAX_WORK = {"chisq": 4e8, "fisher": 1e8, "farrington-manning": 3e7}
 #: Largest tables of binomial probabilities :func:`endpoint_exact_power` builds (both arms):
 #: one row of ``n + 1`` per likely number assessed, so about 4 million patients per arm
 #: without dropout (such an n passes :data:`MAX_WORK` without dropout).
@@ -94,20 +94,27 @@ def endpoint_exact(endpoint, n_t: int, n_c: int, alpha: float,
     if endpoint.test not in _TESTS:
         return None, None
     p_t, p_c, (drop_t, drop_c) = endpoint.treatment["p"], endpoint.control["p"], endpoint.dropout
-    if enumeration_work(endpoint.test, n_t, n_c, p_t, p_c, drop_t, drop_c) > MAX_WORK[
-            endpoint.test]:
+    margin = endpoint.margin
+    budget = MAX_WORK[endpoint.test if margin is None else "farrington-manning"]
+    if enumeration_work(endpoint.test, n_t, n_c, p_t, p_c, drop_t, drop_c) > budget:
         return None, "not computed: enumerating every table at this n would take too long"
     if table_bytes(n_t, n_c, drop_t, drop_c) > MAX_TABLE_BYTES:
         return None, "not computed: the tables of binomial probabilities at this n would not fit"
     return binary_exact_power(endpoint.test, n_t, n_c, p_t, p_c, alpha, drop_t, drop_c,
-                              alternative=alternative, sign=endpoint.benefit_sign), None
+                              alternative=alternative, sign=endpoint.benefit_sign,
+                              margin=margin), None
 
 
 @lru_cache(maxsize=1024)
 def binary_exact_power(test: str, n_t: int, n_c: int, p_t: float, p_c: float, alpha: float,
                        drop_t: float = 0.0, drop_c: float = 0.0, *,
-                       alternative: str = "two-sided", sign: int = 1) -> float:
+                       alternative: str = "two-sided", sign: int = 1,
+                       margin: float | None = None) -> float:
     """Exact rejection probability of ``test`` (``"chisq"`` or ``"fisher"``).
+
+    With a ``margin`` (chisq, one-sided only), the Farrington-Manning test of the risk
+    difference against it (:func:`simtrial.stattests.farrington_manning`), every table
+    evaluated.
 
     Parameters
     ----------
@@ -122,6 +129,8 @@ def binary_exact_power(test: str, n_t: int, n_c: int, p_t: float, p_c: float, al
     alternative : {"two-sided", "one-sided"}
     sign : {1, -1}
         Direction of benefit (+1: more events is better).
+    margin : float or None
+        Risk difference under H0 of the Farrington-Manning test; None: no margin.
 
     Returns
     -------
@@ -131,17 +140,29 @@ def binary_exact_power(test: str, n_t: int, n_c: int, p_t: float, p_c: float, al
     --------
     >>> round(binary_exact_power("fisher", 15, 15, 0.2, 0.6, 0.05), 4)  # scipy loop: 0.447277
     0.4473
+    >>> round(binary_exact_power("chisq", 100, 100, 0.2, 0.2, 0.025, alternative="one-sided",
+    ...                          sign=-1, margin=0.1), 6)  # tests/test_margins.py (numpy)
+    0.420518
     """
-    from simtrial.kernels.exact import CHISQ, FISHER, binary_rejection_probability
+    from simtrial.kernels.exact import (
+        CHISQ,
+        FARRINGTON_MANNING,
+        FISHER,
+        binary_rejection_probability,
+    )
 
     _binary_exact_power_iv(test, n_t, n_c, p_t, p_c, alpha, drop_t, drop_c, alternative, sign)
+    if margin is not None and (test != "chisq" or alternative != "one-sided"):
+        raise InputError(f"a `margin` needs test 'chisq' and a one-sided alternative, got "
+                         f"{test!r} and {alternative!r}")
     assessed_t, weight_t, events_t = _arm_table(n_t, drop_t, p_t)
     assessed_c, weight_c, events_c = _arm_table(n_c, drop_c, p_c)
     tail = 0 if alternative == "two-sided" else sign
     z_crit = float(special.ndtri(1 - alpha / 2 if tail == 0 else 1 - alpha))
+    code = FARRINGTON_MANNING if margin is not None else CHISQ if test == "chisq" else FISHER
     return float(binary_rejection_probability(
-        assessed_t, weight_t, events_t, assessed_c, weight_c, events_c,
-        CHISQ if test == "chisq" else FISHER, tail, alpha, z_crit, MASS_CUTOFF))
+        assessed_t, weight_t, events_t, assessed_c, weight_c, events_c, code, tail, alpha,
+        z_crit, MASS_CUTOFF, 0.0 if margin is None else margin))
 
 
 def enumeration_work(test: str, n_t: int, n_c: int, p_t: float, p_c: float, drop_t: float,

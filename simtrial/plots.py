@@ -17,8 +17,8 @@ from pathlib import Path
 from simtrial.errors import InputError
 from simtrial.text import plot_label
 
-__all__ = ["check_figure_path", "panel_grid", "power_curve_figure", "require_matplotlib",
-           "save_power_curves"]
+__all__ = ["check_figure_path", "key_label", "panel_grid", "power_curve_figure",
+           "require_matplotlib", "save_power_curves"]
 
 FORMATS = (".png", ".pdf", ".svg")
 X_LABEL = "Patients randomised, n (total, both arms)"
@@ -55,7 +55,8 @@ def check_figure_path(path: str | Path) -> Path:
 
 def power_curve_figure(rows: Iterable[dict], *, series: Sequence[str] = (),
                        labels: dict[str, str] | None = None,
-                       targets: Sequence[float] = (0.8, 0.9), title: str = ""):
+                       targets: Sequence[float] = (0.8, 0.9), title: str = "",
+                       lines: dict[str, Sequence[tuple[float, str]]] | None = None):
     """A figure of power against n: one panel per endpoint, one line per series.
 
     Parameters
@@ -64,13 +65,18 @@ def power_curve_figure(rows: Iterable[dict], *, series: Sequence[str] = (),
         Rows with ``n_total``, ``endpoint``, ``power``, ``ci_low`` and ``ci_high`` (such as
         :attr:`simtrial.SweepResult.rows`), plus the ``series`` columns.
     series : sequence of str
-        Columns whose values tell the lines apart (the varied keys of a sweep).
+        Columns whose values tell the lines apart (the varied keys of a sweep); the legend
+        names them in words (:func:`key_label`), not as dotted keys.
     labels : dict, optional
         Endpoint id -> panel title (default: the id).
     targets : sequence of float
         Target powers drawn as dashed horizontal lines.
     title : str
         Figure title.
+    lines : dict, optional
+        Endpoint id -> the horizontal lines of its panel as ``(value, text)``, replacing the
+        targets there: none for an endpoint without a power target (a safety endpoint), the
+        alpha level for one planned without effect (its rejection rate is a type I error).
 
     Returns
     -------
@@ -97,9 +103,11 @@ def power_curve_figure(rows: Iterable[dict], *, series: Sequence[str] = (),
             label = plot_label(", ".join(_value_text(v) for v in key) or "simulated power")
             ax.fill_between(n, low, high, color=colour, alpha=0.18, linewidth=0)
             ax.plot(n, power, "o-", color=colour, markersize=3.5, linewidth=1.6, label=label)
-        for target in targets:
-            ax.axhline(target, color="0.35", linestyle="--", linewidth=1)
-            ax.annotate(f"target {target:.0%}", (1, target), xycoords=("axes fraction", "data"),
+        drawn = ([(t, f"target {t:.0%}") for t in targets] if lines is None
+                 or endpoint not in lines else lines[endpoint])
+        for value, text in drawn:
+            ax.axhline(value, color="0.35", linestyle="--", linewidth=1)
+            ax.annotate(plot_label(text), (1, value), xycoords=("axes fraction", "data"),
                         xytext=(-3, 2), textcoords="offset points", ha="right", va="bottom",
                         fontsize=8, color="0.25")
         ax.set_title(plot_label((labels or {}).get(endpoint, endpoint)), fontsize=10)
@@ -108,10 +116,37 @@ def power_curve_figure(rows: Iterable[dict], *, series: Sequence[str] = (),
     band = _band_handle()
     figure.legend([*handles, band], [*names, "95% Monte Carlo interval (shaded)"],
                   loc="outside lower center", ncols=min(4, len(handles) + 1), fontsize=9,
-                  title=plot_label(", ".join(series)) or None, title_fontsize=9, frameon=False)
+                  title=plot_label(", ".join(key_label(k) for k in series)) or None,
+                  title_fontsize=9, frameon=False)
     if title:
         figure.suptitle(plot_label(title), fontsize=11)
     return figure
+
+
+def key_label(key: str) -> str:
+    """A sweep's varied key in words, for legends: no raw dotted keys.
+
+    Examples
+    --------
+    >>> key_label("endpoints.walk_m.treatment.sd"), key_label("endpoints.walk_m.dropout")
+    ('walk_m: treatment SD', 'walk_m: dropout (both arms)')
+    >>> key_label("trial.allocation"), key_label("correlations.a.b")
+    ('allocation (treatment:control)', 'correlation of a and b')
+    """
+    parts = key.split(".")
+    words = {"p": "proportion", "sd": "SD", "mean": "mean", "gmean": "geometric mean",
+             "gsd": "geometric SD"}
+    if parts[0] == "trial":
+        return {"allocation": "allocation (treatment:control)"}.get(parts[1], parts[1])
+    if parts[0] == "correlations" and len(parts) == 3:
+        return f"correlation of {parts[1]} and {parts[2]}"
+    if parts[0] == "endpoints" and len(parts) >= 3:
+        if parts[2] == "dropout":
+            return f"{parts[1]}: dropout" + (f" ({parts[3]})" if len(parts) > 3
+                                             else " (both arms)")
+        if len(parts) == 4:
+            return f"{parts[1]}: {parts[2]} {words.get(parts[3], parts[3])}"
+    return key
 
 
 def panel_grid(count: int, panel_height: float):

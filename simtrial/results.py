@@ -72,7 +72,7 @@ class LookStatistics:
 
 #: The optional fields of a time-to-event endpoint's :class:`EndpointPower`.
 _TIME_TO_EVENT = ("events", "duration", "n", "analytic_events", "analytic_duration",
-                  "analytic_power_freedman")
+                  "analytic_power_freedman", "hazard_ratio_median", "hazard_ratio_mean")
 
 
 @dataclass(frozen=True)
@@ -109,13 +109,16 @@ class EndpointPower:
     #: Time-to-event endpoints only (None elsewhere, and then not in :meth:`to_dict`): the
     #: means over replicates of the observed events at the analysis, its calendar month and
     #: the patients randomised by then; the expected events and month of the analysis by
-    #: Lachin-Foulkes; Freedman's power beside Schoenfeld's ``analytic_power``.
+    #: Lachin-Foulkes; Freedman's power beside Schoenfeld's ``analytic_power``; the median and
+    #: mean over replicates of the Cox estimate of the hazard ratio (those estimable).
     events: float | None = None
     duration: float | None = None
     n: float | None = None
     analytic_events: float | None = None
     analytic_duration: float | None = None
     analytic_power_freedman: float | None = None
+    hazard_ratio_median: float | None = None
+    hazard_ratio_mean: float | None = None
 
     def to_dict(self) -> dict:
         """Plain-JSON fields (DESIGN 1.4), without the per-replicate p-values.
@@ -201,13 +204,26 @@ class PowerResult:
         return next(e for e in self.endpoints if e.id == endpoint_id)
 
     def to_dict(self) -> dict:
-        """Plain-JSON fields (DESIGN 1.4)."""
+        """Plain-JSON fields (DESIGN 1.4).
+
+        Each endpoint also says what its numbers are: ``power_after`` names the multiplicity
+        procedure its ``power`` is after ("fixed-sequence gating", "holm adjustment", ...;
+        null for the test alone), and ``analytic_power_is`` that ``analytic_power`` is the
+        "unadjusted closed form" whatever the procedure.
+        """
+        members = set(self.family.endpoints) if self.family is not None else set()
+        after = None if self.family is None else (
+            "fixed-sequence gating" if self.family.procedure == "fixed-sequence"
+            else f"{self.family.procedure} adjustment")
         return {
             "scenario": self.scenario, "n_total": self.n_total, "n_per_arm": dict(self.n_per_arm),
             "arms": {"treatment": self.arms[0], "control": self.arms[1]},
             "allocation": list(self.allocation), "alpha": self.alpha,
             "alternative": self.alternative, "reps": self.reps, "seed": self.seed,
-            "version": self.version, "endpoints": [e.to_dict() for e in self.endpoints],
+            "version": self.version,
+            "endpoints": [e.to_dict() | {"power_after": after if e.id in members else None,
+                                         "analytic_power_is": "unadjusted closed form"}
+                          for e in self.endpoints],
             "family": None if self.family is None else self.family.to_dict(),
             **({} if self.design is None else {"design": self.design}),
         }
@@ -269,6 +285,10 @@ class SampleSizeResult:
     size) holds the design's operating characteristics at ``n_total`` as ``simtrial power``
     reports them, the fixed design's n (``fixed_n``) and the inflation factors
     (:func:`simtrial.search.sample_size`).
+    ``events`` (a time-to-event endpoint analysed at a number of events: the events are
+    searched, n is the patients the plan needs for them) holds the events found, Schoenfeld's
+    and Freedman's, the plan and the expected analysis time
+    (:func:`simtrial.search_events.events_sample_size`).
     """
 
     scenario: str
@@ -297,6 +317,7 @@ class SampleSizeResult:
     version: str
     trace: tuple[dict, ...]
     design: dict | None = None
+    events: dict | None = None
 
     def to_dict(self) -> dict:
         """Plain-JSON fields (DESIGN 1.4)."""
@@ -314,6 +335,7 @@ class SampleSizeResult:
             "reps": self.reps, "seed": self.seed, "version": self.version,
             "trace": [dict(point) for point in self.trace],
             **({} if self.design is None else {"design": self.design}),
+            **({} if self.events is None else {"events": self.events}),
         }
 
 

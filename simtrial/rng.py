@@ -13,7 +13,8 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["CHUNK", "DEFAULT_SEED", "chunk_slices", "chunk_generator", "stream_key"]
+__all__ = ["CHUNK", "DEFAULT_SEED", "chunk_slices", "chunk_generator", "prior_generator",
+           "stream_key"]
 
 #: Replicates per chunk. Part of the reproducibility contract: changing it changes results.
 CHUNK = 1000
@@ -54,4 +55,21 @@ def chunk_generator(seed: int, stream: str, chunk_index: int) -> np.random.Gener
     True
     """
     sequence = np.random.SeedSequence(seed, spawn_key=(stream_key(stream), chunk_index))
+    return np.random.Generator(np.random.PCG64(sequence))
+
+
+def prior_generator(seed: int) -> np.random.Generator:
+    """The generator of the design-prior draws of an assurance run (:mod:`simtrial.assurance`).
+
+    A stream of its own (key ``"priors"``), so that drawing parameter values never moves the
+    trials' streams: the trials of every draw are those ``simtrial power`` simulates with the
+    same seed (common random numbers).
+
+    Examples
+    --------
+    >>> a, b = prior_generator(1).random(), prior_generator(1).random()
+    >>> a == b != chunk_generator(1, "priors", 0).random()
+    True
+    """
+    sequence = np.random.SeedSequence(seed, spawn_key=(stream_key("priors"),))
     return np.random.Generator(np.random.PCG64(sequence))

@@ -39,6 +39,7 @@ from scipy import optimize, special
 
 from simtrial import analytic, rng
 from simtrial._version import __version__
+from simtrial.design.family import family_plan
 from simtrial.errors import InputError, TargetNotReached
 from simtrial.results import (
     DetectableEffectResult,
@@ -113,6 +114,10 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     reports it. The answer is where :func:`simtrial.simulate.power` (the same reps and seed)
     crosses the target next to the fitted n: it reaches the target at n and not at n - 1.
 
+    A time-to-event endpoint analysed at a number of events: the events are searched and n is
+    the patients of the accrual as written
+    (:func:`simtrial.search_events.events_sample_size`, which also solves n for a follow-up).
+
     A scenario with a group-sequential ``[design]``: n is the maximum sample size, the power
     the design's overall power for the primary endpoint (the only one allowed), and the
     result's ``design`` block holds the operating characteristics at n and the inflation
@@ -131,6 +136,11 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
     ep = _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs)
+    from simtrial.search_events import event_driven, events_sample_size
+
+    if event_driven(ep):  # power depends on the events, not on n: search the events
+        return events_sample_size(scenario, ep.id, target_power, reps=reps, seed=seed,
+                                  jobs=jobs)
     if scenario.design is not None:
         return _design_sample_size(scenario, ep, target_power, reps, seed, max_n, jobs)
     trial = scenario.trial
@@ -309,15 +319,15 @@ def _design_sample_size(scenario: Scenario, ep: Endpoint, target_power: float, r
     """
     design, trial = scenario.design, scenario.trial
     assert design is not None  # the caller checked
-    primary = scenario.analysis.primary or scenario.endpoints[0].id
+    if ep.model.looks_only:
+        raise InputError(f"endpoint {ep.id!r}: the sample size under a [design] is searched for "
+                         "an analysis at a number of events (analysis.events); one at calendar "
+                         "months is not simulated yet")
+    primary = family_plan(scenario).primary  # refuses a procedure the design cannot apply
     if ep.id != primary:
         raise InputError(f"scenario {scenario.name!r} has a group-sequential [design]: the "
                          f"sample size is searched for its primary endpoint {primary!r} "
                          f"(--endpoint {primary}), which drives stopping")
-    if scenario.analysis.multiplicity != "none":
-        raise InputError(f"scenario {scenario.name!r}: a multiplicity procedure across the looks "
-                         "of a group-sequential [design] is not simulated yet (set [analysis] "
-                         "multiplicity = \"none\")")
     if (design.sided == 2) != (trial.alternative == "two-sided"):
         raise InputError(f"the design is {design.sided}-sided but the trial's alternative is "
                          f"{trial.alternative!r}; they must agree")
@@ -415,8 +425,8 @@ def design_closed_form_n(endpoint: Endpoint, trial: Trial, design, target_power:
     True
     """
     drift_of = TESTS[endpoint.test].drift
-    if drift_of is None:
-        return None
+    if drift_of is None or drift_of(endpoint, 1.0, 1.0, design.alpha) is None:
+        return None  # no canonical normal model (the t tests of scores)
     theta = _required_drift(design, target_power)
     drift = _drift_at(endpoint, trial, design)
     low, n = trial.smallest_n(), min(max_n, 64)
@@ -443,8 +453,10 @@ def _drift_at(ep: Endpoint, trial: Trial, design) -> Callable[[int], float]:
 
     def drift(n: int) -> float:
         n_t, n_c = trial.split(n)
-        return drift_of(ep, n_t * (1 - ep.dropout[0]), n_c * (1 - ep.dropout[1]),
-                        design.alpha / design.sided)
+        value = drift_of(ep, n_t * (1 - ep.dropout[0]), n_c * (1 - ep.dropout[1]),
+                         design.alpha / design.sided)
+        assert value is not None  # design_closed_form_n checked
+        return value
 
     return drift
 
@@ -689,7 +701,7 @@ class _Curve:
         self.scenario, self.ep, self.trial = scenario, ep, scenario.trial
         self.seed, self.jobs = seed, jobs
         in_family = ep.id in scenario.analysis.family
-        self.prefix = None if in_family else ep.model.prefix_simulators.get(
+        self.prefix = None if in_family or ep.model.looks_only else ep.model.prefix_simulators.get(
             TESTS[ep.test].statistic.name)
         self.method = ("nested samples (common random numbers)" if self.prefix
                        else "one simulation per n, same seed" + (
@@ -1016,15 +1028,26 @@ def _sample_size_iv(scenario, endpoint, target_power, reps, seed, max_n, jobs) -
     if jobs is not None:
         _check_integer("jobs", jobs, 1)
     ep = scenario.endpoint(endpoint)
-    if ep.treatment == ep.control:
+    if ep.equivalence is not None:  # TOST: any effect inside the margins can be shown
+        return ep
+    if not ep.model.has_effect(ep) and ep.margin is None:  # a margin: H0 is not equality
         raise InputError(f"endpoint {ep.id!r} has no treatment effect (treatment = control): "
                          f"its power stays at alpha whatever n, so power {target_power:g} "
                          "cannot be reached")
-    if scenario.trial.alternative == "one-sided" and ep.benefit_sign * ep.difference <= 0:
+    if scenario.trial.alternative == "one-sided" and ep.benefit_sign * _beyond_h0(ep) <= 0:
         raise InputError(f"endpoint {ep.id!r}: the effect ({ep.describe()}) is not in the "
                          f"direction of benefit ({ep.better} is better), so a one-sided test "
                          f"cannot reach power {target_power:g} at any n")
     return ep
+
+
+def _beyond_h0(ep: Endpoint) -> float:
+    """The effect minus the margin on the test's scale (the difference, without a margin)."""
+    if ep.margin is None:
+        return ep.difference
+    t, c = ep.location_of("treatment"), ep.location_of("control")
+    effect = math.log(t / c) if ep.model.effect_scale == "ratio" else t - c
+    return effect - ep.model.test_margin(ep)
 
 
 def _family_sample_size_iv(scenario, criterion, target_power, reps, seed, max_n,
@@ -1052,7 +1075,7 @@ def _detectable_iv(scenario, endpoint, n, target_power, reps, seed, jobs) -> End
     if jobs is not None:
         _check_integer("jobs", jobs, 1)
     ep = scenario.endpoint(endpoint)
-    if ep.location not in ep.treatment:
+    if not ep.model.settable(ep, ep.location):
         raise InputError(f"endpoint {ep.id!r}: its effect ({ep.location}) is not one parameter "
                          "of the arm, so a detectable effect cannot be searched (allowed: "
                          "endpoints whose location is p, mean or gmean)")

@@ -22,8 +22,10 @@ from simtrial.correlated import (
     correlated_groups,
     joint_model,
     simulate_group_chunk,
+    simulate_group_looks_chunk,
 )
 from simtrial.design.boundaries import GroupSequentialDesign
+from simtrial.design.family import family_characteristics, family_plan
 from simtrial.design.fixed import FixedDesign
 from simtrial.design.sequential import operating_characteristics, sequential_outcome
 from simtrial.errors import InputError, InsufficientMemory
@@ -37,10 +39,10 @@ from simtrial.results import (
     binomial_summary,
 )
 from simtrial.scenario import Endpoint, Scenario, load_scenario
-from simtrial.stattests import TESTS
+from simtrial.stattests import TESTS, endpoint_pvalues
 
-__all__ = ["available_cores", "free_memory", "look_sizes", "memory_needed", "power",
-           "simulate_looks", "nested_looks", "sequential_power", "simulated_power"]
+__all__ = ["available_cores", "free_memory", "group_nested_looks", "look_sizes", "memory_needed",
+           "power", "simulate_looks", "nested_looks", "sequential_power", "simulated_power"]
 
 
 def power(scenario: Scenario | str, n: int, *, reps: int = 10_000, seed: int = rng.DEFAULT_SEED,
@@ -164,14 +166,16 @@ def _needed(scenario: Scenario, chosen: list[Endpoint]) -> list[Endpoint]:
 
 
 def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, seed: int,
-                   jobs: int | None = None, correlations=()) -> list[LookStatistics]:
+                   jobs: int | None = None, correlations=(), signed: bool = False
+                   ) -> list[LookStatistics]:
     """Each endpoint's test at every analysis of ``reps`` simulated trials.
 
     One :class:`~simtrial.results.LookStatistics` per endpoint, with the p-value of every
     replicate at each look (today one look: the final analysis of ``n_t + n_c`` patients).
 
     Endpoints linked by ``correlations`` (pairs ``((id_a, id_b), rho)``) are simulated jointly,
-    patient by patient (:mod:`simtrial.correlated`); the others each on their own.
+    patient by patient (:mod:`simtrial.correlated`); the others each on their own. With
+    ``signed`` each result also holds the signed z-statistic, as in :func:`nested_looks`.
 
     Examples
     --------
@@ -195,6 +199,7 @@ def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, s
                                  "available: lower the replicates (--reps, --mcse), the sample "
                                  "size or --jobs")
     pvalues = {ep.id: np.empty(reps) for ep in endpoints}
+    z = {ep.id: np.empty(reps) for ep in endpoints} if signed else {}
     kept = {ep.id: np.empty((reps, TESTS[ep.test].statistic.columns)) for ep in endpoints
             if ep.model.keeps_statistics}
     groups = [(group, joint_model(group, correlations, n_t, n_c) if len(group) > 1 else None)
@@ -218,8 +223,10 @@ def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, s
         for ep, chunk_stats in zip(group, stats, strict=True):
             if ep.id in kept:
                 kept[ep.id][part] = chunk_stats
-            pvalues[ep.id][part] = TESTS[ep.test].pvalues(chunk_stats, alternative,
-                                                          ep.benefit_sign)
+            pvalues[ep.id][part] = p = endpoint_pvalues(ep, chunk_stats, alternative)
+            if signed:
+                z[ep.id][part] = -special.ndtri(p if alternative == "one-sided" else TESTS[
+                    ep.test].pvalues(chunk_stats, "one-sided", ep.benefit_sign))
 
     workers = min(workers, len(tasks))
     if workers <= 1:
@@ -229,7 +236,8 @@ def simulate_looks(endpoints, n_t: int, n_c: int, alternative: str, reps: int, s
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(run, tasks))
     return [LookStatistics(pvalues=pvalues[ep.id][np.newaxis], information=(1.0,),
-                          statistics=kept.get(ep.id)) for ep in endpoints]
+                          statistics=kept.get(ep.id),
+                          z=z[ep.id][np.newaxis] if signed else None) for ep in endpoints]
 
 
 def nested_looks(ep: Endpoint, sizes: np.ndarray, alternative: str, reps: int, seed: int,
@@ -238,16 +246,18 @@ def nested_looks(ep: Endpoint, sizes: np.ndarray, alternative: str, reps: int, s
 
     Look k analyses the first ``sizes[k, 0]`` treatment and ``sizes[k, 1]`` control patients
     (non-decreasing in k) of each trial, simulated once by the endpoint model's nested-sample
-    kernel (its ``prefix_simulators``, :mod:`simtrial.kernels.prefix`): the interim analyses
-    of a group-sequential trial, or the candidate n of a sample-size search (common random
-    numbers). With ``signed`` the result also holds each look's signed z-statistic, the normal
-    quantile of the one-sided p-value in the direction of benefit (z > 0 favours treatment),
-    on which group-sequential boundaries act.
+    kernel (its ``prefix_simulators``, :mod:`simtrial.kernels.prefix`), or where it has none
+    patient by patient with each look analysed afresh
+    (:func:`simtrial.correlated.simulate_group_looks_chunk`: rank tests with their ties at
+    every look): the interim analyses of a group-sequential trial, or the candidate n of a
+    sample-size search (common random numbers). With ``signed`` the result also holds each
+    look's signed z-statistic, the normal quantile of the one-sided p-value in the direction
+    of benefit (z > 0 favours treatment), on which group-sequential boundaries act.
 
     Raises
     ------
     InputError
-        When the endpoint's model has no nested-sample kernel for its test's statistics.
+        When the endpoint's model can be simulated neither way (time-to-event).
 
     Examples
     --------
@@ -261,43 +271,107 @@ def nested_looks(ep: Endpoint, sizes: np.ndarray, alternative: str, reps: int, s
     """
     statistic = TESTS[ep.test].statistic
     simulate = ep.model.prefix_simulators.get(statistic.name)
-    if simulate is None:
-        raise InputError(f"endpoint {ep.id!r}: interim looks need nested samples, which the "
-                         f"{ep.test} test of a {ep.distribution} endpoint does not have yet "
-                         "(available: tests on counts and moments: chisq, fisher, ttest, welch "
-                         "of binary, normal and log-normal endpoints)")
+    if simulate is None:  # rank tests, scores, ordinal levels: a correlated group of one
+        return group_nested_looks([ep], (), sizes, alternative, reps, seed, jobs, signed)[0]
     sizes = np.ascontiguousarray(sizes, dtype=np.int64)
     sizes_t, sizes_c = np.ascontiguousarray(sizes[:, 0]), np.ascontiguousarray(sizes[:, 1])
-    looks = len(sizes)
-    pvalues = np.empty((looks, reps))
-    z = np.empty((looks, reps)) if signed else None
-    assessed = np.empty((looks, reps), np.int64)
+    looks = _LookArrays(ep, len(sizes), reps, alternative, signed)
     chunks = rng.chunk_slices(reps)
-    test = TESTS[ep.test]
 
     def run(i: int) -> None:
         part = chunks[i]
-        out = np.empty((looks, part.stop - part.start, statistic.columns), statistic.dtype)
+        out = np.empty((len(sizes), part.stop - part.start, statistic.columns), statistic.dtype)
         simulate(rng.chunk_generator(seed, ep.id, i), ep, sizes_t, sizes_c, out)
-        assessed[:, part] = out[:, :, list(statistic.assessed)].sum(axis=2)
-        flat = out.reshape(-1, statistic.columns)
-        pvalues[:, part] = p = test.pvalues(flat, alternative, ep.benefit_sign).reshape(looks, -1)
-        if z is not None:  # a one-sided trial's p-values are the one-sided ones: not twice
-            one_sided = p if alternative == "one-sided" else test.pvalues(
-                flat, "one-sided", ep.benefit_sign).reshape(looks, -1)
-            z[:, part] = -special.ndtri(one_sided)
+        looks.fill(part, out)
 
     workers = min(jobs or available_cores(), len(chunks))
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(run, range(len(chunks))))
-    total = sizes.sum(axis=1)
-    return LookStatistics(pvalues=pvalues, information=tuple(float(v) for v in total / total[-1]),
-                          z=z, assessed=assessed)
+    return looks.result(sizes)
+
+
+def group_nested_looks(group: list[Endpoint], correlations, sizes: np.ndarray, alternative: str,
+                       reps: int, seed: int, jobs: int | None = None,
+                       signed: bool = False) -> list[LookStatistics]:
+    """:func:`nested_looks` of endpoints correlated within a patient, simulated jointly.
+
+    The group's patients are simulated one by one through its Gaussian copula
+    (:mod:`simtrial.correlated`, the same random numbers as a fixed trial of
+    ``sizes[-1]`` patients), and every look analyses its patients afresh
+    (:func:`simtrial.correlated.simulate_group_looks_chunk`), so rank tests get their ties
+    right at every look. One :class:`~simtrial.results.LookStatistics` per endpoint, in the
+    group's order: the looks of a family of endpoints tested in the same trials.
+
+    Raises
+    ------
+    InputError
+        For an endpoint that cannot be simulated patient by patient (time-to-event).
+
+    Examples
+    --------
+    >>> sc = load_scenario("msc-covid19")
+    >>> group = [sc.endpoint("walk_lln"), sc.endpoint("sf36_gh")]
+    >>> a, b = group_nested_looks(group, sc.correlations, np.array([[130, 70], [260, 140]]),
+    ...                           "two-sided", 200, 1, signed=True)
+    >>> a.z.shape, b.z.shape, b.information
+    ((2, 200), (2, 200), (0.5, 1.0))
+    """
+    for ep in group:
+        if not ep.model.correlates:
+            raise InputError(f"endpoint {ep.id!r}: interim looks need nested samples, which a "
+                             f"{ep.distribution} endpoint does not have yet (available: "
+                             "binary, normal, log-normal, score and ordinal endpoints)")
+    sizes = np.ascontiguousarray(sizes, dtype=np.int64)
+    sizes_t, sizes_c = np.ascontiguousarray(sizes[:, 0]), np.ascontiguousarray(sizes[:, 1])
+    model = joint_model(group, correlations, int(sizes_t[-1]), int(sizes_c[-1]))
+    looks = [_LookArrays(ep, len(sizes), reps, alternative, signed) for ep in group]
+    chunks = rng.chunk_slices(reps)
+
+    def run(i: int) -> None:
+        part = chunks[i]
+        outs = simulate_group_looks_chunk(model, seed, i, part.stop - part.start, sizes_t,
+                                          sizes_c)
+        for arrays, out in zip(looks, outs, strict=True):
+            arrays.fill(part, out)
+
+    workers = min(jobs or available_cores(), len(chunks))
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(run, range(len(chunks))))
+    return [arrays.result(sizes) for arrays in looks]
+
+
+class _LookArrays:
+    """One endpoint's p-values (and signed z, patients assessed) per look, filled by chunks."""
+
+    def __init__(self, ep: Endpoint, looks: int, reps: int, alternative: str, signed: bool):
+        self.ep, self.test, self.alternative = ep, TESTS[ep.test], alternative
+        self.pvalues = np.empty((looks, reps))
+        self.z = np.empty((looks, reps)) if signed else None
+        self.assessed = np.empty((looks, reps), np.int64)
+
+    def fill(self, part: slice, out: np.ndarray) -> None:
+        """Test the statistics ``out`` (looks x chunk x columns) of the replicates ``part``."""
+        statistic, sign, looks = self.test.statistic, self.ep.benefit_sign, out.shape[0]
+        self.assessed[:, part] = out[:, :, list(statistic.assessed)].sum(axis=2)
+        flat = out.reshape(-1, statistic.columns)
+        self.pvalues[:, part] = p = endpoint_pvalues(self.ep, flat,
+                                                     self.alternative).reshape(looks, -1)
+        if self.z is not None:  # a one-sided trial's p-values are the one-sided ones: not twice
+            one_sided = p if self.alternative == "one-sided" else self.test.pvalues(
+                flat, "one-sided", sign).reshape(looks, -1)
+            self.z[:, part] = -special.ndtri(one_sided)
+
+    def result(self, sizes: np.ndarray) -> LookStatistics:
+        total = sizes.sum(axis=1)
+        return LookStatistics(pvalues=self.pvalues,
+                              information=tuple(float(v) for v in total / total[-1]),
+                              z=self.z, assessed=self.assessed)
 
 
 def sequential_power(scenario: Scenario | str, n: int, design: GroupSequentialDesign, *,
                      endpoint: str | None = None, reps: int = 10_000,
-                     seed: int = rng.DEFAULT_SEED, jobs: int | None = None) -> SequentialResult:
+                     seed: int = rng.DEFAULT_SEED, jobs: int | None = None,
+                     h1_looks: LookStatistics | None = None) -> SequentialResult:
     """Operating characteristics of a group-sequential design at a maximum sample size n.
 
     The endpoint (the scenario's primary, unless named) is analysed at each look of
@@ -307,7 +381,9 @@ def sequential_power(scenario: Scenario | str, n: int, design: GroupSequentialDe
     scenario) and under H0 (the treatment arm as the control arm: the design's type I error),
     with common random numbers; beside them, the closed form of the canonical normal model
     (the test's ``drift`` through the design's boundaries, as rpact's ``getPowerMeans`` and
-    ``getPowerRates`` compute it).
+    ``getPowerRates`` compute it). ``h1_looks`` are the endpoint's signed looks under H1
+    already simulated (with the endpoints it is correlated with: :func:`group_nested_looks`),
+    used instead of simulating them again.
 
     Examples
     --------
@@ -333,8 +409,8 @@ def sequential_power(scenario: Scenario | str, n: int, design: GroupSequentialDe
     sizes = np.array([trial.split(m) for m in ns])
     characteristics, looks = {}, {}
     for hypothesis, model in (("h1", ep), ("h0", ep.model.null(ep))):
-        looks[hypothesis] = at = nested_looks(model, sizes, trial.alternative, reps, seed, jobs,
-                                              signed=True)
+        looks[hypothesis] = at = h1_looks if hypothesis == "h1" and h1_looks is not None \
+            else nested_looks(model, sizes, trial.alternative, reps, seed, jobs, signed=True)
         assert at.z is not None and at.assessed is not None  # signed=True fills both
         characteristics[hypothesis] = operating_characteristics(
             design, sequential_outcome(design, at.z), ns, at.assessed)
@@ -363,45 +439,72 @@ def look_sizes(trial, design: GroupSequentialDesign, n: int) -> list[int]:
 
 def _sequential_power_result(scenario: Scenario, n: int, endpoints: list[str] | None,
                              reps: int, seed: int, jobs: int | None) -> PowerResult:
-    """:func:`simulated_power` of a scenario with a ``[design]``: its primary endpoint.
+    """:func:`simulated_power` of a scenario with a ``[design]``: its primary and family.
 
     The primary endpoint drives stopping; its power is the design's overall rejection
-    probability, and the ``design`` block holds the looks. Endpoints tested at the look where
-    the primary rejects (multiplicity across looks) are not simulated yet: the result holds
-    the primary alone, and asking for another endpoint, or a multiplicity family, is refused
-    rather than shown with the power of a trial that never stops early.
+    probability, and the ``design`` block holds the looks. The other endpoints of the
+    multiplicity family are tested at the look where the trial stops, on the ``[design]
+    secondary`` boundaries, gated in the family's order (:mod:`simtrial.design.family`); the
+    family's endpoints are simulated in the same trials (jointly where correlated), and the
+    result holds the family (``family``, ``design.family``). Endpoints outside the family are
+    refused rather than shown with the power of a trial that never stops early.
     """
     trial = scenario.trial
-    primary = scenario.endpoint(scenario.analysis.primary or scenario.endpoints[0].id)
-    others = [ep_id for ep_id in endpoints or () if ep_id != primary.id]
+    plan = family_plan(scenario)
+    primary = scenario.endpoint(plan.primary)
+    others = [ep_id for ep_id in endpoints or () if ep_id not in plan.endpoints]
     if others:
+        listed = (f" and its family's {', '.join(map(repr, plan.endpoints[1:]))}"
+                  if len(plan.endpoints) > 1 else "")
         raise InputError(
             f"scenario {scenario.name!r} has a group-sequential [design]: power is reported "
-            f"for its primary endpoint {primary.id!r} (--endpoint {primary.id}); endpoints "
-            "tested at the look where the primary rejects are not simulated yet")
-    if scenario.analysis.multiplicity != "none":
-        raise InputError(f"scenario {scenario.name!r}: a multiplicity procedure across the looks "
-                         "of a group-sequential [design] is not simulated yet (set [analysis] "
-                         "multiplicity = \"none\")")
-    assert scenario.design is not None  # the caller checked
+            f"for its primary endpoint {primary.id!r}{listed}, not for {others[0]!r} (an "
+            "endpoint of the [analysis] family is tested at the look where the primary stops "
+            "the trial)")
+    assert scenario.design is not None and scenario.secondary_design is not None  # the caller
+    ns = look_sizes(trial, scenario.design, n)
+    sizes = np.array([trial.split(m) for m in ns])
+    looks: dict[str, LookStatistics] = {}
+    if len(plan.endpoints) > 1:
+        family_eps = [scenario.endpoint(ep_id) for ep_id in plan.endpoints]
+        for group in correlated_groups(family_eps, scenario.correlations):
+            simulated = ([nested_looks(group[0], sizes, trial.alternative, reps, seed, jobs,
+                                       signed=True)] if len(group) == 1 else
+                         group_nested_looks(group, scenario.correlations, sizes,
+                                            trial.alternative, reps, seed, jobs, signed=True))
+            looks.update(zip((ep.id for ep in group), simulated, strict=True))
     seq = sequential_power(scenario, n, scenario.design, endpoint=primary.id, reps=reps,
-                           seed=seed, jobs=jobs)
-    assert seq.looks is not None  # sequential_power keeps them
-    rejections = round(seq.h1["power"] * reps)
+                           seed=seed, jobs=jobs, h1_looks=looks.get(primary.id))
+    assert seq.looks is not None and seq.looks.z is not None  # sequential_power keeps them
+    looks[primary.id] = seq.looks
+    design = seq.to_dict()["design"]
     n_t, n_c = trial.split(n)
-    result = EndpointPower(
-        id=primary.id, label=primary.label, kind=primary.kind,
-        distribution=primary.distribution, test=primary.test, better=primary.better,
-        effect=primary.describe(), power=seq.h1["power"], mcse=seq.h1["mcse"],
-        ci=tuple(seq.h1["ci"]), analytic_power=None, rejections=rejections,
-        expected_assessed={"treatment": n_t * (1 - primary.dropout[0]),
-                           "control": n_c * (1 - primary.dropout[1])},
-        pvalues=seq.looks.pvalues[-1], power_unadjusted=seq.h1["power"])
+    rates = {primary.id: (seq.h1["power"], seq.h1["power"])}
+    family = None
+    if len(plan.endpoints) > 1:
+        outcome = sequential_outcome(scenario.design, seq.looks.z)
+        z = {ep_id: at.z for ep_id, at in looks.items() if at.z is not None}
+        rejected, design["family"] = family_characteristics(plan, scenario.secondary_design,
+                                                            outcome, z)
+        family = FamilyPower.from_rejections(plan.procedure, plan.endpoints, rejected)
+        rates.update((row["id"], (row["power"], row["power_unadjusted"]))
+                     for row in design["family"]["endpoints"])
+    results = []
+    for ep_id in endpoints or plan.endpoints:
+        ep = scenario.endpoint(ep_id)
+        estimate, mcse, ci = binomial_summary(round(rates[ep.id][0] * reps), reps)
+        results.append(EndpointPower(
+            id=ep.id, label=ep.label, kind=ep.kind, distribution=ep.distribution, test=ep.test,
+            better=ep.better, effect=ep.describe(), power=estimate, mcse=mcse, ci=ci,
+            analytic_power=None, rejections=round(estimate * reps),
+            expected_assessed={"treatment": n_t * (1 - ep.dropout[0]),
+                               "control": n_c * (1 - ep.dropout[1])},
+            pvalues=looks[ep.id].pvalues[-1], power_unadjusted=rates[ep.id][1]))
     return PowerResult(
         scenario=scenario.name, n_total=n, n_per_arm={"treatment": n_t, "control": n_c},
         arms=trial.arms, allocation=trial.allocation, alpha=trial.alpha,
         alternative=trial.alternative, reps=reps, seed=seed, version=__version__,
-        endpoints=(result,), design=seq.to_dict()["design"])
+        endpoints=tuple(results), family=family, design=design)
 
 
 def _sequential_closed_form(ep: Endpoint, design: GroupSequentialDesign, sizes: np.ndarray,
@@ -412,6 +515,8 @@ def _sequential_closed_form(ep: Endpoint, design: GroupSequentialDesign, sizes: 
         return None
     m_t, m_c = sizes[-1, 0] * (1 - ep.dropout[0]), sizes[-1, 1] * (1 - ep.dropout[1])
     drift = drift_of(ep, m_t, m_c, design.alpha / design.sided)
+    if drift is None:
+        return None
     out: dict[str, Any] = {"drift": drift}
     for key, theta in (("h1", drift), ("h0", 0.0)):
         stopping = design.stopping_probabilities(theta)

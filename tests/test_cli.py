@@ -53,7 +53,7 @@ def test_an_endpoint_given_twice_is_reported_once(capsys):
 def test_power_csv_has_one_row_per_endpoint(capsys):
     code, out, _ = run(capsys, "power", "--n", "200", "--reps", "500", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert code == 0 and len(rows) == 6
+    assert code == 0 and len(rows) == 8
     assert {r["n_treatment"] for r in rows} == {"130"}
 
 
@@ -72,7 +72,7 @@ def test_mcse_flag_picks_enough_reps(capsys):
 
 
 def test_scenarios_list_show_and_validate(capsys, tmp_path):
-    assert run(capsys, "scenarios")[1].startswith("msc-covid19  6 endpoints")
+    assert run(capsys, "scenarios")[1].startswith("msc-covid19  8 endpoints")
     shown = run(capsys, "scenarios", "msc-covid19")[1]
     assert "endpoints.sf36_gh.control.sd: derived:" in shown
     f = tmp_path / "ok.toml"
@@ -250,6 +250,7 @@ def test_sweep_target_power_is_power_with_the_old_name_kept():
     ["design", "--looks", "0.5,1"],
     ["derive", "sd_from_ci", "lower=0", "upper=57", "n1=65", "n2=35"],
     ["detectable", "--endpoint", "walk_m", "--n", "400", "--power", "0.8", "--reps", "500"],
+    ["assurance", "--scenario", "assurance-walk", "--n", "300", "--draws", "20", "--reps", "100"],
 ])
 def test_every_json_output_names_the_versions_that_fix_its_numbers(capsys, args):
     # numpy draws the random numbers and numba compiles the kernels: the same seed gives the

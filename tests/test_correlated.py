@@ -16,7 +16,12 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from simtrial import rng
-from simtrial.correlated import correlated_groups, joint_model, simulate_group_chunk
+from simtrial.correlated import (
+    correlated_groups,
+    joint_model,
+    simulate_group_chunk,
+    simulate_group_looks_chunk,
+)
 from simtrial.distributions import level_probabilities, score_levels
 from simtrial.kernels.group import level_of
 from simtrial.kernels.ranks import quantile_buckets, rank_scratch, value_rank_stats
@@ -275,10 +280,11 @@ def test_value_rank_stats_equal_scipy(m, m_t, levels, seed, tied):
 
 # --- the compiled group kernel against the model written in numpy ------------------------------
 
-def numpy_group_stats(group, pairs, n_t, n_c, seed, chunk, size):
+def numpy_group_stats(group, pairs, n_t, n_c, seed, chunk, size, look=None):
     """The model of simtrial.correlated, in numpy and scipy, on the kernel's random numbers:
     each endpoint's latents drawn as a (size, n) array from its stream, then the visit
-    uniforms from the first endpoint's stream; ranks by scipy.stats.rankdata."""
+    uniforms from the first endpoint's stream; ranks by scipy.stats.rankdata. ``look =
+    (m_t, m_c)`` analyses only the first m_t treated and m_c control patients."""
     n = n_t + n_c
     generators = [rng.chunk_generator(seed, ep.id, chunk) for ep in group]
     latent = np.stack([g.standard_normal((size, n)) for g in generators])
@@ -286,9 +292,11 @@ def numpy_group_stats(group, pairs, n_t, n_c, seed, chunk, size):
     lower = np.linalg.cholesky(np.array(correlation_matrix([ep.id for ep in group], pairs)))
     latent = np.einsum("jl,lrn->jrn", lower, latent)
     treated = np.arange(n) < n_t
+    m_t, m_c = look or (n_t, n_c)
+    analysed = (np.arange(n) < m_t) | ((np.arange(n) >= n_t) & (np.arange(n) < n_t + m_c))
     out = []
     for ep, z in zip(group, latent, strict=True):
-        assessed = visit >= np.where(treated, ep.dropout[0], ep.dropout[1])
+        assessed = (visit >= np.where(treated, ep.dropout[0], ep.dropout[1])) & analysed
         values = np.empty_like(z)
         for arm, cols in (("treatment", treated), ("control", ~treated)):
             params = getattr(ep, arm)
@@ -414,6 +422,31 @@ def test_group_kernel_equals_the_numpy_model_on_the_same_draws(endpoints, pairs,
             np.testing.assert_array_equal(a, b, err_msg=ep.id)
     if endpoints is SPARSE:  # the empty arms were there
         assert (ours[0][:, 0] == 0).any() and (ours[0][:, 3] == 0).any()
+
+
+@pytest.mark.parametrize(("endpoints", "pairs", "n", "seed"), [
+    (GROUP, GROUP_PAIRS, 45, 3), (SPARSE, SPARSE_PAIRS, 7, 5)])
+def test_group_looks_kernel_equals_the_numpy_model_at_every_look(endpoints, pairs, n, seed):
+    # Interim looks (kernels.group.group_prefix_stats): each look is the numpy model of the
+    # first patients of each arm, on the same draws; the last look is group_stats's answer.
+    sc = scenario(endpoints, pairs, allocation=(3, 2))
+    group, = correlated_groups(sc.endpoints, sc.correlations)
+    n_t, n_c = sc.trial.split(n)
+    sizes = np.array([[max(1, n_t // 3), max(1, n_c // 3)], [n_t // 2 + 1, n_c // 2],
+                      [n_t, n_c]])
+    model = joint_model(group, sc.correlations, n_t, n_c)
+    ours = simulate_group_looks_chunk(model, seed, 2, 200, sizes[:, 0], sizes[:, 1])
+    final = simulate_group_chunk(model, seed, 2, 200)
+    for k, (m_t, m_c) in enumerate(sizes):
+        reference = numpy_group_stats(group, sc.correlations, n_t, n_c, seed, 2, 200,
+                                      look=(m_t, m_c))
+        for ep, a, b in zip(group, ours, reference, strict=True):
+            if TESTS[ep.test].statistic.name == "moments":
+                np.testing.assert_allclose(a[k], b, rtol=1e-12, atol=1e-12, err_msg=ep.id)
+            else:
+                np.testing.assert_array_equal(a[k], b, err_msg=f"{ep.id} look {k}")
+    for a, b in zip(ours, final, strict=True):
+        np.testing.assert_array_equal(a[-1], b)
 
 
 # --- sample size for the family (samplesize --criterion any|all) ------------------------------

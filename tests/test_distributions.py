@@ -281,12 +281,12 @@ def test_schema_errors_name_the_key(kind, extra, arm, message):
         endpoint(kind, "mannwhitney", arm, arm, extra)
 
 
-def test_lognormal_gsd_must_exceed_one_and_ordinal_allows_only_the_rank_test():
+def test_lognormal_gsd_must_exceed_one_and_ordinal_allows_rank_and_po_tests():
     with pytest.raises(ScenarioError, match=r"control\.gsd: 1.0 is out of range .*> 1"):
         endpoint("continuous", "ttest", "{ gmean = 1.0, gsd = 1.0 }",
                  "{ gmean = 1.0, gsd = 2.0 }", distribution="lognormal")
     with pytest.raises(ScenarioError, match=r"test: 'ttest' is not allowed \(allowed: "
-                                            r"mannwhitney\)"):
+                                            r"mannwhitney, po\)"):
         endpoint("ordinal", "ttest", "{ probs = [0.5, 0.5] }", "{ probs = [0.5, 0.5] }")
 
 

@@ -408,8 +408,8 @@ def test_report_force_into_the_current_directory_keeps_other_files(capsys, tmp_p
         out, err = capsys.readouterr()
         assert info.value.code == 0 and err == "", err
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "notes.txt", "power_curve.png", "report.md", "results.json", "sensitivity.png",
-        "small.toml"]
+        "notes.txt", "power_curve.png", "report.docx", "report.md", "results.json",
+        "sensitivity.png", "small.toml"]
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 

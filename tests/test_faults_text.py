@@ -35,7 +35,8 @@ HOSTILE = {
 }
 HEADINGS = ["Design", "Effect sizes and their evidence", "Sample size",
             "Power of every endpoint at n = {n}", "Sensitivity", "Assumptions and limitations",
-            "Justification (ready to paste)", "Reproducibility"]
+            "Justification (ready to paste)", "Statistical methods", "Reproducibility",
+            "Abbreviations", "References"]
 
 
 def toml_string(text: str) -> str:
@@ -162,7 +163,8 @@ def tokens(written):
 def test_report_draws_its_figures_despite_mathtext_in_labels(written):
     """An unescaped `$\\frac{$` in a legend or axis label makes matplotlib raise."""
     names = sorted(p.name for p in written.iterdir())
-    assert names == ["power_curve.png", "report.md", "results.json", "sensitivity.png"]
+    assert names == ["power_curve.png", "report.docx", "report.md", "results.json",
+                     "sensitivity.png"]
 
 
 def test_report_has_no_control_characters(written):

@@ -29,6 +29,7 @@ print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))
 def imported(*args):
     run = subprocess.run([sys.executable, "-c", RUN, *args], capture_output=True, text=True,
                          timeout=60)
+    assert run.returncode == 0, run.stderr
     return json.loads(run.stdout.splitlines()[-1])
 
 

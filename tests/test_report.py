@@ -93,9 +93,11 @@ def test_derive_bad_input_is_one_error_line(capsys, args, message):
 
 # ------------------------------------------------------------------------------------ report
 def test_report_writes_the_files(written):
+    # assurance.png: the built-in scenario has design priors (the probability of success)
     assert sorted(p.name for p in written.iterdir()) == [
-        "power_curve.png", "report.md", "results.json", "sensitivity.png"]
-    for figure in ("power_curve.png", "sensitivity.png"):
+        "assurance.png", "power_curve.png", "report.docx", "report.md", "results.json",
+        "sensitivity.png"]
+    for figure in ("power_curve.png", "sensitivity.png", "assurance.png"):
         assert (written / figure).read_bytes()[:8] == PNG
     assert not list(written.parent.glob(".grant-*")), "staging directories left behind"
 
@@ -114,8 +116,10 @@ def test_report_lists_every_assumption_with_its_reason(written):
     assumed = {k: p for k, p in load_scenario("msc-covid19").provenance.items()
                if p.basis == "assumed"}
     # incl. the SF-36 grid step (the trial does not report its scoring), walk_lln's treatment
-    # proportion (a reading of "marginally smaller") and the SF-36 placebo mean (a month-36 median)
-    assert len(assumed) == 17
+    # proportion (a reading of "marginally smaller") and the SF-36 placebo mean (a month-36 median),
+    # and the 9 numbers of the clinical secondaries clin_status (3) and death_walk (6), and the
+    # 4 numbers of the design prior on walk_lln's effect (mean, sd, lower, upper)
+    assert len(assumed) == 30
     for key, prov in assumed.items():
         assert f"- `{key}` = " in text and prov.reason in text, key
     results = json.loads((written / "results.json").read_text())
@@ -126,7 +130,14 @@ def test_report_recomputes_every_derivation(written):
     results = json.loads((written / "results.json").read_text())
     table = section((written / "report.md").read_text(), "Effect sizes and their evidence")
     sc = load_scenario("msc-covid19")
-    assert [row["key"] for row in results["evidence"]] == list(sc.provenance)
+    # the priors' numbers do not enter power: they are shown, with their sources, under
+    # "Probability of success" instead (each source's text is there)
+    behind_power = [k for k in sc.provenance if not k.startswith("priors[")]
+    assert [row["key"] for row in results["evidence"]] == behind_power
+    priors = section((written / "report.md").read_text(), "Probability of success")
+    for key, prov in sc.provenance.items():
+        if key.startswith("priors["):
+            assert (prov.source or prov.reason) in priors.replace("\\", ""), key
     for row in results["evidence"]:
         assert f"| `{row['key']}` | " in table
         if row["basis"] == "derived":
@@ -167,11 +178,27 @@ def test_report_numbers_come_from_the_library(written):
 def test_report_sensitivity_varies_the_assumed_numbers(written):
     results = json.loads((written / "results.json").read_text())
     keys = [item["key"] for item in results["sensitivity"]["items"]]
-    assert keys == ["endpoints.walk_lln.treatment.p", "endpoints.walk_lln.dropout",
-                    "endpoints.walk_lln.control.p", "endpoints.sf36_gh.treatment.mean",
-                    "endpoints.sf36_gh.control.mean", "correlations.walk_lln.walk_m",
+    # every endpoint of the fixed sequence: effect, control level (effect held), spread, dropout
+    assert keys == ["endpoints.walk_lln.treatment.p", "endpoints.walk_lln.control.p",
+                    "endpoints.walk_lln.dropout",
+                    "endpoints.sf36_gh.treatment.mean", "endpoints.sf36_gh.control.mean",
+                    "endpoints.sf36_gh.sd", "endpoints.sf36_gh.dropout",
+                    "endpoints.walk_m.treatment.mean", "endpoints.walk_m.control.mean",
+                    "endpoints.walk_m.sd", "endpoints.walk_m.dropout",
+                    "endpoints.ct_normal.treatment.p", "endpoints.ct_normal.control.p",
+                    "endpoints.ct_normal.dropout", "correlations.walk_lln.walk_m",
                     "correlations.sf36_gh.walk_m", "correlations.walk_lln.sf36_gh"]
-    assert results["sensitivity"]["endpoints"] == ["walk_lln", "sf36_gh"]
+    assert results["sensitivity"]["endpoints"] == ["walk_lln", "sf36_gh", "walk_m", "ct_normal"]
+    # the 6-minute walk SD reaches what post-COVID cohorts show (about 80 to 100 m)
+    sd = next(i for i in results["sensitivity"]["items"] if i["key"] == "endpoints.walk_m.sd")
+    values = [r["value"] for r in sd["rows"]]
+    assert min(values) < 69.36 < 80 and max(values) >= 100
+    walk_m = [r["power"]["walk_m"]["power"] for r in sorted(sd["rows"], key=lambda r: r["value"])]
+    assert walk_m[0] > walk_m[-1]  # a wider spread, less power
+    # the control level moves with the effect held: the treatment proportion moves with it
+    control = next(i for i in results["sensitivity"]["items"]
+                   if i["key"] == "endpoints.walk_lln.control.p")
+    assert control["keys"] == ["endpoints.walk_lln.control.p", "endpoints.walk_lln.treatment.p"]
     dropout = next(i for i in results["sensitivity"]["items"]
                    if i["key"] == "endpoints.walk_lln.dropout")
     powers = [r["power"]["walk_lln"]["power"] for r in dropout["rows"]]
@@ -181,12 +208,17 @@ def test_report_sensitivity_varies_the_assumed_numbers(written):
     assert [r["value"] for r in rho["rows"]] == [0.0, -0.125, -0.25, -0.375]
     # a correlation changes no endpoint's own test: the primary's power stays put (same draws)
     assert len({r["power"]["walk_lln"]["power"] for r in rho["rows"]}) == 1
+    assert rho["flat"]
+    flat = section((written / "report.md").read_text(), "Sensitivity")
+    assert "Varied, no effect on power beyond Monte Carlo error" in flat
+    assert "| latent correlation of 6-MWD below LLN, month 24 and SF-36" not in flat
 
 
 def test_report_is_github_markdown(written):
     text = (written / "report.md").read_text()
     tables = re.findall(r"^(\|.*\|)\n(\|(?:---\|)+)$", text, flags=re.MULTILINE)
-    assert len(tables) == 4  # design, evidence, power, sensitivity
+    # design, evidence, choice of the primary, power, probability of success, sensitivity
+    assert len(tables) == 6
     for header, rule in tables:
         assert header.count(" | ") + 1 == rule.count("---")
     assert "](power_curve.png)" in text and "](sensitivity.png)" in text
@@ -305,7 +337,13 @@ def test_report_on_every_example_scenario(tmp_path, example):
         if prov.basis == "assumed":
             assert f"- `{key}` = " in assumptions and prov.reason in assumptions
     varied = [item["key"] for item in rep.results["sensitivity"]["items"]]
-    assert f"endpoints.{rep.results['primary']['endpoint']}.dropout" in varied
+    dropout = f"endpoints.{rep.results['primary']['endpoint']}.dropout"
+    if dropout in rep.results["sensitivity"]["not_variable"]:  # a table-valued dropout
+        assert sc.endpoint(rep.results["primary"]["endpoint"]).kind == "time-to-event"
+        assert f"`{dropout}`" in section(rep.markdown, "Sensitivity")
+    else:
+        assert dropout in varied and all(len(i["rows"]) >= 2
+                                         for i in rep.results["sensitivity"]["items"])
 
 
 def test_public_api_exports_the_function_not_the_module():

@@ -284,15 +284,6 @@ treatment = { p = 0.2 }
                  "primary endpoint 'walk_m'")
 
 
-def test_rank_tests_have_no_interim_looks_yet(capsys, tmp_path):
-    from catalogue import expect_error
-
-    f = tmp_path / "mw.toml"
-    f.write_text(EXAMPLE.read_text().replace('test = "ttest"', 'test = "mannwhitney"'))
-    expect_error(capsys, ["power", "--scenario", f, "--n", "400"], 2,
-                 "interim looks need nested samples")
-
-
 def test_design_command_prints_the_boundaries(capsys):
     from simtrial.cli import main
 

@@ -3,7 +3,7 @@
 One module per distribution family of outcomes (:mod:`~simtrial.endpoints.bernoulli`,
 :mod:`~simtrial.endpoints.normal`, :mod:`~simtrial.endpoints.lognormal`,
 :mod:`~simtrial.endpoints.score`, :mod:`~simtrial.endpoints.ordinal`,
-:mod:`~simtrial.endpoints.survival`), each a subclass of
+:mod:`~simtrial.endpoints.survival`, :mod:`~simtrial.endpoints.days_free`), each a subclass of
 :class:`~simtrial.endpoints._model.EndpointModel`. Registering an instance in :data:`MODELS`
 is all it takes for scenario files to accept it (its ``distribution``, the ``kind`` values it
 serves, its parameters and tests), for :func:`simtrial.power` to simulate it and for the
@@ -24,6 +24,8 @@ from types import MappingProxyType
 
 from simtrial.endpoints._model import Check, Copula, EndpointModel
 from simtrial.endpoints.bernoulli import Bernoulli
+from simtrial.endpoints.days_free import DaysFree
+from simtrial.endpoints.hierarchical import Hierarchical
 from simtrial.endpoints.lognormal import Lognormal
 from simtrial.endpoints.normal import Normal
 from simtrial.endpoints.ordinal import Categorical
@@ -36,7 +38,8 @@ __all__ = ["KINDS", "MODELS", "Check", "Copula", "EndpointModel", "distributions
 #: ``distribution`` name -> its model.
 MODELS: Mapping[str, EndpointModel] = MappingProxyType({
     model.distribution: model
-    for model in (Bernoulli(), Normal(), Lognormal(), Score(), Categorical(), Survival())})
+    for model in (Bernoulli(), Normal(), Lognormal(), Score(), Categorical(), Survival(),
+                  DaysFree(), Hierarchical())})
 
 #: Endpoint ``kind`` -> the distributions it may have, its default first.
 KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType({

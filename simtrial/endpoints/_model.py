@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
     from simtrial.scenario import Endpoint
 
-__all__ = ["ABOVE_ONE", "LOCATION", "POSITIVE", "PROBABILITIES", "PROBABILITY", "Check",
-           "Copula", "EndpointModel", "Simulator"]
+__all__ = ["ABOVE_ONE", "BASELINE_TESTS", "CORRELATION", "LOCATION", "POSITIVE",
+           "PROBABILITIES", "PROBABILITY", "Check", "Copula", "EndpointModel", "Simulator"]
 
 #: Largest magnitude of a location or spread, and smallest spread: beyond these, squares and
 #: sums of squares of n values overflow or underflow a double.
@@ -51,6 +51,10 @@ LOCATION = Check(lambda v: abs(v) <= HUGE, "a number in [-1e100, 1e100]")
 POSITIVE = Check(lambda v: TINY <= v <= HUGE, "a number in [1e-100, 1e100]")
 ABOVE_ONE = Check(lambda v: 1 < v <= HUGE, "a number > 1 and <= 1e100")
 PROBABILITIES = Check(None, "an array of at least 2 numbers in [0, 1] summing to 1")
+CORRELATION = Check(lambda v: -1 < v < 1, "a number in (-1, 1)")
+
+#: The tests that read an endpoint's ``baseline`` (:mod:`simtrial.stattests.baseline`).
+BASELINE_TESTS = ("ancova", "change")
 
 #: ``simulate(generator, endpoint, n_t, n_c, out)`` fills ``out[r]`` with replicate r's
 #: statistics; a nested-sample simulator takes arrays ``sizes_t, sizes_c`` and fills
@@ -63,16 +67,20 @@ class Copula:
     """How a latent standard normal becomes an endpoint's outcome in a correlated group.
 
     ``mode`` is one of ``counts`` (an event above ``params[arm][0]``), ``moments`` or
-    ``value_ranks`` (the value ``params[arm][0] + params[arm][1] z``), ``level_moments`` or
-    ``level_ranks`` (the level whose latent cut points bracket z: ``cuts[arm]``, with the
-    level values ``levels`` a t test averages). :mod:`simtrial.correlated` turns it into the
-    kernel's arguments.
+    ``value_ranks`` (the value ``params[arm][0] + params[arm][1] z``), ``level_moments``,
+    ``level_ranks`` or ``level_po`` (the level whose latent cut points bracket z:
+    ``cuts[arm]``, with the level values ``levels`` a t test averages), ``baseline_values`` or
+    ``baseline_levels`` (the value or level of z with a baseline: ``baseline = (mean, sd,
+    rho)``, and for levels the baseline's cut points ``baseline_cuts``).
+    :mod:`simtrial.correlated` turns it into the kernel's arguments.
     """
 
     mode: str
     params: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0))
     cuts: tuple[np.ndarray, np.ndarray] | None = None
     levels: np.ndarray | None = None
+    baseline: tuple[float, float, float] | None = None
+    baseline_cuts: np.ndarray | None = None
 
 
 class EndpointModel:
@@ -106,20 +114,42 @@ class EndpointModel:
     #: statistic name -> simulator for one sample size / for nested samples.
     simulators: Mapping[str, Simulator] = {}
     prefix_simulators: Mapping[str, Simulator] = {}
+    #: statistic name -> simulator of the statistic in *standardized* form, for assurance with
+    #: common random numbers (:mod:`simtrial.rescaled`): ``simulate(generator, endpoint, n_t,
+    #: n_c, out)`` draws the same random numbers as ``simulators[name]`` with the same
+    #: generator, before the arms' parameters enter (only the dropout may shape them), so that
+    #: :meth:`rescale_parameters` and a rescaling kernel give the statistics at any parameter
+    #: values, bit for bit, without drawing again. Without it, each prior draw re-simulates
+    #: its trials.
+    standardized_simulators: Mapping[str, Simulator] = {}
     #: Endpoint keys the model reads besides the common ones: key -> its table's numbers and
     #: their checks (e.g. a time-to-event endpoint's ``analysis``); read into
     #: ``Endpoint.extra`` with provenance, then checked by :meth:`check_extra`.
     endpoint_tables: Mapping[str, Mapping[str, Check]] = {}
+    #: Endpoint tables the model reads if they are given (``baseline``): key -> its numbers
+    #: and their checks, read into ``Endpoint.extra`` like :attr:`endpoint_tables`.
+    optional_tables: Mapping[str, Mapping[str, Check]] = {}
+    #: The tests that take a ``margin`` on the endpoint (:meth:`test_margin`), and its check.
+    margin_tests: tuple[str, ...] = ()
+    margin_check = LOCATION
+    #: The tests that take ``equivalence`` margins (two one-sided tests).
+    equivalence_tests: tuple[str, ...] = ()
     #: If not empty, ``dropout`` is a table of these numbers (for both arms, or one table per
     #: arm) in ``Endpoint.extra["dropout"]`` instead of a probability.
     dropout_table: Mapping[str, Check] = {}
     #: Whether the endpoint needs the trial's ``accrual`` (copied to ``Endpoint.extra``).
     needs_accrual = False
+    #: Endpoint keys the model reads itself with :meth:`read_extra` (arrays of tables).
+    extra_keys: tuple[str, ...] = ()
     #: Whether the endpoint may be in ``[[correlations]]`` (it has a :meth:`copula`).
     correlates = True
     #: Whether :func:`simtrial.simulate.simulated_power` keeps the final analysis's statistics
     #: of every replicate for :meth:`simulated_fields`.
     keeps_statistics = False
+    #: Whether the nested-sample simulator reads its sizes as a design's looks of one trial
+    #: (fractions of the last look: a time-to-event endpoint's looks at event fractions)
+    #: rather than as nested samples of patients; then a search over n does not use it.
+    looks_only = False
 
     def sets(self) -> tuple[tuple[str, ...], ...]:
         """The parameter sets an arm may give."""
@@ -135,13 +165,92 @@ class EndpointModel:
         """``(key path below the endpoint, message)`` when the two arms do not fit, else None."""
         return None
 
+    def complete_treatment(self, treatment: Mapping[str, Any], control: Mapping[str, Any]
+                           ) -> Mapping[str, Any]:
+        """The treatment arm's parameters with those derived from an effect scale added.
+
+        A model whose treatment arm may be given relative to control (a risk ratio, a ratio
+        of geometric means) adds the parameters the simulation reads (``p``, ``gmean``) after
+        the ones given, which keep their provenance; :meth:`check_arms` has checked them.
+        """
+        return treatment
+
     def check_extra(self, extra: Mapping[str, Any]) -> tuple[str, str] | None:
         """``(key path below the endpoint, message)`` if the :attr:`endpoint_tables` misfit."""
         return None
 
+    def read_extra(self, table: Mapping[str, Any], path: str, key: str, reader: Any
+                   ) -> dict[str, Any]:
+        """Read the :attr:`extra_keys` of the endpoint ``table`` into ``Endpoint.extra``.
+
+        ``reader`` is the scenario reader: its ``fail(path, message)`` makes the error, its
+        ``number``, ``string`` and ``parameter`` read values with their provenance (keyed below
+        ``key``), so that errors name ``path`` (``endpoints[0].components[1].margin``).
+        """
+        return {}
+
+    def settable(self, ep: Endpoint, name: str) -> bool:
+        """Whether a search or ``--vary`` may set the arms' parameter ``name``."""
+        return name in ep.treatment
+
+    def extra_value(self, ep: Endpoint, path: list[str]) -> Any:
+        """The number at key ``path`` below the endpoint in its :attr:`extra_keys` tables.
+
+        Raises KeyError if there is none (:func:`simtrial.scenario.keys.value_of`).
+        """
+        raise KeyError(".".join(path))
+
+    def assign_extra(self, table: dict[str, Any], path: list[str], value: Any) -> bool:
+        """Set the number at key ``path`` below the endpoint in its raw ``table``.
+
+        False if the model has no such number (:func:`simtrial.scenario.keys.assign`).
+        """
+        return False
+
+    def check_test(self, test: str, extra: Mapping[str, Any],
+                   scale: tuple[float, float, float] | None) -> tuple[str, str] | None:
+        """``(key path below the endpoint, message)`` if ``test`` lacks a table it reads."""
+        if test in BASELINE_TESTS and "baseline" not in extra:
+            return "baseline", (f"is required for test = \"{test}\" (e.g. baseline = "
+                                "{ rho = 0.6 }: the correlation of baseline and follow-up)")
+        return None
+
+    def baseline_parameters(self, ep: Endpoint) -> tuple[float, float, float] | None:
+        """``(mean, sd, rho)`` of a normal baseline (the control arm's unless given), or None."""
+        return None
+
+    def test_margin(self, ep: Endpoint) -> float:
+        """The endpoint's margin on its test's scale; 0 without a margin.
+
+        The margin is given on the effect scale (:attr:`effect_scale`): a difference, used as
+        it is, or a ratio, whose log the tests of a log-scale model shift by.
+        """
+        if ep.margin is None:
+            return 0.0
+        return math.log(ep.margin) if self.effect_scale == "ratio" else ep.margin
+
+    def test_equivalence(self, ep: Endpoint) -> tuple[float, float]:
+        """The endpoint's equivalence margins on its test's scale (logs of ratios)."""
+        if ep.equivalence is None:
+            raise TypeError(f"endpoint {ep.id!r} has no equivalence margins")
+        lower, upper = ep.equivalence
+        if self.effect_scale == "ratio":
+            return math.log(lower), math.log(upper)
+        return lower, upper
+
     def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
         """Probabilities of the ordered levels of an outcome on levels (scores, ordinal)."""
         raise TypeError(f"a {self.distribution} endpoint has no levels")
+
+    def rescale_parameters(self, treatment: Mapping[str, Any], control: Mapping[str, Any]
+                           ) -> tuple[float, ...]:
+        """The numbers that turn :attr:`standardized_simulators`' output into the statistics.
+
+        From the arms' parameters (a prior draw's, :func:`simtrial.priors.drawn_arms`). For
+        ``moments``: ``(mean_t, sd_t, mean_c, sd_c)`` of the normal outcome, which the kernel
+        :func:`simtrial.kernels.rescale.rescale_moments` applies.
+        """
+        raise TypeError(f"a {self.distribution} endpoint has no standardized statistics")
 
     # ---------------------------------------------------------------- effect and display
 
@@ -216,6 +325,14 @@ class EndpointModel:
     def proportion(self, ep: Endpoint, arm: str) -> float | None:
         """The event probability a test of proportions' closed form reads, or None."""
         return None
+
+    def odds_ratio(self, ep: Endpoint) -> float | None:
+        """The common odds ratio of a higher level (a proportional-odds closed form), or None."""
+        return None
+
+    def has_effect(self, ep: Endpoint) -> bool:
+        """Whether the arms differ (else power stays at alpha whatever n)."""
+        return ep.treatment != ep.control
 
     def null(self, ep: Endpoint) -> Endpoint:
         """``ep`` under H0: the treatment arm's outcome distributed as the control arm's."""

@@ -3,13 +3,15 @@
 ``log Y ~ N(log gmean, log gsd)`` per arm. The t tests of titres run on the log scale, and
 ranks do not change under ``exp``, so everything is simulated on the log scale with the
 normal model's kernels (:mod:`simtrial.endpoints.normal`); the effect is shown as the ratio of
-geometric means. In a correlated group rho is the correlation of the log outcomes.
+geometric means, which the treatment arm may give as ``ratio`` in place of its ``gmean``. In a
+correlated group rho is the correlation of the log outcomes.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from simtrial.endpoints._model import ABOVE_ONE, POSITIVE, EndpointModel
 from simtrial.endpoints.normal import Normal
@@ -24,8 +26,14 @@ class Lognormal(Normal):
     """A log-normal outcome per arm, simulated and tested on the log scale."""
 
     distribution = "lognormal"
+    kinds = {"continuous": ("ttest", "welch", "mannwhitney")}
     default = ()
-    parameters = {"gmean": POSITIVE, "gsd": ABOVE_ONE}
+    optional_tables: dict = {}  # a baseline titre is not modelled yet
+    margin_tests: tuple[str, ...] = ("ttest", "welch")
+    equivalence_tests: tuple[str, ...] = margin_tests
+    margin_check = POSITIVE  # a ratio of geometric means
+    parameters = {"gmean": POSITIVE, "gsd": ABOVE_ONE, "ratio": POSITIVE}
+    parameter_sets = (("gmean", "gsd"), ("ratio", "gsd"))
     effect_scale = "ratio"
 
     check_arm = EndpointModel.check_arm  # gsd > 1 already bounds the log-scale sd away from 0
@@ -33,6 +41,29 @@ class Lognormal(Normal):
     def location(self, ep: Endpoint) -> str:
         """The geometric mean."""
         return "gmean"
+
+    def check_arms(self, treatment: Mapping[str, Any], control: Mapping[str, Any]
+                   ) -> tuple[str, str] | None:
+        """The control arm gives ``gmean`` (a ``ratio`` is the treatment arm's)."""
+        if "gmean" not in control:
+            return "control", "must give gmean (ratio is for the treatment arm)"
+        if "ratio" in treatment and not treatment["ratio"] * control["gmean"] <= 1e100:
+            return "treatment.ratio", "gives a gmean above 1e100"
+        return None
+
+    def complete_treatment(self, treatment: Mapping[str, Any], control: Mapping[str, Any]
+                           ) -> Mapping[str, Any]:
+        """Add ``gmean = ratio x control gmean`` when the ratio is given.
+
+        Examples
+        --------
+        >>> from simtrial.scenario import load_scenario
+        >>> dict(load_scenario("effect-scales").endpoint("titre").treatment)  # 1.5 x 100
+        {'ratio': 1.5, 'gsd': 3.0, 'gmean': 150.0}
+        """
+        if "ratio" not in treatment:
+            return treatment
+        return {**treatment, "gmean": treatment["ratio"] * control["gmean"]}
 
     def describe(self, ep: Endpoint) -> str:
         """Geometric means and their ratio.
@@ -44,9 +75,10 @@ class Lognormal(Normal):
         'gmean 128 vs 128 (ratio 1)'
         """
         t, c = ep.treatment["gmean"], ep.control["gmean"]
-        return f"gmean {t:.4g} vs {c:.4g} (ratio {t / c:.3g})"
+        given = "; given as ratio" if "ratio" in ep.treatment else ""
+        return f"gmean {t:.4g} vs {c:.4g} (ratio {t / c:.3g}{given})"
 
-    def normal_parameters(self, ep: Endpoint, arm: str) -> tuple[float, float]:
+    def arm_normal(self, params: Mapping[str, float]) -> tuple[float, float]:
         """``(log gmean, log gsd)``: the t tests of titres run on the log scale.
 
         Examples
@@ -56,5 +88,4 @@ class Lognormal(Normal):
         >>> [round(v, 4) for v in ep.model.normal_parameters(ep, "control")]
         [4.852, 1.0396]
         """
-        params = getattr(ep, arm)
         return math.log(params["gmean"]), math.log(params["gsd"])

@@ -16,7 +16,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from simtrial.endpoints._model import LOCATION, POSITIVE, Copula, EndpointModel
+from simtrial.endpoints._model import CORRELATION, LOCATION, POSITIVE, Copula, EndpointModel
 
 if TYPE_CHECKING:
     import numpy as np
@@ -79,17 +79,39 @@ def _moments(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> No
                  _levels(ep, "control"), *ep.dropout, out)
 
 
+def _baseline_levels(ep: Endpoint) -> np.ndarray:
+    """Probabilities of the baseline score's levels: its own mean and sd, else the control's."""
+    baseline = ep.extra["baseline"]
+    if "mean" in baseline:
+        return _fitted(_scale(ep), (("mean", baseline["mean"]), ("sd", baseline["sd"])))
+    return _levels(ep, "control")
+
+
+def _baseline_moments(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
+    from simtrial.distributions import score_levels
+    from simtrial.kernels.baseline import grid_baseline_moments
+
+    grid_baseline_moments(generator, n_t, n_c, score_levels(*_scale(ep)),
+                          level_cuts(_levels(ep, "treatment")), level_cuts(_levels(ep, "control")),
+                          level_cuts(_baseline_levels(ep)), ep.extra["baseline"]["rho"],
+                          *ep.dropout, out)
+
+
 class Score(EndpointModel):
     """A discretised, censored normal on the grid of a score."""
 
     distribution = "discretised_normal"
-    kinds = {"score": ("mannwhitney", "ttest", "welch")}
+    kinds = {"score": ("mannwhitney", "ttest", "welch", "ancova", "change")}
     default = ("score",)
     parameters = {"mean": LOCATION, "sd": POSITIVE, "median": LOCATION, "q1": LOCATION,
                   "q3": LOCATION}
     parameter_sets = (("mean", "sd"), ("median", "q1", "q3"))
     uses_scale = True
-    simulators = {"ranks": _ranks, "moments": _moments}
+    simulators = {"ranks": _ranks, "moments": _moments, "baseline": _baseline_moments}
+    #: ``baseline = { rho, mean, sd }``: rho is the latent (polychoric) correlation of the
+    #: baseline and follow-up scores; the baseline score is the control arm's unless its
+    #: mean and sd are given.
+    optional_tables = {"baseline": {"rho": CORRELATION, "mean": LOCATION, "sd": POSITIVE}}
 
     def check_arm(self, params: Mapping[str, Any], scale: tuple[float, float, float] | None
                   ) -> tuple[str, str] | None:
@@ -103,6 +125,31 @@ class Score(EndpointModel):
         except ValueError as exc:
             return "", str(exc)
         return None
+
+    def check_extra(self, extra: Mapping[str, Any]) -> tuple[str, str] | None:
+        """A baseline gives ``rho``, and its mean and sd together or neither."""
+        baseline = extra.get("baseline")
+        if baseline is None:
+            return None
+        if "rho" not in baseline:
+            return "baseline.rho", ("is required (the latent correlation of baseline and "
+                                    "follow-up, a number in (-1, 1))")
+        if ("mean" in baseline) != ("sd" in baseline):
+            return "baseline", "give the baseline's mean and sd together, or neither"
+        return None
+
+    def check_test(self, test: str, extra: Mapping[str, Any],
+                   scale: tuple[float, float, float] | None) -> tuple[str, str] | None:
+        """Fit a baseline's own mean and sd now, so that impossible ones fail at load."""
+        from simtrial.distributions import fit_score
+
+        baseline = extra.get("baseline", {})
+        if scale is not None and "mean" in baseline:
+            try:
+                fit_score(*scale, {"mean": baseline["mean"], "sd": baseline["sd"]})
+            except ValueError as exc:
+                return "baseline", str(exc)
+        return super().check_test(test, extra, scale)
 
     def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
         """Probabilities of the score's levels in ``arm`` (fitted once, then cached)."""
@@ -141,5 +188,9 @@ class Score(EndpointModel):
         from simtrial.distributions import score_levels
 
         cuts = level_cuts(_levels(ep, "treatment")), level_cuts(_levels(ep, "control"))
+        if statistic == "baseline":  # the follow-up level, with the baseline's
+            return Copula("baseline_levels", cuts=cuts, levels=score_levels(*_scale(ep)),
+                          baseline=(0.0, 0.0, ep.extra["baseline"]["rho"]),
+                          baseline_cuts=level_cuts(_baseline_levels(ep)))
         return Copula("level_ranks" if statistic == "ranks" else "level_moments",
                       cuts=cuts, levels=score_levels(*_scale(ep)))

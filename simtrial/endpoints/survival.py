@@ -42,6 +42,8 @@ _MONTHS = Check(lambda v: 0 < v <= 1e6, "a number in (0, 1e6]")
 _CURE = Check(lambda v: 0 <= v < 1, "a number in [0, 1)")
 _EVENTS = Check(lambda v: v == int(v) and 1 <= v <= 10**7, "an integer in [1, 10000000]")
 _DROPOUT = Check(lambda v: 0 <= v <= 1e3, "a number in [0, 1000] (a hazard per month)")
+_SHARES = Check(lambda v: 0 < v <= HUGE, "a number in (0, 1e100]", array=True)
+_WEIGHT = Check(lambda v: 0 <= v <= 10, "a number in [0, 10]")
 
 
 def _survival(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> None:
@@ -54,7 +56,35 @@ def _survival(generator, ep: Endpoint, n_t: int, n_c: int, out: np.ndarray) -> N
     events = [min(d, n_t + n_c) for d in events]
     out[:] = simulate_logrank(generator, out.shape[0], n_t, n_c, model.accrual(ep, n_t + n_c),
                               model.arms(ep), model.dropouts(ep), events=events,
-                              months=months)[-1]
+                              months=months, strata=model.strata_of(ep),
+                              **model.weights_of(ep))[-1]
+
+
+def _survival_looks(generator, ep: Endpoint, sizes_t, sizes_c, out: np.ndarray) -> None:
+    """Looks of a group-sequential design at fractions of the analysis's events (or months).
+
+    The nested-sample simulator of :mod:`simtrial.simulate` (``nested_looks``): every trial
+    randomises ``sizes_t[-1] + sizes_c[-1]`` patients, and look k is at the fraction
+    ``f_k = (sizes_t[k] + sizes_c[k]) / (sizes_t[-1] + sizes_c[-1])`` of the analysis: at
+    ``round(f_k D)`` events for ``analysis.events = D`` and at calendar month ``f_k M`` for
+    ``analysis.months = M`` (whichever comes first when both are given). The sizes are
+    :func:`simtrial.simulate.look_sizes`, ``round(t_k n)``, so ``f_k`` is the design's
+    information fraction ``t_k`` to within ``1 / (2 t_k n)`` (the looks' events are
+    ``round(t_k D)``, or one off when n is small against D). One trial is simulated per
+    replicate and cut at every look (one sort).
+    """
+    from simtrial.kernels.survival import simulate_logrank
+
+    model: Survival = ep.model  # type: ignore[assignment]
+    n_t, n_c = int(sizes_t[-1]), int(sizes_c[-1])
+    fractions = (sizes_t + sizes_c) / (n_t + n_c)
+    events, months = model.analysis_of(ep)
+    looks_events = [max(1, min(round(d * f), n_t + n_c)) for d in events for f in fractions]
+    looks_months = [m * f for m in months for f in fractions]
+    out[:] = simulate_logrank(generator, out.shape[1], n_t, n_c, model.accrual(ep, n_t + n_c),
+                              model.arms(ep), model.dropouts(ep), events=looks_events,
+                              months=looks_months, strata=model.strata_of(ep),
+                              **model.weights_of(ep))
 
 
 class Survival(EndpointModel):
@@ -72,11 +102,15 @@ class Survival(EndpointModel):
                       ("hazard_ratio", "cure"), ("hazard_ratio",))
     effect_scale = "ratio"
     simulators = {"survival": _survival}
+    prefix_simulators = {"survival": _survival_looks}
     endpoint_tables = {"analysis": {"events": _EVENTS, "months": _MONTHS}}
+    optional_tables = {"strata": {"prevalence": _SHARES, "hazard_multiplier": _SHARES},
+                       "weights": {"rho": _WEIGHT, "gamma": _WEIGHT}}
     dropout_table = {"per_month": _DROPOUT}
     needs_accrual = True
     keeps_statistics = True
     correlates = False
+    looks_only = True
 
     # ---------------------------------------------------------------- checks
 
@@ -102,10 +136,21 @@ class Survival(EndpointModel):
         return None
 
     def check_extra(self, extra: Mapping[str, Any]) -> tuple[str, str] | None:
-        """The analysis needs ``events`` or ``months`` (or both)."""
+        """The analysis needs ``events`` or ``months``; strata a prevalence per stratum."""
         if not extra["analysis"]:
             return "analysis", ("needs `events` (a target number of events), `months` (a "
                                 "calendar time) or both (whichever comes first)")
+        strata = extra.get("strata")
+        if strata is not None:
+            prevalence = strata.get("prevalence", ())
+            if len(prevalence) < 2:
+                return "strata.prevalence", ("needs at least 2 strata (an array of their "
+                                             "relative sizes, e.g. [0.6, 0.4])")
+            multiplier = strata.get("hazard_multiplier", (1.0,) * len(prevalence))
+            if len(multiplier) != len(prevalence):
+                return "strata.hazard_multiplier", (f"needs one value per stratum (got "
+                                                    f"{len(multiplier)} for {len(prevalence)} "
+                                                    "strata)")
         return None
 
     # ---------------------------------------------------------------- the trial
@@ -143,6 +188,35 @@ class Survival(EndpointModel):
 
         months, per_month = ep.extra["accrual"]
         return Accrual.periods(months, per_month).extended_to(n)
+
+    def strata_of(self, ep: Endpoint) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+        """``(prevalence, hazard_multiplier)`` of the declared strata, or None.
+
+        Each arm's patients are split over the strata by the prevalence (stratified
+        randomisation; normalised to sum to 1), a patient's hazard is the arm's times the
+        stratum's multiplier (1 if not given), and the test is stratified.
+        """
+        strata = ep.extra.get("strata")
+        if strata is None:
+            return None
+        total = sum(strata["prevalence"])
+        prevalence = tuple(float(p) / total for p in strata["prevalence"])
+        return prevalence, tuple(float(m) for m in strata.get("hazard_multiplier",
+                                                              (1.0,) * len(prevalence)))
+
+    def weights_of(self, ep: Endpoint) -> dict[str, float]:
+        """The Fleming-Harrington ``rho`` and ``gamma`` of the test (0, 0: the log-rank test)."""
+        weights = ep.extra.get("weights", {})
+        return {"rho": float(weights.get("rho", 0.0)), "gamma": float(weights.get("gamma", 0.0))}
+
+    def strata_arms(self, ep: Endpoint) -> list[tuple[float, tuple[Any, Any]]]:
+        """``(prevalence, (treatment, control))`` per stratum (one stratum without strata)."""
+        arms = self.arms(ep)
+        strata = self.strata_of(ep)
+        if strata is None:
+            return [(1.0, arms)]
+        return [(p, tuple(arm.with_hazard_ratio(m) for arm in arms))  # type: ignore[misc]
+                for p, m in zip(*strata, strict=True)]
 
     def analysis_of(self, ep: Endpoint) -> tuple[list[int], list[float]]:
         """The analysis's target events and calendar time as the kernel takes them."""
@@ -202,14 +276,64 @@ class Survival(EndpointModel):
 
     # ---------------------------------------------------------------- simulated and closed form
 
+    def looks_summary(self, ep: Endpoint, n_t: int, n_c: int, stages: list[dict]
+                      ) -> dict[str, Any]:
+        """Events and calendar months of a group-sequential design's looks, and their means.
+
+        ``stages`` is a design block's (``simtrial power`` JSON ``design.stages``: each look's
+        ``information`` and simulated ``reject`` probability). Look k is at ``round(t_k D)``
+        events (``analysis.events = D``; the looks of the survival model's nested-sample
+        simulator when n is not small against D), expected at the month ``time_of_events``
+        gives (Lachin-Foulkes); the trial stops at look k with the probability of rejecting
+        there (the rest at the last look), which weighs the ``expected_events`` and
+        ``expected_duration`` (rpact ``getPowerSurvival``'s ``expectedNumberOfEvents`` and
+        ``studyDuration``). None for an analysis at calendar months only.
+
+        Examples
+        --------
+        >>> from simtrial.scenario import load_scenario
+        >>> from simtrial.simulate import power
+        >>> sc = load_scenario("scenarios/examples/time-to-event-sequential.toml")
+        >>> ep = sc.endpoint("death")
+        >>> res = power(sc, 600, reps=2000)
+        >>> out = ep.model.looks_summary(ep, 300, 300, res.design["stages"])
+        >>> out["events"], [round(t, 2) for t in out["analysis_time"]]  # rpact: 13.26 18.04 24.51
+        ([170, 255, 340], [13.26, 18.04, 24.51])
+        >>> 240 < out["expected_events"] < 280  # rpact: 259.0
+        True
+        """
+        from simtrial import events as ev
+
+        target, _ = self.analysis_of(ep)
+        if not target:
+            return {"events": None, "analysis_time": None, "expected_events": None,
+                    "expected_duration": None}
+        looks = [max(1, round(stage["information"] * target[0])) for stage in stages]
+        accrual, arms, dropout = self.accrual(ep, n_t + n_c), self.arms(ep), self.dropouts(ep)
+        times = [ev.time_of_events(d, accrual, arms, (n_t, n_c), dropout) for d in looks]
+        reject = [stage["reject"] for stage in stages[:-1]]
+        stop = [*reject, 1.0 - sum(reject)]
+        return {"events": looks, "analysis_time": times,
+                "expected_events": sum(p * d for p, d in zip(stop, looks, strict=True)),
+                "expected_duration": sum(p * t for p, t in zip(stop, times, strict=True))}
+
     def simulated_fields(self, ep: Endpoint, statistics: np.ndarray) -> dict[str, Any]:
         """Means over replicates of the SURVIVAL rows at the analysis.
 
         ``events`` (observed events, both arms), ``duration`` (calendar month of the
-        analysis), ``n`` (patients randomised by then).
+        analysis), ``n`` (patients randomised by then); ``hazard_ratio_median`` and
+        ``hazard_ratio_mean``, the median and mean of the Cox estimates of the hazard ratio
+        (stratified with strata) over the replicates where it is finite (not when all events
+        are in one arm).
         """
+        import numpy as np
+
         means = statistics.mean(axis=0)
-        return {"events": float(means[0]), "duration": float(means[4]), "n": float(means[5])}
+        ratios = np.exp(statistics[:, 8])
+        ratios = ratios[np.isfinite(ratios)]
+        return {"events": float(means[0]), "duration": float(means[4]), "n": float(means[5]),
+                "hazard_ratio_median": float(np.median(ratios)) if ratios.size else None,
+                "hazard_ratio_mean": float(ratios.mean()) if ratios.size else None}
 
     def annotations(self, ep: Endpoint, n_t: int, n_c: int, alpha: float, alternative: str
                     ) -> dict[str, Any]:
@@ -222,31 +346,42 @@ class Survival(EndpointModel):
         events are those of unlimited follow-up. ``analytic_events`` is the expected events
         then. ``analytic_power`` is Schoenfeld's power at ``analytic_events`` and
         ``analytic_power_freedman`` Freedman's, at the allocation ``n_t / n_c`` (None with a
-        hazard ratio that is not constant).
+        hazard ratio that is not constant, or Fleming-Harrington weights). With strata the
+        expected events are the strata's, weighted by their prevalence (the hazard ratio is
+        the same in every stratum, so Schoenfeld's power of the stratified test is the same
+        function of the events).
         """
         from simtrial import events as ev
         from simtrial.errors import InputError
 
-        arms = self.arms(ep)
+        strata = self.strata_arms(ep)
         accrual, dropout = self.accrual(ep, n_t + n_c), self.dropouts(ep)
         allocation = (n_t, n_c)
+
+        def expected_at(t: float) -> float:
+            return sum(p * float(ev.expected_events(t, accrual, arms, allocation, dropout))
+                       for p, arms in strata)
+
         target, months = self.analysis_of(ep)
         duration = months[0] if months else math.inf
-        if target:
+        if target and len(strata) == 1:
             try:
-                duration = min(duration, ev.time_of_events(target[0], accrual, arms,
+                duration = min(duration, ev.time_of_events(target[0], accrual, strata[0][1],
                                                            allocation, dropout))
             except InputError:  # never reached: the months, or unlimited follow-up
                 pass
-        expected = float(ev.expected_events(duration, accrual, arms, allocation, dropout)) \
-            if math.isfinite(duration) else float(
-                ev.expected_events(1e9, accrual, arms, allocation, dropout))
+        elif target and target[0] < expected_at(1e9) * (1 - 1e-9):
+            from simtrial.events.expected import _increasing_root
+
+            duration = min(duration, _increasing_root(lambda t: expected_at(t) - target[0], 1.0))
+        expected = expected_at(duration) if math.isfinite(duration) else expected_at(1e9)
         out: dict[str, Any] = {"analytic_events": expected,
                                "analytic_duration": duration if math.isfinite(duration) else None}
         hr = self.hazard_ratio(ep)
-        if hr is None or hr == 1 or expected <= 0:
-            why = ("no constant hazard ratio" if hr is None else "a hazard ratio of 1"
-                   if hr == 1 else "no expected events")
+        weighted = any(self.weights_of(ep).values())
+        if hr is None or hr == 1 or expected <= 0 or weighted:
+            why = ("Fleming-Harrington weights" if weighted else "no constant hazard ratio"
+                   if hr is None else "a hazard ratio of 1" if hr == 1 else "no expected events")
             return {**out, "analytic_power": None, "analytic_power_freedman": None,
                     "analytic_note": f"no Schoenfeld or Freedman power: {why}"}
         args = (expected, hr, alpha, n_t / n_c, alternative)

@@ -6,16 +6,17 @@ import numpy as np
 
 from simtrial.kernels._jit import kernel
 from simtrial.kernels.fisher import hypergeom_pvalues
+from simtrial.kernels.margin import fm_z
 
-__all__ = ["CHISQ", "FISHER", "binary_rejection_probability"]
+__all__ = ["CHISQ", "FARRINGTON_MANNING", "FISHER", "binary_rejection_probability"]
 
 #: Test codes of :func:`binary_rejection_probability`.
-CHISQ, FISHER = 0, 1
+CHISQ, FISHER, FARRINGTON_MANNING = 0, 1, 2
 
 
 @kernel
 def binary_rejection_probability(assessed_t, weight_t, events_t, assessed_c, weight_c,
-                                 events_c, test, tail, alpha, z_crit, cutoff):
+                                 events_c, test, tail, alpha, z_crit, cutoff, margin=0.0):
     """``sum w_t w_c sum P(x_t) P(x_c) [table rejects]`` over the given assessed counts.
 
     Parameters
@@ -28,8 +29,10 @@ def binary_rejection_probability(assessed_t, weight_t, events_t, assessed_c, wei
         Row i: binomial probabilities of 0..m_i events given ``m_i`` assessed, zero where left
         out of the sum.
     test : int
-        :data:`CHISQ` (Pearson, no continuity correction, as :func:`simtrial.stattests.chisq`)
-        or :data:`FISHER` (as :func:`simtrial.stattests.fisher`).
+        :data:`CHISQ` (Pearson, no continuity correction, as :func:`simtrial.stattests.chisq`),
+        :data:`FISHER` (as :func:`simtrial.stattests.fisher`) or :data:`FARRINGTON_MANNING`
+        (one-sided, against ``margin``, as :func:`simtrial.stattests.farrington_manning`;
+        every table is evaluated).
     tail : int
         0: two-sided; +1 or -1: one-sided in that direction of benefit.
     alpha : float
@@ -39,6 +42,8 @@ def binary_rejection_probability(assessed_t, weight_t, events_t, assessed_c, wei
         as p <= alpha except for z within rounding error of ``z_crit``.
     cutoff : float
         Pairs of assessed numbers with probability ``w_t w_c`` below this are skipped.
+    margin : float
+        The Farrington-Manning test's risk difference under H0.
     """
     size = events_t.shape[1] + 1
     pvalues = np.empty(size)
@@ -55,7 +60,14 @@ def binary_rejection_probability(assessed_t, weight_t, events_t, assessed_c, wei
                 continue  # an empty arm cannot reject
             x_c_lo, x_c_hi = _support(events_c[j], m_c)
             inner = 0.0
-            if test == CHISQ:
+            if test == FARRINGTON_MANNING:
+                for x_t in range(x_t_lo, x_t_hi + 1):
+                    row = 0.0
+                    for x_c in range(x_c_lo, x_c_hi + 1):
+                        if tail * fm_z(m_t, x_t, m_c, x_c, margin) >= z_crit:
+                            row += events_c[j, x_c]
+                    inner += events_t[i, x_t] * row
+            elif test == CHISQ:
                 inner = _chisq_rejection_mass(m_t, events_t[i], x_t_lo, x_t_hi, m_c, events_c[j],
                                               x_c_lo, x_c_hi, tail, z_crit, cdf_c)
             else:

@@ -20,24 +20,36 @@ Each endpoint has a mode:
 - :data:`LEVEL_RANKS` and :data:`LEVEL_MOMENTS` (score and ordinal): the level is the number of
   the arm's latent cut points at or below the latent (:func:`level_of`); patients are counted
   per level and ranked by :func:`simtrial.kernels.ranks.rank_stats_from_counts`, or the moments
-  of the level values are computed by :func:`simtrial.kernels.grid.moments_from_counts`.
+  of the level values are computed by :func:`simtrial.kernels.grid.moments_from_counts`;
+  :data:`LEVEL_PO` fits the proportional-odds model to the counts
+  (:func:`simtrial.kernels.ordinal.po_lr_from_counts`).
+- :data:`BASELINE_VALUES` and :data:`BASELINE_LEVELS` (a follow-up value or level with its
+  baseline, for ANCOVA): the follow-up is the value or level of the latent, the baseline that
+  of ``rho z + sqrt(1 - rho^2) e`` with ``e`` a standard normal per patient from the
+  endpoint's baseline generator; fills the 12 columns of
+  :func:`simtrial.kernels.baseline.baseline_row`.
 """
 
 import numpy as np
 
 from simtrial.kernels._jit import kernel
+from simtrial.kernels.baseline import baseline_row
 from simtrial.kernels.grid import moments_from_counts
+from simtrial.kernels.levels import level_of
+from simtrial.kernels.ordinal import po_lr_from_counts, po_workspace
 from simtrial.kernels.ranks import rank_scratch, rank_stats_from_counts, value_rank_stats
 
-__all__ = ["COUNTS", "LEVEL_MOMENTS", "LEVEL_RANKS", "MOMENTS", "VALUE_RANKS", "group_stats",
+__all__ = ["BASELINE_LEVELS", "BASELINE_VALUES", "COUNTS", "LEVEL_MOMENTS", "LEVEL_PO",
+           "LEVEL_RANKS", "MOMENTS", "VALUE_RANKS", "group_prefix_stats", "group_stats",
            "level_of", "skip_normals"]
 
-COUNTS, MOMENTS, VALUE_RANKS, LEVEL_RANKS, LEVEL_MOMENTS = range(5)
+(COUNTS, MOMENTS, VALUE_RANKS, LEVEL_RANKS, LEVEL_MOMENTS, BASELINE_VALUES, BASELINE_LEVELS,
+ LEVEL_PO) = range(8)
 
 
 @kernel
 def group_stats(rngs, visits, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, levels,
-                buckets, tables, first, out):
+                buckets, tables, baseline_rngs, baselines, first, out):
     """Fill ``out[j, r]`` with endpoint j's statistics in replicate r (module docstring).
 
     Parameters
@@ -60,19 +72,25 @@ def group_stats(rngs, visits, lower, n_t, n_c, modes, params, drops, cuts, n_cut
         the normal scale for values; unused for levels.
     drops : float64 array (k, 2)
         Dropout per endpoint and arm: a patient is unassessed when the visit uniform is below.
-    cuts : float64 array (k, 2, c)
+    cuts : float64 array (k, 3, c)
         Ascending latent cut points of the levels per endpoint and arm, the first
-        ``n_cuts[j]`` used.
+        ``n_cuts[j]`` used; row 2: a baseline score's (:data:`BASELINE_LEVELS`).
     n_cuts : int64 array (k,)
     levels : float64 array (k, c + 1)
         Values of the levels (:data:`LEVEL_MOMENTS`), the first ``n_cuts[j] + 1`` used.
     buckets : float64 array (k, 3)
         ``(low, scale, table size)`` of :func:`simtrial.kernels.ranks.quantile_buckets` per
         endpoint (:data:`VALUE_RANKS`), whose tables are the rows of ``tables`` (uint32, padded).
+    baseline_rngs : tuple of k numpy Generators
+        Endpoint j's baseline noise ``e`` (n normals a replicate, drawn only in the baseline
+        modes).
+    baselines : float64 array (k, 3)
+        ``(mean, sd, rho)`` of the baseline per endpoint (baseline modes; mean and sd are
+        unused for levels).
     first : float64 array (block, n)
         Room for endpoint 0's latents of ``block`` replicates at a time, drawn ``block``
         replicates ahead; ``block = reps`` (one draw for the chunk) or fewer for large ``n``.
-    out : float64 array (k, reps, 6)
+    out : float64 array (k, reps, 6 or 12)
 
     Notes
     -----
@@ -90,7 +108,9 @@ def group_stats(rngs, visits, lower, n_t, n_c, modes, params, drops, cuts, n_cut
     counts_t = np.empty(levels.shape[1], np.int64)
     counts_c = np.empty(levels.shape[1], np.int64)
     values = np.empty(n)
+    noise = np.empty(n)
     scratch = rank_scratch(n, 2 * n)
+    work = po_workspace(levels.shape[1])
     for r in range(reps):
         if r % block == 0:
             for s in range(min(block, reps - r)):
@@ -100,54 +120,104 @@ def group_stats(rngs, visits, lower, n_t, n_c, modes, params, drops, cuts, n_cut
         _uniforms(visits, visit)
         for j in range(k):
             _combine(lower[j], first[r % block], latent, z)
-            row = out[j, r]
-            mode = modes[j]
-            if mode == COUNTS:
-                _counts(z, visit, n_t, params[j], drops[j], row)
-            elif mode == MOMENTS:
-                _moments(z, visit, n_t, params[j], drops[j], row)
-            elif mode == VALUE_RANKS:
-                m_t, m = _assessed_values(z, visit, n_t, params[j], drops[j], values)
-                row[0], row[1] = m_t, m - m_t
-                row[2], row[3] = value_rank_stats(values, m, m_t, buckets[j, 0], buckets[j, 1],
-                                                  tables[j, :int(buckets[j, 2])], scratch)
-            else:
-                size = n_cuts[j] + 1
-                m_t = _level_counts(z, visit, 0, n_t, cuts[j, 0, :size - 1], drops[j, 0],
-                                    counts_t[:size])
-                m_c = _level_counts(z, visit, n_t, n, cuts[j, 1, :size - 1], drops[j, 1],
-                                    counts_c[:size])
-                if mode == LEVEL_RANKS:
-                    row[0], row[1] = m_t, m_c
-                    row[2], row[3] = rank_stats_from_counts(counts_t[:size], counts_c[:size])
-                else:
-                    row[0], row[3] = m_t, m_c
-                    row[1], row[2] = moments_from_counts(levels[j, :size], counts_t[:size], m_t)
-                    row[4], row[5] = moments_from_counts(levels[j, :size], counts_c[:size], m_c)
+            if modes[j] == BASELINE_VALUES or modes[j] == BASELINE_LEVELS:
+                _standard_normals(baseline_rngs[j], noise)
+            _endpoint_row(modes[j], z, noise, visit, n_t, params[j], drops[j], cuts[j],
+                          n_cuts[j], levels[j], buckets[j], tables[j], baselines[j], counts_t,
+                          counts_c, values, scratch, work, out[j, r])
 
 
 @kernel
-def level_of(cuts, x):
-    """The number of ``cuts`` (ascending) at or below ``x`` (nan: 0).
+def group_prefix_stats(rngs, visits, lower, n_t, n_c, sizes_t, sizes_c, modes, params, drops,
+                       cuts, n_cuts, levels, buckets, tables, baseline_rngs, baselines, first,
+                       out):
+    """Fill ``out[j, look, r]`` with endpoint j's statistics at each look of replicate r.
 
-    Up to 64 cuts are all compared (vectorised, about 3.5 ns for a 21-level score against
-    about 16 ns for a binary search, whose dependent loads are the cost); more are searched
-    by a binary search whose steps are selects, not branches (a latent value's level is
-    unpredictable).
+    The same patients as :func:`group_stats` at ``(n_t, n_c)``, from the same random numbers,
+    analysed at nested looks: look k holds the statistics of the first ``sizes_t[k]`` treated
+    and the first ``sizes_c[k]`` control patients (``sizes_*`` non-decreasing int64 arrays,
+    the last equal to ``n_t`` and ``n_c``), so the last look equals :func:`group_stats`'s
+    answer. Each look is computed afresh from its patients (ranks, ties and all), at a cost
+    of one pass over them. The other arguments are :func:`group_stats`'s; ``out`` is a
+    float64 array (k, looks, reps, 6 or 12).
     """
-    size = cuts.shape[0]
-    if size <= 64:
-        count = 0
-        for k in range(size):
-            count += cuts[k] <= x
-        return count
-    first = 0
-    while size > 0:
-        half = size // 2
-        below = cuts[first + half] <= x
-        first = first + (half + 1) * below
-        size = half + (size - 2 * half - 1) * below
-    return first
+    k, looks, reps = out.shape[0], out.shape[1], out.shape[2]
+    n = n_t + n_c
+    block = first.shape[0]
+    latent = np.empty((k, n))
+    z = np.empty(n)
+    visit = np.empty(n)
+    noise = np.empty(n)
+    z_look = np.empty(n)
+    visit_look = np.empty(n)
+    noise_look = np.empty(n)
+    counts_t = np.empty(levels.shape[1], np.int64)
+    counts_c = np.empty(levels.shape[1], np.int64)
+    values = np.empty(n)
+    scratch = rank_scratch(n, 2 * n)
+    work = po_workspace(levels.shape[1])
+    for r in range(reps):
+        if r % block == 0:
+            for s in range(min(block, reps - r)):
+                _standard_normals(rngs[0], first[s])
+        for j in range(1, k):
+            _standard_normals(rngs[j], latent[j])
+        _uniforms(visits, visit)
+        for j in range(k):
+            _combine(lower[j], first[r % block], latent, z)
+            if modes[j] == BASELINE_VALUES or modes[j] == BASELINE_LEVELS:
+                _standard_normals(baseline_rngs[j], noise)
+            for look in range(looks):
+                m_t, m_c = sizes_t[look], sizes_c[look]
+                _prefix(z, n_t, m_t, m_c, z_look)
+                _prefix(visit, n_t, m_t, m_c, visit_look)
+                _prefix(noise, n_t, m_t, m_c, noise_look)
+                _endpoint_row(modes[j], z_look[:m_t + m_c], noise_look[:m_t + m_c],
+                              visit_look[:m_t + m_c], m_t, params[j], drops[j], cuts[j],
+                              n_cuts[j], levels[j], buckets[j], tables[j], baselines[j],
+                              counts_t, counts_c, values, scratch, work, out[j, look, r])
+
+
+@kernel(inline=True)
+def _prefix(x, n_t, m_t, m_c, out):
+    """The first ``m_t`` treated then the first ``m_c`` control entries of ``x`` into ``out``."""
+    for i in range(m_t):
+        out[i] = x[i]
+    for i in range(m_c):
+        out[m_t + i] = x[n_t + i]
+
+
+@kernel(inline=True)
+def _endpoint_row(mode, z, noise, visit, n_t, params, drops, cuts, n_cuts, levels, buckets,
+                  tables, baseline, counts_t, counts_c, values, scratch, work, row):
+    """One endpoint's statistics from its latents ``z`` (treated first), by its mode."""
+    n = z.shape[0]
+    if mode == COUNTS:
+        _counts(z, visit, n_t, params, drops, row)
+    elif mode == MOMENTS:
+        _moments(z, visit, n_t, params, drops, row)
+    elif mode == BASELINE_VALUES or mode == BASELINE_LEVELS:
+        baseline_row(z, noise, visit, n_t, params, drops, baseline, cuts, n_cuts, levels,
+                     mode == BASELINE_LEVELS, row)
+    elif mode == VALUE_RANKS:
+        m_t, m = _assessed_values(z, visit, n_t, params, drops, values)
+        row[0], row[1] = m_t, m - m_t
+        row[2], row[3] = value_rank_stats(values, m, m_t, buckets[0], buckets[1],
+                                          tables[:int(buckets[2])], scratch)
+    else:
+        size = n_cuts + 1
+        m_t = _level_counts(z, visit, 0, n_t, cuts[0, :size - 1], drops[0], counts_t[:size])
+        m_c = _level_counts(z, visit, n_t, n, cuts[1, :size - 1], drops[1], counts_c[:size])
+        if mode == LEVEL_RANKS:
+            row[0], row[1] = m_t, m_c
+            row[2], row[3] = rank_stats_from_counts(counts_t[:size], counts_c[:size])
+        elif mode == LEVEL_PO:
+            row[0], row[1] = m_t, m_c
+            row[2], row[3] = po_lr_from_counts(counts_t[:size], counts_c[:size], work)
+        else:
+            row[0], row[3] = m_t, m_c
+            row[1], row[2] = moments_from_counts(levels[:size], counts_t[:size], m_t)
+            row[4], row[5] = moments_from_counts(levels[:size], counts_c[:size], m_c)
 
 
 @kernel

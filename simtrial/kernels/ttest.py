@@ -13,7 +13,7 @@ import math
 from simtrial.kernels._jit import kernel
 from simtrial.kernels.tdist import t_cdf_value
 
-__all__ = ["t_test_pvalues"]
+__all__ = ["t_pvalue", "t_statistic", "t_test_pvalues"]
 
 
 @kernel
@@ -38,22 +38,34 @@ def t_test_pvalues(moments, welch, two_sided, sign, out):
     :mod:`simtrial.stattests`.
     """
     for r in range(moments.shape[0]):
-        m_t, mean_t, ss_t = moments[r, 0], moments[r, 1], moments[r, 2]
-        m_c, mean_c, ss_c = moments[r, 3], moments[r, 4], moments[r, 5]
-        if welch:
-            v_t = ss_t / (m_t - 1) / m_t
-            v_c = ss_c / (m_c - 1) / m_c
-            df = (v_t + v_c) ** 2 / (v_t**2 / (m_t - 1) + v_c**2 / (m_c - 1))
-            t = (mean_t - mean_c) / math.sqrt(v_t + v_c) if m_t >= 2 and m_c >= 2 else math.nan
-            if not math.isfinite(df):
-                df = 1.0
-        else:
-            df = m_t + m_c - 2
-            se = math.sqrt((ss_t + ss_c) / df * (1 / m_t + 1 / m_c)) if df > 0 else math.nan
-            t = (mean_t - mean_c) / se if df >= 1 else math.nan
-            df = max(df, 1.0)
-        if two_sided:
-            p = min(2 * t_cdf_value(-abs(t), df), 1.0)
-        else:
-            p = t_cdf_value(-sign * t, df)
-        out[r] = 1.0 if math.isnan(p) else p
+        t, df = t_statistic(moments[r, 0], moments[r, 1], moments[r, 2], moments[r, 3],
+                            moments[r, 4], moments[r, 5], welch)
+        out[r] = t_pvalue(t, df, two_sided, sign)
+
+
+@kernel(inline=True)
+def t_statistic(m_t, mean_t, ss_t, m_c, mean_c, ss_c, welch):
+    """``(t, df)`` of the pooled or Welch test from one replicate's moments (t nan if undefined)."""
+    if welch:
+        v_t = ss_t / (m_t - 1) / m_t
+        v_c = ss_c / (m_c - 1) / m_c
+        df = (v_t + v_c) ** 2 / (v_t**2 / (m_t - 1) + v_c**2 / (m_c - 1))
+        t = (mean_t - mean_c) / math.sqrt(v_t + v_c) if m_t >= 2 and m_c >= 2 else math.nan
+        if not math.isfinite(df):
+            df = 1.0
+    else:
+        df = m_t + m_c - 2
+        se = math.sqrt((ss_t + ss_c) / df * (1 / m_t + 1 / m_c)) if df > 0 else math.nan
+        t = (mean_t - mean_c) / se if df >= 1 else math.nan
+        df = max(df, 1.0)
+    return t, df
+
+
+@kernel(inline=True)
+def t_pvalue(t, df, two_sided, sign):
+    """The p-value of ``t`` on ``df`` degrees of freedom; 1 when t is nan."""
+    if two_sided:
+        p = min(2 * t_cdf_value(-abs(t), df), 1.0)
+    else:
+        p = t_cdf_value(-sign * t, df)
+    return 1.0 if math.isnan(p) else p

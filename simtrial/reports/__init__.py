@@ -1,10 +1,14 @@
-"""Grant-ready sample-size justification: Markdown, two figures and every number as JSON.
+"""Grant-ready sample-size justification: Markdown, Word, two figures and every number as JSON.
 
 :func:`report` composes the package's modules, one job each: :mod:`~simtrial.reports.contents`
 computes every number (``results.json``), :mod:`~simtrial.reports.sensitivity` the
-one-at-a-time sensitivity analysis among them, :mod:`~simtrial.reports.markdown` formats them
-(``report.md``), :mod:`~simtrial.reports.figures` draws them, and
-:mod:`~simtrial.reports.files` writes the lot atomically into the output directory.
+one-at-a-time sensitivity analysis among them and :mod:`~simtrial.reports.precision` the
+Monte Carlo uncertainty of n; :mod:`~simtrial.reports.sections` builds the report's content
+once as a neutral document (:mod:`~simtrial.reports.document`), which
+:mod:`~simtrial.reports.markdown` renders as ``report.md`` and :mod:`~simtrial.reports.word`
+as ``report.docx`` (when python-docx is installed); :mod:`~simtrial.reports.figures` draws the
+figures, and :mod:`~simtrial.reports.files` writes the lot atomically into the output
+directory.
 
 Choices made here (stated in every report):
 
@@ -13,10 +17,9 @@ Choices made here (stated in every report):
 - The power curve and the sensitivity analysis use ``max(100, reps // 5)`` simulated trials
   per point; the sample size and the powers at the chosen n use ``reps``.
 - The sensitivity analysis varies one number at a time at the chosen n, everything else as
-  planned: the primary endpoint's effect and dropout, and the assumed numbers of the primary
-  and key secondary endpoint (the one tested right after the primary in the multiplicity
-  family), of the allocation and of the correlations that involve either; which numbers, over
-  which ranges: :mod:`simtrial.reports.sensitivity`.
+  planned: each shown endpoint's effect, control level, spread and dropout, the assumed
+  correlations and an assumed allocation; which endpoints, numbers and ranges:
+  :mod:`simtrial.reports.sensitivity`.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from simtrial.errors import InputError
-from simtrial.reports import contents, figures, files, markdown
+from simtrial.reports import contents, figures, files, markdown, sections, word
 from simtrial.scenario import Scenario, load_scenario
 
 __all__ = ["Report", "report"]
@@ -37,18 +40,24 @@ __all__ = ["Report", "report"]
 class Report:
     """A written report: the directory, the Markdown text and every number (``results``).
 
-    ``files`` names the files written, in :data:`simtrial.reports.files.FILES` order.
+    ``files`` names the files written, in :data:`simtrial.reports.files.FILES` order;
+    ``notes`` says what was not written and why (``report.docx`` without python-docx).
     """
 
     out: Path
     markdown: str
     results: dict[str, Any]
     files: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+#: Why report.docx is missing when python-docx is not installed.
+NO_DOCX = ("report.docx not written: python-docx is not installed (pip install python-docx, "
+           "or the docx extra)")
 
 
 def report(scenario: Scenario | str, target_power: float, out: str | Path, *,
            reps: int = 10_000, seed: int = 1, jobs: int | None = None,
-           force: bool = False) -> Report:
+           force: bool = False, docx: bool | None = None) -> Report:
     """Choose n for the primary endpoint and write the justification into directory `out`.
 
     Parameters
@@ -69,6 +78,9 @@ def report(scenario: Scenario | str, target_power: float, out: str | Path, *,
         (:data:`simtrial.reports.files.FILES`) are replaced and nothing else in `out` is
         touched. Refused if `out` holds one of those names but is not a report directory (no
         ``results.json`` written by a report).
+    docx : bool, optional
+        Write ``report.docx`` too: None (default) when python-docx is installed (else a note
+        in ``Report.notes``), True always (refused at once without python-docx), False never.
 
     Returns
     -------
@@ -86,32 +98,43 @@ def report(scenario: Scenario | str, target_power: float, out: str | Path, *,
     >>> import tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "grant"
     >>> rep = report("msc-covid19", 0.9, out, reps=1000, jobs=1)
-    >>> sorted(p.name for p in out.iterdir())
-    ['power_curve.png', 'report.md', 'results.json', 'sensitivity.png']
+    >>> sorted(p.name for p in out.iterdir()) == sorted(
+    ...     ['assurance.png', 'power_curve.png', 'report.md', 'results.json', 'sensitivity.png']
+    ...     + ['report.docx'] * word.available())
+    True
     >>> "NCT04288102" in rep.markdown
     True
     """
-    out = _report_iv(target_power, out, reps, seed, force)
+    out = _report_iv(target_power, out, reps, seed, force, docx)
+    with_docx = word.available() if docx is None else docx
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
     name = scenario if isinstance(scenario, str) else contents.file_of(scenario)
     with files.staged(out) as staging:
         results = contents.compute(sc, name, target_power, out, reps, seed, jobs)
-        text = markdown.render(sc, results)
+        document = sections.build(sc, results)
+        text = markdown.render(document)
         (staging / "results.json").write_text(json.dumps(results, indent=2) + "\n",
                                               encoding="utf-8")
         (staging / "report.md").write_text(text, encoding="utf-8")
         figures.draw(sc, results, staging)
+        if with_docx:
+            word.write(document, staging)
         written = files.publish(staging, out)
-    return Report(out=out, markdown=text, results=results, files=written)
+    notes = () if with_docx or docx is False else (NO_DOCX,)
+    return Report(out=out, markdown=text, results=results, files=written, notes=notes)
 
 
-def _report_iv(target_power: Any, out: Any, reps: Any, seed: Any, force: bool) -> Path:
+def _report_iv(target_power: Any, out: Any, reps: Any, seed: Any, force: bool,
+               docx: bool | None) -> Path:
     if isinstance(target_power, bool) or not isinstance(target_power, float | int) or not (
             0 < target_power < 1):
         raise InputError(f"`target_power` must be a number in (0, 1); got {target_power!r}.")
     for arg, value, low in (("reps", reps, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise InputError(f"`{arg}` must be an integer >= {low}; got {value!r}.")
+    if docx is True and not word.available():
+        raise InputError("`docx`: report.docx needs python-docx: pip install python-docx (or "
+                         "the docx extra)")
     out = files.check_out(out, force)
     from simtrial.plots import require_matplotlib
 

@@ -2,7 +2,9 @@
 
 The sample size comes from :func:`simtrial.search.sample_size`, the powers from
 :func:`simtrial.simulate.power`, the derived numbers from :func:`simtrial.evidence.derive`,
-the sensitivity analysis from :mod:`simtrial.reports.sensitivity`.
+the sensitivity analysis from :mod:`simtrial.reports.sensitivity`, the interim plan, the
+assurance, the candidate primaries and the time-to-event numbers from
+:mod:`simtrial.reports.planning` (each None where it does not apply).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from typing import Any
 
 from simtrial import evidence
 from simtrial._version import __version__
-from simtrial.reports import sensitivity
+from simtrial.reports import planning, precision, sensitivity, word
 from simtrial.scenario import Scenario, ScenarioError, load_scenario
+from simtrial.scenario.keys import value_of
 from simtrial.search import sample_size
 from simtrial.simulate import power, simulated_power
 
@@ -38,6 +41,7 @@ def compute(sc: Scenario, name: str | None, target: float, out: Path, reps: int,
     small = max(100, reps // 5)
     found = sample_size(sc, primary, target, reps=reps, seed=seed, jobs=jobs)
     n = found.n_total
+    uncertainty = _n_range(sc, primary, found, target, reps, seed, jobs)
     at_n = power(sc, n, reps=reps, seed=seed, jobs=jobs)
     curve = []
     for m in sorted({round(n * f) for f in CURVE_FACTORS}):
@@ -47,6 +51,7 @@ def compute(sc: Scenario, name: str | None, target: float, out: Path, reps: int,
         curve += [{"n_total": m, "endpoint": e.id, "power": e.power, "mcse": e.mcse,
                    "ci_low": e.ci[0], "ci_high": e.ci[1]} for e in res.endpoints]
     sens = sensitivity.analyse(sc, primary, secondary, n, small, seed, jobs)
+    draws, trials = planning.assurance_sizes(reps)
     return {
         "simtrial_report": 1,
         "scenario": {"name": sc.name, "title": sc.title, "source": name,
@@ -60,9 +65,15 @@ def compute(sc: Scenario, name: str | None, target: float, out: Path, reps: int,
                    "multiplicity": sc.analysis.multiplicity,
                    "family": list(sc.analysis.family)},
         "sample_size": found.to_dict(),
+        "n_range": uncertainty,
         "power_at_n": at_n.to_dict(),
+        "interim_plan": planning.interim(sc, n, reps, seed, jobs),
+        "primary_choice": planning.primary_choice(sc, primary, found, at_n, target, reps,
+                                                  seed, jobs),
+        "time_to_event": planning.time_to_event(sc, at_n, target),
+        "assurance": planning.probability_of_success(sc, n, reps, seed, jobs),
         "evidence": _evidence(sc),
-        "assumptions": [{"key": key, "value": sensitivity.value_of(sc, key),
+        "assumptions": [{"key": key, "value": value_of(sc, key),
                          "reason": prov.reason}
                         for key, prov in sc.provenance.items() if prov.basis == "assumed"],
         "power_curve": {"reps": small, "seed": seed, "rows": curve},
@@ -70,10 +81,35 @@ def compute(sc: Scenario, name: str | None, target: float, out: Path, reps: int,
         "reproducibility": {
             "command": name and _command(name, target, out, reps, seed),
             "seed": seed, "reps": reps, "sensitivity_reps": small,
+            "assurance_draws": draws, "assurance_reps": trials,
             "versions": {"simtrial": __version__, "python": platform.python_version(),
                          **{pkg: metadata.version(pkg)
-                            for pkg in ("numpy", "numba", "scipy", "matplotlib")}}},
+                            for pkg in ("numpy", "numba", "scipy", "matplotlib")},
+                         **({"python-docx": metadata.version("python-docx")}
+                            if word.available() else {})}},
     }
+
+
+def _n_range(sc: Scenario, primary: str, found, target: float, reps: int, seed: int,
+             jobs: int | None) -> dict | None:
+    """The totals whose power is within 2 MCSE of the target (:mod:`.precision`).
+
+    Simulated like the search (the primary's power under the multiplicity procedure, same
+    seed and reps). None under a group-sequential design, whose search simulates the design.
+    """
+    if sc.design is not None:
+        return None
+    # the "final" points are simulated_power at the same seed and reps, as below
+    known = {p["n_total"]: (p["power"], p["mcse"]) for p in found.trace
+             if p["stage"] == "final" and p["reps"] == reps}
+    known[found.n_total] = (found.power, found.mcse)
+
+    def power_at(m: int) -> tuple[float, float]:
+        e = simulated_power(sc, m, reps=reps, seed=seed, endpoints=[primary],
+                            jobs=jobs).endpoints[0]
+        return e.power, e.mcse
+
+    return precision.n_range(power_at, found.n_total, target, known, sc.trial.smallest_n())
 
 
 def file_of(sc: Scenario) -> str | None:
@@ -127,7 +163,9 @@ def _command(name: str, target: float, out: Path, reps: int, seed: int) -> str:
 def _evidence(sc: Scenario) -> list[dict]:
     rows = []
     for key, prov in sc.provenance.items():
-        row = {"key": key, "value": sensitivity.value_of(sc, key), **prov.to_dict()}
+        if key.startswith("priors["):  # not behind the power: the assurance section's
+            continue
+        row = {"key": key, "value": value_of(sc, key), **prov.to_dict()}
         if prov.derivation is not None:
             derived = evidence.derive(**dict(prov.derivation))
             row["recomputed"] = derived.to_dict()

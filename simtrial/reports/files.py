@@ -23,7 +23,8 @@ from simtrial.errors import InputError
 __all__ = ["FILES", "STAGING_PREFIX", "check_out", "publish", "staged"]
 
 #: Every file a report may write; ``force`` replaces these and nothing else.
-FILES = ("report.md", "results.json", "power_curve.png", "sensitivity.png")
+FILES = ("report.md", "report.docx", "results.json", "power_curve.png", "sensitivity.png",
+         "assurance.png")
 STAGING_PREFIX = ".simtrial-report-"
 
 

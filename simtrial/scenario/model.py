@@ -24,6 +24,7 @@ from simtrial.errors import InputError
 
 if TYPE_CHECKING:
     from simtrial.design.boundaries import GroupSequentialDesign
+    from simtrial.priors import Prior
 
 __all__ = ["ARMS", "MAX_N", "PROCEDURES", "Analysis", "Endpoint", "Provenance", "Scenario",
            "ScenarioError", "Trial", "correlation_matrix"]
@@ -141,6 +142,12 @@ class Endpoint:
     #: What the model reads besides the arms (its ``endpoint_tables``, a table-valued
     #: ``dropout``, the trial's accrual), e.g. ``{"analysis": {"events": 363.0}}``.
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: Non-inferiority or superiority margin on the effect scale (a difference, or a ratio for
+    #: a log-normal endpoint), tested one-sided; None: the usual test of no difference.
+    margin: float | None = None
+    #: Equivalence margins ``(lower, upper)`` on the effect scale, shown by two one-sided tests
+    #: (TOST); None: no equivalence test.
+    equivalence: tuple[float, float] | None = None
 
     @property
     def benefit_sign(self) -> int:
@@ -166,8 +173,47 @@ class Endpoint:
         """True treatment minus control difference in :attr:`location`."""
         return self.location_of("treatment") - self.location_of("control")
 
+    @property
+    def baseline(self) -> Mapping[str, Any] | None:
+        """The ``baseline`` table as given (``rho``, maybe ``mean``, ``sd``), or None.
+
+        Examples
+        --------
+        >>> from simtrial.scenario import load_scenario
+        >>> dict(load_scenario("ancova-walk").endpoint("walk_m").baseline)
+        {'rho': 0.6}
+        """
+        return self.extra.get("baseline")
+
+    @property
+    def hypothesis(self) -> str:
+        """What the test shows: superiority, non-inferiority, superiority by margin, equivalence.
+
+        With a :attr:`margin`, H0 is that the effect is at most the margin in the direction of
+        benefit: a margin on the side of harm (``better = "higher"`` and a negative
+        difference, or a ratio below 1) makes it non-inferiority, one on the side of benefit
+        superiority by a margin (0: plain one-sided superiority).
+
+        Examples
+        --------
+        >>> from simtrial.scenario import load_scenario
+        >>> [ep.hypothesis for ep in load_scenario("noninferiority-safety").endpoints]
+        ['non-inferiority', 'non-inferiority']
+        >>> load_scenario("msc-covid19").endpoint("walk_m").hypothesis
+        'superiority'
+        """
+        if self.equivalence is not None:
+            return "equivalence"
+        if self.margin is None:
+            return "superiority"
+        shift = self.benefit_sign * self.model.test_margin(self)
+        return "non-inferiority" if shift < 0 else "superiority by margin" if shift > 0 else (
+            "superiority")
+
     def describe(self) -> str:
         """One-line effect, treatment vs control, on the endpoint's natural scale.
+
+        With a baseline, its correlation follows; with a margin, the hypothesis and the margin.
 
         Examples
         --------
@@ -175,8 +221,21 @@ class Endpoint:
         >>> sc = load_scenario("msc-covid19")
         >>> sc.endpoint("walk_m").describe()
         'mean 477 vs 450 (+27; d = 0.39)'
+        >>> load_scenario("ancova-walk").endpoint("walk_m").describe()
+        'mean 477 vs 450 (+27; d = 0.39); baseline rho 0.6'
+        >>> load_scenario("noninferiority-safety").endpoint("readmission").describe()
+        'p 0.2 vs 0.2 (+0); non-inferiority margin +0.1'
         """
-        return self.model.describe(self)
+        text = self.model.describe(self)
+        if self.baseline is not None:
+            text += f"; baseline rho {self.baseline['rho']:g}"
+        if self.equivalence is not None:
+            lower, upper = self.equivalence
+            return f"{text}; equivalence margins {lower:.4g} to {upper:.4g}"
+        if self.margin is None:
+            return text
+        scale = "ratio " if self.model.effect_scale == "ratio" else "+" * (self.margin >= 0)
+        return f"{text}; {self.hypothesis} margin {scale}{self.margin:.4g}"
 
 
 @dataclass(frozen=True)
@@ -193,11 +252,15 @@ class Analysis:
         Ids of the hypotheses tested together, in testing order for the fixed sequence: the
         ``order`` or ``family`` given, else every endpoint when a procedure is named, else
         none (no family power is reported).
+    candidates : tuple of str
+        Other endpoints the planner considered as the primary (``candidates``): the report
+        compares the sample size each would need. Never the primary itself.
     """
 
     primary: str | None = None
     multiplicity: str = "none"
     family: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -220,6 +283,11 @@ class Scenario:
     #: The group-sequential design of the optional ``[design]`` table (None: one final
     #: analysis), its boundaries computed when the file is read.
     design: GroupSequentialDesign | None = None
+    #: The boundaries the other endpoints of the family are tested on, at the look where the
+    #: primary stops (``[design] secondary``; None without a ``[design]``).
+    secondary_design: GroupSequentialDesign | None = None
+    #: Design priors of the optional ``[[priors]]`` tables (:mod:`simtrial.priors`).
+    priors: tuple[Prior, ...] = ()
     source: str = "<string>"
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False,
                                   compare=False)

@@ -260,7 +260,7 @@ class _Reader:
 
     def scenario(self, data: dict[str, Any]) -> Scenario:
         allowed = ("schema_version", "name", "title", "description", "trial", "endpoints",
-                   "analysis", "correlations", "design")
+                   "analysis", "correlations", "design", "priors")
         self.keys(data, "<top>", allowed, required=("schema_version", "name", "endpoints"))
         version = data["schema_version"]
         if version != SCHEMA_VERSION or isinstance(version, bool):
@@ -279,16 +279,43 @@ class _Reader:
                                 f"duplicate id {ep.id!r} (ids must be unique)")
             seen.add(ep.id)
         ids = tuple(ep.id for ep in endpoints)
-        return Scenario(name=name, trial=trial, endpoints=endpoints,
-                        title=self.string(data, "title", "", default=""),
-                        description=self.string(data, "description", "", default=""),
-                        analysis=self.analysis(data.get("analysis", {}), ids),
-                        correlations=self.correlations(
-                            data.get("correlations", []), ids,
-                            {ep.id: ep.distribution for ep in endpoints
-                             if not ep.model.correlates}),
-                        design=self.design(data["design"], trial) if "design" in data else None,
-                        provenance=MappingProxyType(self.provenance), source=self.source)
+        margins = [i for i, ep in enumerate(endpoints)
+                   if ep.margin is not None or ep.equivalence is not None]
+        if "design" in data and margins:
+            raise self.fail(f"endpoints[{margins[0]}].margin", "a group-sequential [design] "
+                            "with a margin is not simulated yet (remove one of them)")
+        scenario = Scenario(name=name, trial=trial, endpoints=endpoints,
+                            title=self.string(data, "title", "", default=""),
+                            description=self.string(data, "description", "", default=""),
+                            analysis=self.analysis(data.get("analysis", {}), ids),
+                            correlations=self.correlations(
+                                data.get("correlations", []), ids,
+                                {ep.id: ep.distribution for ep in endpoints
+                                 if not ep.model.correlates}),
+                            **self.designs(data["design"], trial) if "design" in data else {},
+                            provenance=MappingProxyType(self.provenance), source=self.source)
+        if "priors" not in data:
+            return scenario
+        from simtrial.priors import parse_priors  # a prior's key is checked on the scenario
+
+        return replace(scenario, priors=parse_priors(self, data["priors"],
+                                                     replace(scenario, raw=_freeze(data))))
+
+    def designs(self, table: Any, trial: Trial) -> dict[str, Any]:
+        """The primary's ``design`` and the family's ``secondary_design`` of ``[design]``.
+
+        The other endpoints of the family are tested at the look where the primary stops, on
+        their own boundaries: those of ``secondary`` alpha spending (default: ``efficacy``)
+        at the same looks, without futility (:mod:`simtrial.design.family`).
+        """
+        design = self.design(table, trial)
+        rule = self.string(table, "secondary", "design", default=design.efficacy)
+        from simtrial.design.family import secondary_design
+
+        try:
+            return {"design": design, "secondary_design": secondary_design(design, rule)}
+        except InputError as exc:
+            raise self.fail("design.secondary", str(exc)) from None
 
     def design(self, table: Any, trial: Trial) -> GroupSequentialDesign:
         """The ``[design]`` table: looks and boundary rules, computed now (scenarios/README.md).
@@ -297,7 +324,7 @@ class _Reader:
         design that cannot be built fails at load, for ``validate`` as for every command.
         """
         path = "design"
-        self.keys(table, path, ("looks", "efficacy", "futility", "beta", "binding"),
+        self.keys(table, path, ("looks", "efficacy", "futility", "beta", "binding", "secondary"),
                   required=("looks",))
         looks = table["looks"]
         if (not isinstance(looks, list) or not looks
@@ -357,7 +384,7 @@ class _Reader:
 
     def analysis(self, table: Any, ids: tuple[str, ...]) -> Analysis:
         path = "analysis"
-        self.keys(table, path, ("primary", "multiplicity", "order", "family"))
+        self.keys(table, path, ("primary", "multiplicity", "order", "family", "candidates"))
         primary = table.get("primary")
         if primary is not None:
             primary = self.string(table, "primary", path, choices=ids)
@@ -375,7 +402,13 @@ class _Reader:
                 raise self.fail(f"{path}.{key}", "must name at least one endpoint")
         else:
             family = ids if multiplicity != "none" else ()
-        return Analysis(primary=primary, multiplicity=multiplicity, family=family)
+        candidates = self.ids(table.get("candidates", []), f"{path}.candidates", ids)
+        if (primary or ids[0]) in candidates:
+            raise self.fail(f"{path}.candidates", f"names the primary endpoint "
+                            f"{primary or ids[0]!r} (list only the other endpoints considered "
+                            "as the primary)")
+        return Analysis(primary=primary, multiplicity=multiplicity, family=family,
+                        candidates=candidates)
 
     def correlations(self, raw: Any, ids: tuple[str, ...], alone: Mapping[str, str]
                      ) -> tuple[tuple[tuple[str, str], float], ...]:
@@ -465,7 +498,9 @@ class _Reader:
 
     def endpoint(self, table: Any, path: str, trial: Trial) -> Endpoint:
         allowed = ("id", "label", "unit", "kind", "distribution", "test", "better", "dropout",
-                   "scale", "control", "treatment", *_model_of(table).endpoint_tables)
+                   "scale", "control", "treatment", "margin", "equivalence",
+                   *_model_of(table).endpoint_tables, *_model_of(table).optional_tables,
+                   *_model_of(table).extra_keys)
         self.keys(table, path, allowed, required=("id", "kind", "test", "better", "control",
                                                   "treatment"))
         ep_id = self.string(table, "id", path)
@@ -489,9 +524,15 @@ class _Reader:
                 for name in names})
             self.model_check(model.check_arm(arms[arm], scale), f"{path}.{arm}")
         self.model_check(model.check_arms(arms["treatment"], arms["control"]), path)
+        arms["treatment"] = MappingProxyType(dict(model.complete_treatment(arms["treatment"],
+                                                                           arms["control"])))
         extra = self.extra(table, path, key, model, trial)
+        self.model_check(model.check_test(test, extra, scale), path)
+        margin = self.margin(table, path, key, model, test, trial)
+        equivalence = self.equivalence(table, path, key, model, test, trial, margin)
         return Endpoint(id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
-                        treatment=arms["treatment"], control=arms["control"],
+                        margin=margin, equivalence=equivalence, treatment=arms["treatment"],
+                        control=arms["control"],
                         dropout=(0.0, 0.0) if model.dropout_table
                         else self.dropout(table, path, key), extra=MappingProxyType(extra),
                         label=self.string(table, "label", path, default=ep_id),
@@ -507,6 +548,10 @@ class _Reader:
                                 f"endpoint (keys: {', '.join(checks)})")
             extra[name] = self.table_of_numbers(table[name], f"{path}.{name}", f"{key}.{name}",
                                                 checks)
+        for name, checks in model.optional_tables.items():
+            if name in table:
+                extra[name] = self.table_of_numbers(table[name], f"{path}.{name}",
+                                                    f"{key}.{name}", checks)
         if model.dropout_table:
             extra["dropout"] = self.dropout_tables(table.get("dropout"), path, key,
                                                    model.dropout_table)
@@ -516,8 +561,49 @@ class _Reader:
                                 f"endpoint at {path} (e.g. accrual = {{ months = 12, "
                                 "per_month = 60 }})")
             extra["accrual"] = trial.accrual
+        extra.update(model.read_extra(table, path, key, self))
         self.model_check(model.check_extra(extra), path)
         return extra
+
+    def margin(self, table: dict[str, Any], path: str, key: str, model: EndpointModel,
+               test: str, trial: Trial) -> float | None:
+        """The optional ``margin``: on the effect scale, one-sided, for a test that takes one."""
+        if "margin" not in table:
+            return None
+        check = model.margin_check
+        value = self.number(table, "margin", path, cast(Callable[[float], bool], check.test),
+                            check.allowed, provenance_key=f"{key}.margin")
+        if test not in model.margin_tests:
+            allowed = ", ".join(model.margin_tests) or "none"
+            raise self.fail(f"{path}.margin", f"the {test} test of a {model.distribution} "
+                            f"endpoint takes no margin (tests with a margin: {allowed})")
+        if trial.alternative != "one-sided":
+            raise self.fail(f"{path}.margin", "a margin is tested one-sided: set [trial] "
+                            "alternative = \"one-sided\" (and alpha to the one-sided level, "
+                            "e.g. 0.025)")
+        return value
+
+    def equivalence(self, table: dict[str, Any], path: str, key: str, model: EndpointModel,
+                    test: str, trial: Trial, margin: float | None) -> tuple[float, float] | None:
+        """The optional ``equivalence = [lower, upper]``: margins of a TOST, on the effect scale."""
+        where = f"{path}.equivalence"
+        if "equivalence" not in table:
+            return None
+        if margin is not None:
+            raise self.fail(where, "give either `margin` or `equivalence`, not both")
+        values = self.numbers(table, "equivalence", path, model.margin_check,
+                              f"{key}.equivalence")
+        if len(values) != 2 or not values[0] < values[1]:
+            raise self.fail(where, f"{_short(table['equivalence'])} is not allowed (allowed: "
+                            "two numbers [lower, upper] with lower < upper)")
+        if test not in model.equivalence_tests:
+            raise self.fail(where, f"the {test} test of a {model.distribution} endpoint takes "
+                            "no equivalence margins (tests with them: "
+                            f"{', '.join(model.equivalence_tests) or 'none'})")
+        if trial.alternative != "one-sided":
+            raise self.fail(where, "equivalence is shown by two one-sided tests, each at alpha: "
+                            "set [trial] alternative = \"one-sided\"")
+        return values[0], values[1]
 
     def table_of_numbers(self, raw: Any, where: str, key: str,
                          checks: Mapping[str, Check]) -> Mapping[str, Any]:

@@ -28,8 +28,9 @@ __all__ = ["COUNTS", "MOMENTS", "RANKS", "SURVIVAL", "ClosedForm", "Drift", "Sta
 ClosedForm = Callable[["Endpoint", float, float, float, str], tuple[float | None, str | None]]
 #: ``drift(endpoint, m_t, m_c, alpha_one_sided)`` -> the mean of the test's z-statistic at
 #: ``m_t, m_c`` assessed in the canonical normal model of a group-sequential design, in the
-#: direction of benefit (rpact's ``theta`` times the square root of the maximum sample size).
-Drift = Callable[["Endpoint", float, float, float], float]
+#: direction of benefit (rpact's ``theta`` times the square root of the maximum sample size);
+#: None where the endpoint's model has no such normal model for the test (t tests of scores).
+Drift = Callable[["Endpoint", float, float, float], float | None]
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,12 @@ MOMENTS = Statistic("moments", 6, np.float64, "assessed, mean and sum of squared
                     "in treatment, then in control", (0, 3))
 RANKS = Statistic("ranks", 4, np.float64, "assessed in treatment and in control, the "
                   "treatment arm's U statistic and the tie term sum(t^3 - t)", (0, 1))
-SURVIVAL = Statistic("survival", 8, np.float64, "at the analysis: events, the (weighted) "
+SURVIVAL = Statistic("survival", 9, np.float64, "at the analysis: events, the (weighted) "
                      "log-rank z = U / sqrt(V), U = O - E in treatment, its variance V, the "
                      "calendar time, the number randomised, events in treatment, randomised in "
-                     "treatment (simtrial.kernels.survival; z and U > 0: more treatment events "
-                     "than expected)", (5,))
+                     "treatment, the Cox estimate of the log hazard ratio "
+                     "(simtrial.kernels.survival; z and U > 0: more treatment events than "
+                     "expected)", (5,))
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,11 @@ class Test:
         companion of a group-sequential design's simulated operating characteristics.
     proxy : str or None
         A test with a closed form that needs about the same n (a sample-size search's start).
+    margin_pvalues : callable or None
+        ``margin_pvalues(stats, sign, shift)`` -> one-sided p-values of H0: the effect is at
+        most ``shift`` in the direction of benefit (a non-inferiority or superiority margin on
+        the test's scale, :meth:`~simtrial.endpoints.EndpointModel.test_margin`); None: the
+        test takes no margin.
     """
 
     __test__ = False  # not a pytest test class, whatever its name
@@ -90,6 +97,7 @@ class Test:
     closed_form: ClosedForm | None = None
     drift: Drift | None = None
     proxy: str | None = None
+    margin_pvalues: Callable[[np.ndarray, int, float], np.ndarray] | None = None
 
 
 def pvalue_of(statistic, lower_cdf, alternative: str, sign: int) -> np.ndarray:

@@ -23,7 +23,7 @@ def logrank(rows: np.ndarray, alternative: str, sign: int) -> np.ndarray:
 
     Parameters
     ----------
-    rows : ndarray of shape (reps, 8)
+    rows : ndarray of shape (reps, 9)
         Columns of :data:`~simtrial.stattests.SURVIVAL`.
     alternative : {"two-sided", "one-sided"}
     sign : {1, -1}
@@ -59,7 +59,7 @@ def hazard_ratio(rows: np.ndarray, method: str = "peto") -> np.ndarray:
 
     Parameters
     ----------
-    rows : ndarray of shape (reps, 8)
+    rows : ndarray of shape (reps, 9)
         Columns of :data:`~simtrial.stattests.SURVIVAL`, of the unweighted log-rank test.
     method : {"peto", "pike"}
         ``"peto"``: the one-step estimate :math:`\exp(U / V)` (Peto; Yusuf et al. 1985), the
@@ -93,8 +93,36 @@ def hazard_ratio(rows: np.ndarray, method: str = "peto") -> np.ndarray:
     raise InputError(f"`method` must be 'peto' or 'pike', got {method!r}")
 
 
+def _logrank_drift(ep, m_t: float, m_c: float, alpha: float) -> float:
+    r"""Schoenfeld's drift of the log-rank z at the last look, in the direction of benefit.
+
+    :math:`\sqrt{D}\,\sqrt{r}/(1 + r)\,|\log\Delta|`, signed by the direction of benefit,
+    with D the expected events at the analysis (the endpoint model's ``analytic_events``:
+    the target, or those expected by ``months``), r = m_t / m_c and :math:`\Delta` the hazard
+    ratio: the canonical normal model of rpact's ``getPowerSurvival`` with a design. NaN
+    without a constant hazard ratio.
+
+    Examples
+    --------
+    >>> from simtrial.scenario import load_scenario
+    >>> ep = load_scenario("scenarios/examples/time-to-event.toml").endpoint("death")
+    >>> round(_logrank_drift(ep, 390, 210, 0.025), 4)  # sqrt(364 r) / (1 + r) |log 0.7|
+    3.2457
+    """
+    import math
+
+    hr = ep.model.hazard_ratio(ep)
+    if hr is None:
+        return math.nan
+    n_t, n_c = round(m_t), round(m_c)
+    events = ep.model.annotations(ep, n_t, n_c, alpha, "one-sided")["analytic_events"]
+    r = m_t / m_c
+    return ep.benefit_sign * math.log(hr) * math.sqrt(events * r) / (1 + r)
+
+
 #: The log-rank test. No closed form here: Schoenfeld's power
 #: (:func:`simtrial.events.schoenfeld_power`) needs the expected events at the analysis and
 #: the hazard ratio, which a :data:`~simtrial.stattests._base.ClosedForm` does not receive
-#: (it gets the numbers assessed); the endpoint model is the place to compute it.
-LOGRANK = Test("logrank", "the log-rank test", SURVIVAL, logrank)
+#: (it gets the numbers assessed); the endpoint model is the place to compute it. Its drift
+#: through a group-sequential design's boundaries is Schoenfeld's (:func:`_logrank_drift`).
+LOGRANK = Test("logrank", "the log-rank test", SURVIVAL, logrank, drift=_logrank_drift)

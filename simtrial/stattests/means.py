@@ -92,7 +92,7 @@ def _t_test(moments: np.ndarray, welch: bool, alternative: str, sign: int) -> np
 def _t_closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float,
                    alternative: str) -> tuple[float | None, str | None]:
     """Noncentral t: exact for the pooled test with equal sds; Satterthwaite df for Welch."""
-    from simtrial.analytic import power_ttest, power_welch
+    from simtrial.analytic import power_tost, power_ttest, power_welch
 
     model = ep.model
     treatment, control = (model.normal_parameters(ep, arm) for arm in ("treatment", "control"))
@@ -100,7 +100,12 @@ def _t_closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float,
     if treatment is None or control is None:
         return None, none
     (mean_t, sd_t), (mean_c, sd_c) = treatment, control
-    delta = ep.benefit_sign * (mean_t - mean_c)
+    if ep.equivalence is not None:
+        if ep.test == "welch" or sd_t != sd_c:
+            return None, none + " (equivalence: the pooled t test with equal sds only)"
+        return power_tost(mean_t - mean_c, sd_t, m_t, m_c, alpha,
+                          *model.test_equivalence(ep)), None
+    delta = ep.benefit_sign * (mean_t - mean_c - model.test_margin(ep))
     if ep.test == "welch":
         value = power_welch(delta, sd_t, sd_c, m_t, m_c, alpha, alternative)
     elif sd_t == sd_c:
@@ -113,8 +118,11 @@ def _t_closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float,
     return value, None
 
 
-def _means_drift(ep: Endpoint, m_t: float, m_c: float, alpha: float) -> float:
+def _means_drift(ep: Endpoint, m_t: float, m_c: float, alpha: float) -> float | None:
     """Delta / sqrt(sd_t^2 / m_t + sd_c^2 / m_c), in the direction of benefit.
+
+    None for an endpoint whose model has no normal parameters (scores: their t tests are
+    simulated, with no canonical model beside them).
 
     The mean of the z-statistic of a difference in means (rpact's ``getPowerMeans``, normal
     approximation); the t test's p-value is turned into z by the normal quantile, so the
@@ -130,11 +138,37 @@ def _means_drift(ep: Endpoint, m_t: float, m_c: float, alpha: float) -> float:
     model = ep.model
     treatment, control = (model.normal_parameters(ep, arm) for arm in ("treatment", "control"))
     if treatment is None or control is None:
-        raise TypeError(f"a {ep.distribution} endpoint has no normal parameters")
+        return None
     (mean_t, sd_t), (mean_c, sd_c) = treatment, control
-    return ep.benefit_sign * (mean_t - mean_c) / math.sqrt(sd_t**2 / m_t + sd_c**2 / m_c)
+    return (ep.benefit_sign * (mean_t - mean_c - model.test_margin(ep))
+            / math.sqrt(sd_t**2 / m_t + sd_c**2 / m_c))
+
+
+def _shifted_moments(moments: np.ndarray, shift: float) -> np.ndarray:
+    """The moments with ``shift`` taken off the treatment mean: a t test of H0 diff = shift."""
+    shifted = np.array(moments, dtype=np.float64)
+    shifted[:, 1] -= shift
+    return shifted
+
+
+def _ttest_margin(moments: np.ndarray, sign: int, shift: float) -> np.ndarray:
+    """One-sided pooled t test of H0: sign (difference - shift) <= 0 (a shifted t test).
+
+    Examples
+    --------
+    >>> row = np.array([[10, 5.0, 90.0, 10, 4.0, 90.0]])  # sd 3.162 per arm, diff 1
+    >>> round(float(_ttest_margin(row, 1, -1.0)[0]), 6)  # R pt(-2 / sqrt(2), 18): 0.0871817442
+    0.087182
+    """
+    return ttest(_shifted_moments(moments, shift), "one-sided", sign)
+
+
+def _welch_margin(moments: np.ndarray, sign: int, shift: float) -> np.ndarray:
+    """One-sided Welch test of H0: sign (difference - shift) <= 0."""
+    return welch(_shifted_moments(moments, shift), "one-sided", sign)
 
 
 TTEST = Test("ttest", "the two-sample t test", MOMENTS, ttest, _t_closed_form,
-             drift=_means_drift)
-WELCH = Test("welch", "Welch's t test", MOMENTS, welch, _t_closed_form, drift=_means_drift)
+             drift=_means_drift, margin_pvalues=_ttest_margin)
+WELCH = Test("welch", "Welch's t test", MOMENTS, welch, _t_closed_form, drift=_means_drift,
+             margin_pvalues=_welch_margin)

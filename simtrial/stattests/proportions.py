@@ -12,7 +12,8 @@ from simtrial.stattests._base import COUNTS, Test, pvalue_of
 if TYPE_CHECKING:
     from simtrial.scenario import Endpoint
 
-__all__ = ["CHISQ", "FISHER", "chisq", "fisher"]
+__all__ = ["CHISQ", "FISHER", "chisq", "farrington_manning", "fisher",
+           "power_farrington_manning"]
 
 
 def chisq(counts: np.ndarray, alternative: str, sign: int) -> np.ndarray:
@@ -92,16 +93,80 @@ def fisher(counts: np.ndarray, alternative: str, sign: int) -> np.ndarray:
     return out
 
 
+def farrington_manning(counts: np.ndarray, sign: int, margin: float) -> np.ndarray:
+    r"""One-sided Farrington-Manning score test of H0: ``sign (p_t - p_c - margin) <= 0``.
+
+    The chi-square test's statistic with the variance at the maximum-likelihood estimates
+    restricted to the margin (:mod:`simtrial.kernels.margin`, which states the formula); the
+    p-value is the normal tail in the direction of benefit. It is the ``chisq`` test of an
+    endpoint with a ``margin``.
+
+    Parameters
+    ----------
+    counts : ndarray of shape (reps, 4)
+        As for :func:`chisq`.
+    sign : {1, -1}
+        Direction of benefit.
+    margin : float
+        The risk difference treatment minus control under H0.
+
+    Examples
+    --------
+    >>> counts = np.array([[100, 20, 100, 25]])
+    >>> # restricted MLE 0.286126, 0.186126 (direct maximisation), z = -2.514919
+    >>> round(float(farrington_manning(counts, -1, 0.10)[0]), 6)
+    0.005953
+    >>> bool(abs(farrington_manning(counts, -1, 0.0) - chisq(counts, "one-sided", -1))[0] < 1e-14)
+    True
+    """
+    from simtrial.kernels.margin import fm_pvalues
+
+    out = np.empty(len(counts))
+    fm_pvalues(np.ascontiguousarray(counts, dtype=np.int64), margin, sign, out)
+    return out
+
+
 def _chisq_closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float,
                        alternative: str) -> tuple[float | None, str | None]:
-    """The normal approximation with pooled H0 and unpooled H1 variance (rpact, PASS)."""
+    """The normal approximation with pooled H0 and unpooled H1 variance (rpact, PASS).
+
+    With a margin, the Farrington-Manning approximation: the H0 variance at the restricted
+    estimates for the true proportions (:func:`power_farrington_manning`).
+    """
     from simtrial.analytic import power_two_proportions
 
     model = ep.model
     p_t, p_c = model.proportion(ep, "treatment"), model.proportion(ep, "control")
     if p_t is None or p_c is None:
         return None, f"no closed form for the chisq test of a {ep.distribution} endpoint"
+    if ep.margin is not None:
+        return power_farrington_manning(p_t, p_c, m_t, m_c, alpha, ep.benefit_sign,
+                                        model.test_margin(ep)), None
     return power_two_proportions(p_t, p_c, m_t, m_c, alpha, alternative, ep.benefit_sign), None
+
+
+def power_farrington_manning(p_t: float, p_c: float, m_t: float, m_c: float, alpha: float,
+                             sign: int, margin: float) -> float:
+    r"""Approximate power of the one-sided Farrington-Manning test at ``margin``.
+
+    :math:`\Phi((	ext{sign}(p_t - p_c - \delta) - z_{1-lpha} s_0) / s_1)`, with
+    :math:`s_0` the standard error at the restricted estimates of the true proportions and
+    :math:`s_1` the unrestricted one (Farrington and Manning 1990, eq. 6).
+
+    Examples
+    --------
+    >>> round(power_farrington_manning(0.2, 0.2, 200, 200, 0.025, -1, 0.1), 4)
+    0.6995
+    """
+    from simtrial.kernels.margin import fm_restricted
+
+    r_t, r_c = fm_restricted(m_t, p_t, m_c, p_c, margin)
+    s0 = (r_t * (1 - r_t) / m_t + r_c * (1 - r_c) / m_c) ** 0.5
+    s1 = (p_t * (1 - p_t) / m_t + p_c * (1 - p_c) / m_c) ** 0.5
+    if s1 == 0:
+        return 0.0
+    return float(special.ndtr((sign * (p_t - p_c - margin) - special.ndtri(1 - alpha) * s0)
+                              / s1))
 
 
 def _proportions_drift(ep: Endpoint, m_t: float, m_c: float, alpha: float) -> float:
@@ -135,6 +200,6 @@ def _proportions_drift(ep: Endpoint, m_t: float, m_c: float, alpha: float) -> fl
 
 
 CHISQ = Test("chisq", "Pearson's chi-squared test", COUNTS, chisq, _chisq_closed_form,
-             drift=_proportions_drift)
+             drift=_proportions_drift, margin_pvalues=farrington_manning)
 FISHER = Test("fisher", "Fisher's exact test", COUNTS, fisher, drift=_proportions_drift,
               proxy="chisq")

@@ -46,8 +46,11 @@ class SweepResult:
     ``rows`` are dicts keyed by :attr:`columns`: ``cell`` (grid index), ``n_total``,
     ``n_treatment``, ``n_control``, one column per varied key (named exactly as the key; an
     allocation reads ``"65:35"``), ``endpoint``, ``power``, ``mcse``, ``ci_low``, ``ci_high``
-    (Wilson 95%), ``analytic_power`` (None without a closed form), ``rejections``, ``reps``,
-    ``seed``, ``cell_key`` (16 hex digits of a SHA-256 of the cell's scenario data and n) and
+    (Wilson 95%), ``analytic_power`` (the unadjusted closed form, None without one),
+    ``rejections``, ``power_unadjusted`` (the test alone; ``power`` is after the procedure
+    named in ``multiplicity``, "none" outside the family), ``family_power_any`` and
+    ``family_power_all`` (None outside the family), ``reps``, ``seed``, ``cell_key`` (16 hex
+    digits of a SHA-256 of the cell's scenario data and n) and
     ``checksum`` (16 hex digits of a SHA-256 of the sweep's fingerprint and the row's other
     values). ``dropped`` counts the rows of a resumed file that did not verify.
     """

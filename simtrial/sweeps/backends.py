@@ -98,8 +98,18 @@ def simulate_cell(data: dict, source: str, n: int, reps: int, seed: int,
                                       endpoints=list(endpoints), jobs=threads),
                       scenario, exact_power=False)
     n_t, n_c = result.n_per_arm["treatment"], result.n_per_arm["control"]
+    family = result.family
+    members = set(family.endpoints) if family is not None else set()
+
+    def family_columns(ep_id: str) -> tuple:
+        if family is None or ep_id not in members:
+            return "none", None, None
+        return family.procedure, float(family.power_any), float(family.power_all)
+
     return [(n_t, n_c, e.id, float(e.power), float(e.mcse), float(e.ci[0]), float(e.ci[1]),
-             None if e.analytic_power is None else float(e.analytic_power), int(e.rejections))
+             None if e.analytic_power is None else float(e.analytic_power), int(e.rejections),
+             float(e.power if e.power_unadjusted is None else e.power_unadjusted),
+             *family_columns(e.id))
             for e in result.endpoints]
 
 

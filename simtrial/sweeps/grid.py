@@ -20,11 +20,17 @@ from typing import Any
 from simtrial.errors import InputError
 from simtrial.scenario import Scenario
 
-__all__ = ["ALLOCATION_KEY", "DIGITS", "Grid", "digest", "parse_n_values", "parse_vary"]
+__all__ = ["ALLOCATION_KEY", "DIGITS", "TEXT_KEYS", "Grid", "digest", "parse_n_values",
+           "parse_vary"]
 
 ALLOCATION_KEY = "trial.allocation"
 _HEAD = ("cell", "n_total", "n_treatment", "n_control")
+#: ``power`` is after the multiplicity procedure for an endpoint of the family (named in
+#: ``multiplicity``; "none" elsewhere), ``power_unadjusted`` the test alone; ``analytic_power``
+#: is always the unadjusted closed form; ``family_power_any``/``_all`` are the family's
+#: (empty outside it).
 _TAIL = ("endpoint", "power", "mcse", "ci_low", "ci_high", "analytic_power", "rejections",
+         "power_unadjusted", "multiplicity", "family_power_any", "family_power_all",
          "reps", "seed", "cell_key", "checksum")
 #: Hex digits kept of the SHA-256 digests in ``cell_key`` and ``checksum`` (64 bits each).
 DIGITS = 16
@@ -57,7 +63,10 @@ def parse_n_values(text: str) -> tuple[int, ...]:
 def parse_vary(text: str) -> tuple[str, tuple]:
     """A ``KEY=V1,V2,...`` option: the dotted scenario key and its values.
 
-    Numbers become floats; ``trial.allocation`` takes ratios ``a:b``.
+    Numbers become floats; ``trial.allocation`` takes ratios ``a:b``; ``design.looks``
+    information fractions ``t1:t2:...:1``; ``design.efficacy``, ``design.futility`` and
+    ``design.secondary`` boundary rules (checked when each cell's scenario is validated);
+    ``design.binding`` ``true`` or ``false``.
 
     Examples
     --------
@@ -65,6 +74,10 @@ def parse_vary(text: str) -> tuple[str, tuple]:
     ('endpoints.walk_lln.control.p', (0.25, 0.3))
     >>> parse_vary("trial.allocation=65:35,2:1")
     ('trial.allocation', ((65.0, 35.0), (2.0, 1.0)))
+    >>> parse_vary("design.efficacy=ld-obf,ld-pocock")
+    ('design.efficacy', ('ld-obf', 'ld-pocock'))
+    >>> parse_vary("design.looks=0.5:1,0.5:0.75:1")
+    ('design.looks', ((0.5, 1.0), (0.5, 0.75, 1.0)))
     """
     key, sep, values = text.partition("=")
     key = key.strip()
@@ -78,10 +91,9 @@ def parse_vary(text: str) -> tuple[str, tuple]:
             if any(len(pair) != 2 for pair in pairs):
                 raise ValueError
             return key, tuple((float(a), float(b)) for a, b in pairs)
-        return key, tuple(float(part) for part in parts)
+        return key, tuple(_value(key, part) for part in parts)
     except ValueError:
-        what = "ratios a:b such as 65:35" if key == ALLOCATION_KEY else "numbers"
-        raise InputError(f"`vary` {text!r}: values must be {what}") from None
+        raise InputError(f"`vary` {text!r}: values must be {_WHAT.get(key, 'numbers')}") from None
 
 
 @dataclass(frozen=True)
@@ -119,7 +131,7 @@ class Grid:
             raise InputError(f"`n` has repeated values: {n!r}")
         pairs = []
         for key, values in vary.items():
-            values = tuple(_number(key, v) for v in values)
+            values = tuple(_checked(key, v) for v in values)
             if not values or len(set(values)) != len(values):
                 raise InputError(f"`vary` {key}: give distinct values, got {values!r}")
             pairs.append((key, values))
@@ -130,7 +142,7 @@ class Grid:
         combos = list(itertools.product(*(values for _, values in pairs)))
         cell_data = {}
         for combo in combos:  # every cell's scenario is validated before any work starts
-            changed = {key: list(v) if key == ALLOCATION_KEY else v
+            changed = {key: list(v) if isinstance(v, tuple) else v
                        for (key, _), v in zip(pairs, combo, strict=True)}
             cell_scenario = scenario.with_values(changed)
             for size in n_values:
@@ -163,10 +175,13 @@ class Grid:
         labels = {key: _value_label(key, v) for (key, _), v in zip(self.vary, combo, strict=True)}
         key = self.cell_key(index)
         rows = []
-        for n_t, n_c, ep_id, power, mcse, low, high, analytic, rejections in stats:
+        for (n_t, n_c, ep_id, power, mcse, low, high, analytic, rejections, unadjusted,
+             procedure, family_any, family_all) in stats:
             row = {"cell": index, "n_total": size, "n_treatment": n_t, "n_control": n_c,
                    **labels, "endpoint": ep_id, "power": power, "mcse": mcse, "ci_low": low,
                    "ci_high": high, "analytic_power": analytic, "rejections": rejections,
+                   "power_unadjusted": unadjusted, "multiplicity": procedure,
+                   "family_power_any": family_any, "family_power_all": family_all,
                    "reps": reps, "seed": seed, "cell_key": key}
             rows.append(row)
         return rows
@@ -199,15 +214,56 @@ def plain(data: Any) -> Any:
     return data
 
 
-def _number(key: str, value: Any) -> float | tuple[float, ...]:
-    """A varied value as floats (a pair for the allocation), as the output file holds it."""
+#: What the values of the keys that are not plain numbers must be, as errors say it.
+_WHAT = {ALLOCATION_KEY: "ratios a:b such as 65:35",
+         "design.looks": "information fractions t1:t2:...:1 such as 0.5:0.75:1",
+         "design.efficacy": "boundary rules such as ld-obf", "design.futility": "boundary rules "
+         "such as ld-obf or none", "design.secondary": "boundary rules such as ld-pocock",
+         "design.binding": "true or false"}
+#: Varied keys whose values the output file holds as text.
+TEXT_KEYS = frozenset(_WHAT)
+
+
+def _value(key: str, value: Any) -> Any:
+    """A varied value as the grid holds it (floats, fractions, a rule, a flag); ValueError."""
+    if key == ALLOCATION_KEY:
+        pair = tuple(map(float, value))
+        if len(pair) != 2:
+            raise ValueError
+        return pair
+    if key == "design.looks":
+        looks = tuple(map(float, value.split(":") if isinstance(value, str) else value))
+        if not looks:
+            raise ValueError
+        return looks
+    if key == "design.binding":
+        flags = {"true": True, "false": False, True: True, False: False}
+        if not isinstance(value, str | bool) or value not in flags:
+            raise ValueError
+        return flags[value]
+    if key in TEXT_KEYS:
+        if not isinstance(value, str) or not value:
+            raise ValueError
+        return value
+    return float(value)
+
+
+def _checked(key: str, value: Any) -> Any:
+    """:func:`_value`, or the `vary` error naming the key."""
     try:
-        return tuple(map(float, value)) if key == ALLOCATION_KEY else float(value)
+        return _value(key, value)
     except (TypeError, ValueError):
-        what = "pairs of numbers" if key == ALLOCATION_KEY else "numbers"
+        what = _WHAT.get(key, "numbers")
         raise InputError(f"`vary` {key}: values must be {what}, got {value!r}") from None
 
 
 def _value_label(key: str, value: Any) -> Any:
-    return f"{value[0]:g}:{value[1]:g}" if key == ALLOCATION_KEY else value
+    """A varied value as the output file's column holds it."""
+    if key == ALLOCATION_KEY:
+        return f"{value[0]:g}:{value[1]:g}"
+    if key == "design.looks":
+        return ":".join(f"{t:g}" for t in value)
+    if key == "design.binding":
+        return "true" if value else "false"
+    return value
 

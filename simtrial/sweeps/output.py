@@ -29,12 +29,15 @@ from typing import Any
 
 from simtrial._version import __version__
 from simtrial.errors import InputError
-from simtrial.sweeps.grid import ALLOCATION_KEY, DIGITS, Grid, digest, plain
+from simtrial.sweeps.grid import DIGITS, TEXT_KEYS, Grid, digest, plain
 
 __all__ = ["Lock", "Output", "checksum", "code_digest", "fingerprint", "sealed"]
 
 _INT_COLUMNS = ("cell", "n_total", "n_treatment", "n_control", "rejections", "reps", "seed")
-_FLOAT_COLUMNS = ("power", "mcse", "ci_low", "ci_high", "analytic_power")
+_FLOAT_COLUMNS = ("power", "mcse", "ci_low", "ci_high", "analytic_power", "power_unadjusted",
+                  "family_power_any", "family_power_all")
+#: The output's format: 2 added power_unadjusted and the family columns.
+FORMAT = 2
 
 
 def code_digest() -> str:
@@ -54,7 +57,7 @@ def code_digest() -> str:
 def fingerprint(grid: Grid, reps: int, seed: int) -> dict[str, Any]:
     """What makes a sweep the same sweep: the ``FILE.meta.json`` data a resume must match."""
     data = json.dumps(plain(grid.scenario.raw), sort_keys=True).encode()
-    return {"simtrial_sweep": 1, "version": __version__, "code_sha256": code_digest(),
+    return {"simtrial_sweep": FORMAT, "version": __version__, "code_sha256": code_digest(),
             # the random streams and kernels' arithmetic come from these: a resume after an
             # upgrade must not mix rows of two (numpy's Generator streams may change)
             "numpy": metadata.version("numpy"), "numba": metadata.version("numba"),
@@ -175,6 +178,10 @@ class Output:
         except (OSError, ValueError):
             raise InputError(f"`out` {self.path}: cannot resume, {meta_path.name} is missing or "
                              "unreadable (use --force to start over)") from None
+        if stored.get("simtrial_sweep") != fingerprint["simtrial_sweep"]:
+            raise InputError(f"`out` {self.path}: cannot resume, it is in sweep format "
+                             f"{stored.get('simtrial_sweep')} and this simtrial writes format "
+                             f"{FORMAT} (other columns); use --force to start over")
         differ = [key for key in fingerprint if stored.get(key) != fingerprint[key]]
         if differ:
             raise InputError(f"`out` {self.path} was written by a different sweep (it differs "
@@ -284,7 +291,7 @@ class Lock:
 def _typed(column: str, text: str):
     if column in _INT_COLUMNS:
         return int(text)
-    if column in _FLOAT_COLUMNS or (column.count(".") and column != ALLOCATION_KEY):
+    if column in _FLOAT_COLUMNS or (column.count(".") and column not in TEXT_KEYS):
         return None if text == "" else float(text)
     return text
 

@@ -1,0 +1,366 @@
+"""Win statistics of a hierarchical composite endpoint, in O(n log n) per replicate.
+
+Every treatment patient is compared with every control patient on the first component of the
+hierarchy that separates them (:mod:`simtrial.endpoints.hierarchical`). Instead of the
+``m_t m_c`` pairs, :func:`win_counts` counts, level by level, the wins and losses among the pairs
+still tied on every earlier level: the patients are grouped by their earlier outcomes (one
+group id per combination of discrete levels), and within a group
+
+- a discrete level is counted per level of the score (a cumulative count per group: linear);
+- a continuous level with a margin (always the last) is counted on the values sorted per
+  group and arm, merging each group's two arms (:func:`_value_counts`: linear expected time).
+
+Patients whose terminal event (death) happened at a level drop out of the later levels: a pair
+of two such patients stays tied, unless the level is *timed* (time to death by day D): then
+two patients of a group who both died are compared on their times of death, as a continuous
+level with no margin (the later death wins), and tie only when they died at the same time.
+
+Each kernel fills one row per replicate, ``(m_t, m_c, p_win, p_loss, var_win, var_loss,
+cov)``: the numbers assessed, the proportions of the ``m_t m_c`` pairs the treatment patient
+wins and loses, and the U-statistic (DeLong-type) variances and covariance of the two
+proportions (:func:`simtrial.stattests.wins.win_ratio` documents the formulas).
+"""
+
+import math
+
+import numpy as np
+
+from simtrial.kernels._jit import kernel
+
+__all__ = ["COLUMNS", "simulate_wins", "win_counts"]
+
+#: Columns of a row: m_t, m_c, p_win, p_loss, var_win, var_loss, cov.
+COLUMNS = 7
+
+
+@kernel
+def win_counts(scores, values, times, m, m_t, levels, terminal, timed, continuous, margin,
+               out):
+    """Fill ``out`` (7 floats) with the win statistics of ``m`` patients, the first ``m_t`` treated.
+
+    Parameters
+    ----------
+    scores : int64 array (>= m, k_d)
+        Each patient's level of each discrete component, oriented so that a higher level is
+        better (0 .. ``levels[j] - 1``).
+    values : float64 array (>= m,)
+        Each patient's value of the continuous last component, oriented so that higher is
+        better (unused when ``continuous`` is False).
+    times : float64 array (k_d, >= m)
+        The time of each patient's terminal event at each timed component (read only for the
+        patients at the terminal level of a timed component).
+    levels : int64 array (k_d,)
+        Number of levels of each discrete component.
+    terminal : int64 array (k_d,)
+        The level of a terminal event (patients at it have no later outcome), or -1.
+    timed : bool array (k_d,)
+        Whether two patients of a group at the terminal level are compared on their ``times``
+        (the later wins).
+    continuous : bool
+        Whether a continuous component with ``margin`` comes after the discrete ones. The
+        treatment patient wins when the control patient's value is below its own minus the
+        margin, ``c < t - margin``, and loses when ``t < c - margin``.
+    """
+    m_c = m - m_t
+    wins = np.zeros(m)
+    losses = np.zeros(m)
+    group = np.zeros(m, np.int64)
+    dead = np.empty(m, np.int64)  # a timed level's group of the patients at its terminal level
+    n_groups = 1
+    for j in range(levels.shape[0]):
+        size = levels[j]
+        cells = n_groups * size
+        count_t = np.zeros(cells)
+        count_c = np.zeros(cells)
+        for p in range(m):
+            if group[p] >= 0:
+                cell = group[p] * size + scores[p, j]
+                if p < m_t:
+                    count_t[cell] += 1
+                else:
+                    count_c[cell] += 1
+        below_t = np.zeros(cells)  # patients of the group at lower levels
+        below_c = np.zeros(cells)
+        total_t = np.zeros(n_groups)
+        total_c = np.zeros(n_groups)
+        for g in range(n_groups):
+            run_t = 0.0
+            run_c = 0.0
+            for level in range(size):
+                cell = g * size + level
+                below_t[cell] = run_t
+                below_c[cell] = run_c
+                run_t += count_t[cell]
+                run_c += count_c[cell]
+            total_t[g] = run_t
+            total_c[g] = run_c
+        for p in range(m):
+            g = group[p]
+            if g < 0:
+                dead[p] = -1
+                continue
+            cell = g * size + scores[p, j]
+            if p < m_t:
+                wins[p] += below_c[cell]
+                losses[p] += total_c[g] - below_c[cell] - count_c[cell]
+            else:  # wins and losses of the treatment patients against it
+                wins[p] += total_t[g] - below_t[cell] - count_t[cell]
+                losses[p] += below_t[cell]
+            at_terminal = scores[p, j] == terminal[j]
+            dead[p] = g if at_terminal else -1
+            group[p] = -1 if at_terminal else cell
+        if timed[j]:
+            _value_counts(times[j], m, m_t, dead, n_groups, 0.0, wins, losses)
+        n_groups = cells
+    if continuous:
+        _value_counts(values, m, m_t, group, n_groups, margin, wins, losses)
+    _summary(wins, losses, m_t, m_c, out)
+
+
+@kernel(inline=True)
+def _value_counts(values, m, m_t, group, n_groups, margin, wins, losses):
+    """Add the wins and losses on the continuous level within each group.
+
+    The patients with ``group >= 0`` are put in order of their values (:func:`_value_order`),
+    then, in that order, in buckets by arm and group (a stable counting sort, so each bucket
+    is sorted), and a treatment bucket is merged with the control bucket of its group: every
+    count is a pointer that only moves forward. A patient's wins and losses at the earlier
+    levels are the same for every patient of its arm and group, so the counts of the sorted
+    values may go to the bucket's patients in any order: here in the patients' own order, which
+    keeps the sums of the variances in the order they always had. The comparisons are
+    ``c < t - margin`` (a win) and ``t < c - margin`` (a loss), as written, each monotone in
+    both values.
+    """
+    order, ordered = _value_order(values, m, group)
+    buckets = 2 * n_groups
+    start = np.zeros(buckets + 1, np.int64)
+    for i in range(order.shape[0]):
+        p = order[i]
+        start[(0 if p < m_t else n_groups) + group[p] + 1] += 1
+    for b in range(buckets):
+        start[b + 1] += start[b]
+    sorted_values = np.empty(start[buckets])
+    slots = np.empty(start[buckets], np.int64)
+    fill = start[:buckets].copy()
+    for i in range(order.shape[0]):
+        b = (0 if order[i] < m_t else n_groups) + group[order[i]]
+        sorted_values[fill[b]] = ordered[i]
+        fill[b] += 1
+    fill[:] = start[:buckets]
+    for p in range(m):  # the bucket's patients in their own order (the counts' order is free)
+        if group[p] >= 0:
+            b = (0 if p < m_t else n_groups) + group[p]
+            slots[fill[b]] = p
+            fill[b] += 1
+    below = np.empty(start[n_groups] + 1, np.int64)
+    not_above = np.empty(start[n_groups] + 1, np.int64)
+    tally = np.empty(start[buckets] - start[n_groups] + 1, np.int64)
+    for g in range(n_groups):
+        t0, t1 = start[g], start[g + 1]
+        c0, c1 = start[n_groups + g], start[n_groups + g + 1]
+        if t0 == t1 or c0 == c1:
+            continue
+        _merge(sorted_values, t0, t1, c0, c1, margin, False, below)
+        _merge(sorted_values, t0, t1, c0, c1, margin, True, not_above)
+        n_c = c1 - c0
+        for i in range(t0, t1):
+            wins[slots[i]] += below[i]
+            losses[slots[i]] += n_c - not_above[i]
+        # A control beats, and is beaten by, a prefix of the sorted treatment patients: its
+        # counts are the tallies of the treatment patients' prefix lengths, summed.
+        tally[:n_c + 1] = 0
+        for i in range(t0, t1):
+            tally[below[i]] += 1
+        beaten_by = t1 - t0  # treatment patients with c < t - margin, for control k = 0, 1, ...
+        for k in range(n_c):
+            beaten_by -= tally[k]
+            wins[slots[c0 + k]] += beaten_by
+        tally[:n_c + 1] = 0
+        for i in range(t0, t1):
+            tally[not_above[i]] += 1
+        beating = 0  # treatment patients with t < c - margin
+        for k in range(n_c):
+            beating += tally[k]
+            losses[slots[c0 + k]] += beating
+
+
+@kernel(inline=True)
+def _merge(sorted_values, t0, t1, c0, c1, margin, loss, counts):
+    """Fill ``counts[i]`` with the number of controls below treatment value i.
+
+    For each sorted treatment value i in ``t0 .. t1``: the number of sorted control values
+    (``c0 .. c1``) with ``c < t - margin`` or, if ``loss``, without ``t < c - margin``, each a
+    prefix of the controls. A merge that takes one step a value, treatment or control; the
+    comparison moves one pointer or the other.
+    """
+    i = t0
+    j = c0
+    last = c1 - 1
+    while i < t1:
+        t = sorted_values[i]
+        c = sorted_values[min(j, last)]
+        take = (c < t - margin) if not loss else not (t < c - margin)
+        take = take and j < c1
+        counts[i] = j - c0
+        j += take
+        i += 1 - take
+
+
+@kernel(inline=True)
+def _value_order(values, m, group):
+    """The patients with ``group >= 0`` in ascending order of their values, and the values.
+
+    A counting sort on four times as many equal-width buckets between the smallest and the
+    largest value as there are values, then an insertion sort of the nearly sorted result:
+    linear expected time for values with a density. (numba's sort of each arm and group cost
+    more than drawing the trial; with as many buckets as values, the insertion sort's
+    mispredicted branches cost more than the extra buckets.) A value's bucket is monotone in
+    the value, and the insertion sort makes the order exact whatever the buckets hold (all in
+    one when the values' range overflows).
+    """
+    count = 0
+    lo = np.inf
+    hi = -np.inf
+    for p in range(m):
+        if group[p] >= 0:
+            v = values[p]
+            count += 1
+            lo = min(lo, v)
+            hi = max(hi, v)
+    buckets = 4 * count
+    scale = buckets / (hi - lo) if hi > lo else 0.0
+    if not scale < np.inf:
+        scale = 0.0
+    key = np.empty(m, np.int64)
+    start = np.zeros(buckets + 1, np.int64)
+    for p in range(m):
+        if group[p] >= 0:
+            x = (values[p] - lo) * scale
+            b = int(x) if x < buckets - 1 else buckets - 1
+            key[p] = b
+            start[b + 1] += 1
+    for b in range(buckets):
+        start[b + 1] += start[b]
+    order = np.empty(count, np.int64)
+    ordered = np.empty(count)
+    for p in range(m):
+        if group[p] >= 0:
+            i = start[key[p]]
+            order[i] = p
+            ordered[i] = values[p]
+            start[key[p]] = i + 1
+    for i in range(1, count):
+        v = ordered[i]
+        p = order[i]
+        j = i
+        while j > 0 and ordered[j - 1] > v:
+            ordered[j] = ordered[j - 1]
+            order[j] = order[j - 1]
+            j -= 1
+        ordered[j] = v
+        order[j] = p
+    return order, ordered
+
+
+@kernel(inline=True)
+def _summary(wins, losses, m_t, m_c, out):
+    """``(m_t, m_c, p_win, p_loss, var_win, var_loss, cov)`` from the per-patient counts."""
+    pairs = float(m_t) * m_c
+    total_w = 0.0
+    total_l = 0.0
+    for p in range(m_t):
+        total_w += wins[p]
+        total_l += losses[p]
+    p_w = total_w / pairs
+    p_l = total_l / pairs
+    s_ww = s_ll = s_wl = 0.0
+    for p in range(m_t):
+        dw = wins[p] / m_c - p_w
+        dl = losses[p] / m_c - p_l
+        s_ww += dw * dw
+        s_ll += dl * dl
+        s_wl += dw * dl
+    c_ww = c_ll = c_wl = 0.0
+    for p in range(m_t, m_t + m_c):
+        dw = wins[p] / m_t - p_w
+        dl = losses[p] / m_t - p_l
+        c_ww += dw * dw
+        c_ll += dl * dl
+        c_wl += dw * dl
+    a = 1.0 / (m_t * (m_t - 1.0)) if m_t > 1 else math.nan
+    b = 1.0 / (m_c * (m_c - 1.0)) if m_c > 1 else math.nan
+    out[0], out[1], out[2], out[3] = m_t, m_c, p_w, p_l
+    out[4] = a * s_ww + b * c_ww
+    out[5] = a * s_ll + b * c_ll
+    out[6] = a * s_wl + b * c_wl
+
+
+@kernel
+def simulate_wins(rng, n_t, n_c, drop_t, drop_c, lower, cuts, levels, flip, terminal, timed,
+                  pieces, continuous, normal, sign, margin, out):
+    """Fill ``out[r]`` (float64, shape (reps, 7)) with the win statistics of replicate r.
+
+    Each randomised patient is unassessed with probability ``drop`` (one uniform), else gets
+    ``k`` standard normals ``e`` and the latents ``z = lower e`` (Gaussian copula). Discrete
+    component j's raw level is the number of its arm's cut points ``cuts[j, arm]`` (ascending,
+    ``levels[j] - 1`` of them) below ``z_j``, reversed when ``flip[j]`` (lower is better); the
+    continuous last component (if ``continuous``) is ``sign * (mean + sd z)`` with
+    ``normal[arm] = (mean, sd)``. Treatment patients come first (arm 0), then control.
+
+    A timed component (``timed[j]``: time to death by day D, its cut point the latent of
+    ``S(D)``) gives a patient who died (``z`` above the cut) the time ``T`` with
+    ``S(T) = Phi(z)``: the higher the latent, the earlier the death. ``S`` is piecewise
+    exponential: ``pieces[j, arm]`` holds the starts of the pieces, their hazards and the
+    cumulative hazard at the starts (padded with infinite cumulative hazards), and
+    ``T = start + (H - H(start)) / hazard`` in the piece holding ``H = -log Phi(z)``.
+    """
+    k = lower.shape[0]
+    k_d = levels.shape[0]
+    n = n_t + n_c
+    scores = np.empty((n, max(k_d, 1)), np.int64)
+    values = np.empty(n)
+    times = np.empty((max(k_d, 1), n))
+    e = np.empty(k)
+    for r in range(out.shape[0]):
+        m = 0
+        m_t = 0
+        for arm in range(2):
+            size = n_t if arm == 0 else n_c
+            drop = drop_t if arm == 0 else drop_c
+            for _ in range(size):
+                if rng.random() < drop:
+                    continue
+                for i in range(k):
+                    e[i] = rng.standard_normal()
+                for j in range(k):
+                    z = 0.0
+                    for i in range(j + 1):
+                        z += lower[j, i] * e[i]
+                    if j < k_d:
+                        raw = 0  # cut points below z, all counted: no branch on z
+                        for c in range(levels[j] - 1):
+                            raw += cuts[j, arm, c] < z
+                        scores[m, j] = levels[j] - 1 - raw if flip[j] else raw
+                        if timed[j] and raw == 1:
+                            times[j, m] = _death_time(z, pieces[j, arm])
+                    else:
+                        values[m] = sign * (normal[arm, 0] + normal[arm, 1] * z)
+                m += 1
+            if arm == 0:
+                m_t = m
+        if m_t == 0 or m == m_t:
+            out[r, 0], out[r, 1] = m_t, m - m_t
+            out[r, 2:] = math.nan
+            continue
+        win_counts(scores, values, times, m, m_t, levels, terminal, timed, continuous, margin,
+                   out[r])
+
+
+@kernel(inline=True)
+def _death_time(z, pieces):
+    """``T`` with ``S(T) = Phi(z)``: ``H(T) = -log Phi(z)``, inverted piece by piece."""
+    hazard = -math.log1p(-0.5 * math.erfc(z / math.sqrt(2.0)))
+    q = 0
+    while q + 1 < pieces.shape[1] and pieces[2, q + 1] <= hazard:
+        q += 1
+    return pieces[0, q] + (hazard - pieces[2, q]) / pieces[1, q]
