@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 __all__ = ["endpoint_closed_form", "endpoint_power", "power_tost", "power_ttest",
            "power_two_proportions", "power_welch"]
@@ -87,7 +87,7 @@ def power_tost(delta: float, sd: float, n_t: float, n_c: float, alpha: float, lo
     ...     2 * float(special.ndtr(10 / (40 * math.sqrt(2 / 500)) - 1.6449)) - 1, 3)
     (0.979, 0.979)
     """
-    from scipy import integrate
+    from scipy import integrate, stats  # here: the chi-square density of TOST only
 
     df = n_t + n_c - 2 - covariates
     scale = sd * math.sqrt(1 / n_t + 1 / n_c)
@@ -224,12 +224,17 @@ def _noncentral_t_power(ncp: float, df: float, alpha: float, alternative: str) -
     scipy's noncentral t returns nan for some far tails (e.g. nct.cdf(-1.97, 398, 38)); a
     tail that far out is below 1e-80, so 0 is exact to double precision, as long as the other
     tail is a number. At a noncentrality near 1e10 both are nan, and so is the power.
+
+    The functions are scipy.special's, which scipy.stats's t and nct call (``t.ppf`` is
+    ``stdtrit``, ``nct.cdf`` is ``nctdtr``), without importing scipy.stats. The upper tail is
+    the lower tail of the reflected distribution, ``P(T > c | ncp) = nctdtr(df, -ncp, -c)``,
+    which gives ``nct.sf``'s bits (tests/test_analytic.py).
     """
     if alternative == "two-sided":
-        crit = stats.t.ppf(1 - alpha / 2, df)
-        tails = np.array([stats.nct.sf(crit, df, ncp), stats.nct.cdf(-crit, df, ncp)])
+        crit = special.stdtrit(df, 1 - alpha / 2)
+        tails = np.array([special.nctdtr(df, -ncp, -crit), special.nctdtr(df, ncp, -crit)])
     else:
-        tails = np.array([stats.nct.sf(stats.t.ppf(1 - alpha, df), df, ncp)])
+        tails = np.array([special.nctdtr(df, -ncp, -special.stdtrit(df, 1 - alpha))])
     if np.isnan(tails).all():
         return math.nan
     return float(np.nan_to_num(tails).sum())

@@ -132,7 +132,7 @@ def power(scenario, n, reps, mcse, seed, jobs, endpoints, fmt):
     result = simulate_power(sc, n, reps=reps or DEFAULT_REPS, seed=seed, jobs=_cap_jobs(jobs),
                             endpoints=list(dict.fromkeys(endpoints)) or None)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        _echo_json(result.to_dict())
     elif fmt == "csv":
         click.echo(display.power_csv(result), nl=False)
     else:
@@ -359,8 +359,10 @@ def assurance_command(scenario, n, draws, reps, seed, jobs, endpoint, fmt):
                                  f"{sc.trial.smallest_n()} or more)", param_hint="'--n'")
     result = assurance(sc, n, draws=draws, reps=reps, seed=seed, endpoint=endpoint,
                        jobs=_cap_jobs(jobs))
-    click.echo(json.dumps(result.to_dict(), indent=2) if fmt == "json"
-               else display.assurance_table(result))
+    if fmt == "json":
+        _echo_json(result.to_dict())
+    else:
+        click.echo(display.assurance_table(result))
 
 
 @cli.command()
@@ -499,8 +501,10 @@ def design(scenario, looks, efficacy, futility, alpha, sided, beta, binding, fmt
                 futility if any(c.isalpha() for c in futility)
                 else _numbers(futility, "--futility")),
             beta=beta, binding=binding)
-    click.echo(json.dumps(result.to_dict(), indent=2) if fmt == "json"
-               else display.design_table(result))
+    if fmt == "json":
+        _echo_json(result.to_dict())
+    else:
+        click.echo(display.design_table(result))
 
 
 def _numbers(text: str, flag: str) -> list[float]:
@@ -525,7 +529,7 @@ def derive(method, inputs, fmt):
 
     result = evidence.derive(method, **dict(_key_value(text) for text in inputs))
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        _echo_json(result.to_dict())
         return
     click.echo(f"{result.method} = {result.value:.6g}")
     click.echo(result.explanation)
@@ -563,7 +567,17 @@ def _cap_jobs(jobs: int | None) -> int | None:
 def _echo_search(search, fmt: str, as_table) -> None:
     """Run a search and print its result (a target it cannot reach: TargetNotReached, exit 1)."""
     result = search()
-    click.echo(json.dumps(result.to_dict(), indent=2) if fmt == "json" else as_table(result))
+    if fmt == "json":
+        _echo_json(result.to_dict())
+    else:
+        click.echo(as_table(result))
+
+
+def _echo_json(data: dict) -> None:
+    """Print a result's JSON, with the versions that fix its numbers (``versions``)."""
+    from simtrial._version import versions
+
+    click.echo(json.dumps({**data, "versions": versions()}, indent=2))
 
 
 def main(argv: list[str] | None = None) -> None:

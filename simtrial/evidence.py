@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
 
-from scipy import optimize, stats
+from scipy import special
 
 from simtrial.errors import InputError
 from simtrial.references import reference
@@ -206,12 +206,12 @@ def sd_from_ci(
     level = _level(level)
     tail = (1 - level) / 2
     if quantile == "z":
-        q = stats.norm.isf(tail)
+        q = -special.ndtri(tail)
         which = ""
     elif quantile == "t":
         if n1 + n2 < 3:
             raise InputError("`n1` + `n2` must be at least 3 with `quantile`='t'.")
-        q = stats.t.isf(tail, n1 + n2 - 2)
+        q = -special.stdtrit(n1 + n2 - 2, tail)
         which = f" ({_g(q)}: t quantile, {n1 + n2 - 2} df)"
     else:
         raise InputError(f"`quantile` must be 'z' or 't'; got {quantile!r}.")
@@ -275,7 +275,7 @@ def se_from_ci(lower: float, upper: float, level: float = 0.95, log: bool = Fals
     if not lower < upper:
         raise InputError(f"`lower` must be less than `upper`; got {lower!r} and {upper!r}.")
     level = _level(level)
-    z = stats.norm.isf((1 - level) / 2)
+    z = -special.ndtri((1 - level) / 2)
     lo, hi = (math.log(lower), math.log(upper)) if log else (lower, upper)
     se = (hi - lo) / (2 * z)
     scale = f"ln {upper} - ln {lower}" if log else f"{upper} - {lower}"
@@ -514,7 +514,7 @@ def sd_from_iqr(q1: float, q3: float, n: int) -> Derivation:
     q1, q3 = _quartiles_iv(q1, q3)
     n = _count("n", n, minimum=5)
     prob = (0.75 * n - 0.125) / (n + 0.25)
-    eta = 2 * stats.norm.ppf(prob)
+    eta = 2 * special.ndtri(prob)
     sd = (q3 - q1) / eta
     return Derivation(
         method="sd_from_iqr",
@@ -685,7 +685,7 @@ def effect_from_p_value(
     p_value, n1, n2, sd, p0, sided, direction = _effect_from_p_value_iv(
         p_value, n1, n2, sd, p_control, sided, direction
     )
-    z = stats.norm.isf(p_value / sided)
+    z = -special.ndtri(p_value / sided)
     caveat = (
         "observed effect implied by the p-value: a planning assumption, prone to winner's curse"
     )
@@ -706,6 +706,8 @@ def effect_from_p_value(
                 f"`p_control` = {p0}, `n1` = {n1}, `n2` = {n2} and "
                 f"`direction` = {direction:+d}."
             )
+        from scipy import optimize  # here: validating a scenario file needs no solver
+
         value = optimize.brentq(
             lambda p1: _pooled_z(p1, p0, n1, n2) - direction * z,
             min(p0, end),
@@ -791,7 +793,7 @@ def odds_ratio_ci(x1: int, n1: int, x2: int, n2: int, level: float = 0.95) -> De
     a, b, c, d = x1, n1 - x1, x2, n2 - x2
     odds_ratio = a * d / (b * c)
     se = math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
-    z = stats.norm.isf((1 - level) / 2)
+    z = -special.ndtri((1 - level) / 2)
     lower = math.exp(math.log(odds_ratio) - z * se)
     upper = math.exp(math.log(odds_ratio) + z * se)
     return Derivation(

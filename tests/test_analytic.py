@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from simtrial.analytic import endpoint_power, power_ttest, power_two_proportions, power_welch
@@ -72,3 +73,21 @@ def test_endpoint_power_uses_expected_assessed_numbers():
 def test_far_tail_of_the_noncentral_t_does_not_give_nan():
     # scipy.stats.nct.cdf(-1.97, 398, 38) is nan; the power there is 1 to double precision.
     assert power_ttest(38 * math.sqrt(1 / 200 + 1 / 200), 1.0, 200, 200, 0.05) == 1.0
+
+
+def test_noncentral_t_power_is_scipy_stats_nct_bit_for_bit():
+    # analytic.py calls scipy.special (no scipy.stats import on the command line's path); the
+    # numbers must stay those of scipy.stats's t and nct, far tails (nan) included.
+    from scipy import stats
+
+    from simtrial.analytic import _noncentral_t_power
+
+    for df in (3.0, 29.5, 398.0, 2500.0):
+        for ncp in (-1.0, 0.0, 0.7, 2.8, 6.0, 38.0):
+            for alpha in (0.05, 0.01):
+                crit = stats.t.ppf(1 - alpha / 2, df)
+                two = np.array([stats.nct.sf(crit, df, ncp), stats.nct.cdf(-crit, df, ncp)])
+                one = stats.nct.sf(stats.t.ppf(1 - alpha, df), df, ncp)
+                assert _noncentral_t_power(ncp, df, alpha, "two-sided") == float(
+                    np.nan_to_num(two).sum())
+                assert _noncentral_t_power(ncp, df, alpha, "one-sided") == float(one)

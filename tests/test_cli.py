@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from simtrial._version import versions
 from simtrial.cli import main
 
 
@@ -35,6 +36,7 @@ def test_power_json_fields(capsys):
     assert {"scenario", "n_total", "n_per_arm", "allocation", "alpha", "reps", "seed",
             "version", "endpoints"} <= set(data)
     assert data["n_per_arm"] == {"treatment": 260, "control": 140}
+    assert data["versions"] == versions()
     assert [e["id"] for e in data["endpoints"]] == ["walk_m", "walk_lln"]
     for e in data["endpoints"]:
         assert {"id", "kind", "test", "power", "mcse", "ci", "analytic_power"} <= set(e)
@@ -242,3 +244,17 @@ def test_sweep_target_power_is_power_with_the_old_name_kept():
         assert ctx.params["targets"] == (0.85, 0.95)
     ctx = cli.commands["sweep"].make_context("sweep", ["--n", "100", "--out", "x.csv"])
     assert ctx.params["targets"] == (0.8, 0.9)
+
+
+@pytest.mark.parametrize("args", [
+    ["design", "--looks", "0.5,1"],
+    ["derive", "sd_from_ci", "lower=0", "upper=57", "n1=65", "n2=35"],
+    ["detectable", "--endpoint", "walk_m", "--n", "400", "--power", "0.8", "--reps", "500"],
+    ["assurance", "--scenario", "assurance-walk", "--n", "300", "--draws", "20", "--reps", "100"],
+])
+def test_every_json_output_names_the_versions_that_fix_its_numbers(capsys, args):
+    # numpy draws the random numbers and numba compiles the kernels: the same seed gives the
+    # same results only with the same versions (power: test_power_json_fields)
+    code, out, _ = run(capsys, *args, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["versions"] == versions()

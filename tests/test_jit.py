@@ -91,6 +91,7 @@ def test_a_failed_save_gives_one_notice_and_no_second_try(cache_dir, monkeypatch
     assert "No space left on device" in lines[0]
 
 
+@pytest.mark.slow  # compiles the kernels it uses in a fresh process (~25 s)
 def test_cli_runs_when_the_cache_directory_fails_on_save(tmp_path):
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
     args = ["power", "--n", "100", "--reps", "1000", "--endpoint", "msc_ae", "--format", "json"]
@@ -132,3 +133,53 @@ def test_compiling_is_announced_once_at_a_terminal_only(stream, said, monkeypatc
     written = err.getvalue() if isinstance(err, io.StringIO) and not err.closed else ""
     assert written == ("simtrial: compiling numerical kernels for this machine (once; later runs "
                        "load them from the cache)...\n" if said else "")
+
+
+def test_a_constant_passed_between_kernels_compiles_one_specialisation(cache_dir):
+    # numba types a constant argument as a literal and compiled the callee once per constant
+    # and once for the plain type (fisher's _walk and _ratio: three times each).
+    def shift(x, k):
+        return x + k
+
+    inner = kernel(shift)
+
+    def three_calls(x, k):
+        return inner(x, 1) + inner(x, -1) + inner(x, k)
+
+    assert kernel(three_calls)(1, 5) == 8
+    assert [str(sig) for sig in inner.signatures] == ["(int64, int64)"]
+
+
+KERNEL_USER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from quadruple import quadruple
+print("ready", flush=True)
+assert quadruple(2.0) == 8.0
+print(sum(quadruple.stats.cache_misses.values()), flush=True)
+"""
+
+
+def test_processes_started_together_compile_a_kernel_once(tmp_path, monkeypatch):
+    # Sweep workers or test workers on an empty cache: while one compiles, the others wait
+    # for the cache directory's lock and then load what it saved.
+    fcntl = pytest.importorskip("fcntl")
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "quadruple.py").write_text(
+        "from simtrial.kernels._jit import kernel\n\n\n@kernel\n"
+        "def quadruple(x):\n    return 4 * x\n")
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.syspath_prepend(str(package))
+    from quadruple import quadruple
+
+    lock = os.path.join(quadruple._cache._cache_path, "simtrial-compile.lock")
+    os.makedirs(os.path.dirname(lock), exist_ok=True)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # both processes wait for it, as for a compiler
+        runs = [subprocess.Popen([sys.executable, "-c", KERNEL_USER, str(package)], env=env,
+                                 stdout=subprocess.PIPE, text=True) for _ in range(2)]
+        assert [run.stdout.readline() for run in runs] == ["ready\n"] * 2
+    misses = [int(run.communicate(timeout=120)[0]) for run in runs]
+    assert sorted(misses) == [0, 1]

@@ -108,6 +108,7 @@ def test_fast_and_patient_level_twins_give_the_same_power(fast, patient_level, t
     assert abs(powers[0] - powers[1]) <= 4 * math.sqrt(2 * p * (1 - p) / REPS), powers
 
 
+@pytest.mark.slow  # compiles the kernels it uses in a fresh process (~25 s)
 def test_runs_without_a_writable_numba_cache(tmp_path):
     # NUMBA_CACHE_DIR below a regular file cannot be created (even by root), and the locator
     # list limited to that directory stands for a read-only package and home: numba then

@@ -64,7 +64,9 @@ def test_derive_interval_and_json_match_the_library(capsys):
     code, out, _ = run(capsys, "derive", *args, "--format", "json")
     assert code == 0
     expected = evidence.odds_ratio_ci(x1=23, n1=49, x2=10, n2=29).to_dict()
-    assert json.loads(out) == expected
+    data = json.loads(out)
+    assert data.pop("versions")["numpy"]  # the command line adds them
+    assert data == expected
     assert round(expected["value"], 2) == 1.68
 
 

@@ -211,6 +211,7 @@ def test_json_keeps_the_samplesize_fields_and_adds_design(capsys):
     for key in ("expected_n", "stages", "h0", "fixed_n", "inflation_factor_simulated",
                 "inflation_factor_design", "inflation_factor_at_target"):
         assert key in d["design"]
+    assert d.pop("versions")["numba"]  # the command line adds them
     assert d == sample_size(str(EXAMPLE), "walk_m", 0.8, reps=2000).to_dict()
     with pytest.raises(SystemExit):
         main(["power", "--scenario", str(EXAMPLE), "--n", str(d["n_total"]), "--reps", "2000",

@@ -1,10 +1,19 @@
 """One decorator policy for every numba kernel."""
 
+import os
 import sys
+from contextlib import contextmanager
 
 import numba
-from numba.core import event
+from numba.core import event, types
 from numba.core.caching import CompileResultCacheImpl, FunctionCache, InTreeCacheLocator
+from numba.core.compiler_lock import global_compiler_lock
+from numba.core.registry import CPUDispatcher
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock between processes (each may compile)
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["kernel"]
 
@@ -29,12 +38,19 @@ def kernel(function=None, *, inline=False):
 
     ``inline=True`` (numba's ``inline="always"``) compiles the function into each kernel that
     calls it, for a small function called once per replicate with many arrays, whose call
-    would cost more than its work.
+    would cost more than its work. Its code is then typed and compiled again in every caller
+    that a run uses, so it suits a function with one caller in any run.
+
+    Each kernel compiles one specialisation per argument types (:class:`_Kernel`: a constant
+    passed by another kernel counts as its plain type), and one process at a time compiles
+    for a cache directory while the others wait and load what it saved (:func:`_one_compiler`).
     """
     if function is None:
         return lambda function: kernel(function, inline=inline)
+    if numba.config.DISABLE_JIT:
+        return function
     options = dict(_OPTIONS, inline="always") if inline else _OPTIONS
-    dispatcher = numba.njit(**options)(function)
+    dispatcher = _Kernel(py_func=function, locals={}, targetoptions=dict(options, nopython=True))
     try:
         # What cache=True does (numba's Dispatcher.enable_caching), with the saving guarded.
         dispatcher._cache = _GuardedCache(function)
@@ -44,6 +60,78 @@ def kernel(function=None, *, inline=False):
         _notice("no writable numba cache directory, so kernels are compiled in every run (set "
                 "NUMBA_CACHE_DIR to a writable directory to cache them)")
     return dispatcher
+
+
+class _Kernel(CPUDispatcher):
+    """numba's dispatcher with simtrial's two compile rules.
+
+    *One specialisation per argument types.* numba types a constant that one kernel passes to
+    another as a literal (``Literal[int](0)``, ``Literal[int](-1)``) and compiles the callee
+    once for each constant and once more for the plain type: ``_walk(..., -1, ...)`` and
+    ``_walk(..., 1, ...)`` beside ``_walk(..., step, ...)`` were three compilations of the same
+    code. Here a callee is compiled for the plain types only (the machine code is the same: a
+    literal type only matters to code that asks for it, with ``numba.literally``, which no
+    kernel does). Calls from Python never see literal types; their call sites pass one
+    integer type (int64) and one float type (float64) per argument.
+
+    *One compiler per machine.* See :func:`_one_compiler`.
+    """
+
+    def get_call_template(self, args, kws):
+        """The call template numba makes, for the arguments' plain (non-literal) types."""
+        return super().get_call_template([types.unliteral(a) for a in args],
+                                         {k: types.unliteral(v) for k, v in kws.items()})
+
+    def compile(self, sig):
+        """Load or compile the code for ``sig``, one process at a time per cache directory."""
+        with global_compiler_lock, _one_compiler(self._cache):
+            return super().compile(sig)
+
+
+_lock_depth = [0]  # compiles under way in this process (nested: a kernel types its callees)
+
+
+@contextmanager
+def _one_compiler(cache):
+    """Hold the cache directory's compile lock around the outermost compile of the process.
+
+    Sweep workers, test workers and two shells started at once would each compile the same
+    kernels from an empty cache. With an exclusive ``fcntl.flock`` on
+    ``simtrial-compile.lock`` in the cache directory, the first process compiles a kernel and
+    saves it; the others wait, then find it in the cache and load it (numba reads the cache
+    index afresh at each lookup). The lock is taken per top-level kernel, so processes that
+    need different kernels share the work. Without a saving cache (none writable, or saving
+    failed) or without ``fcntl`` (Windows), each process compiles for itself. The operating
+    system releases the lock of a process that dies. Called with numba's compiler lock held,
+    so the depth count needs no lock of its own.
+    """
+    path = getattr(cache, "_cache_path", None)
+    first = not _lock_depth[0] and path is not None and not _GuardedCache.gave_up
+    handle = _locked(os.path.join(path, "simtrial-compile.lock")) if first else None
+    _lock_depth[0] += 1
+    try:
+        yield
+    finally:
+        _lock_depth[0] -= 1
+        if handle is not None:
+            handle.close()  # releases the lock
+
+
+def _locked(path):
+    """``path`` opened and exclusively locked (waiting for it); None where that cannot be."""
+    if fcntl is None:
+        return None
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle = open(path, "a")
+    except OSError:  # an unwritable directory: numba's own checks report it
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    except OSError:  # a file system without locks (some network mounts)
+        handle.close()
+        return None
+    return handle
 
 
 class _GuardedCache(FunctionCache):

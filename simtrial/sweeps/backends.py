@@ -131,13 +131,27 @@ def execute(grid: Grid, todo: list[int], reps: int, seed: int, jobs: int, client
     from joblib.externals.loky import get_reusable_executor
     from joblib.externals.loky.process_executor import BrokenProcessPool
 
-    executor = get_reusable_executor(max_workers=workers, initializer=_exit_with_parent,
+    executor = get_reusable_executor(max_workers=workers, initializer=_start_worker,
                                      initargs=(os.getpid(),))
 
     def stop(pending):  # loky fails the pending futures itself; cancelling them races it
         executor.shutdown(wait=False, kill_workers=True)
 
     try:
+        # The first cell runs here, with every thread, while the workers start and import:
+        # from an empty numba cache it compiles the kernels once (one notice) and saves them
+        # for the workers to load, instead of every worker compiling them at the same time.
+        started = executor.submit(int)
+        first, *todo = todo
+        try:
+            cell = simulate_cell(*grid.task(first, reps, seed, jobs))
+            started.result()  # a pool stopped while its workers start takes seconds to end
+            yield first, cell
+        except BaseException:
+            stop(set())
+            raise
+        if not todo:
+            return
         # no more cells queued than loky's call queue holds (workers + 1): a shutdown with
         # cells waiting behind it trips loky's manager thread (KeyError, joblib 1.6)
         yield from _run_on(executor, grid, todo, reps, seed, threads, stop, limit=workers + 1)
@@ -153,9 +167,21 @@ def _exit_codes(exc: Exception) -> str:
     return f"killed by {', '.join(sorted(set(names)))}" if names else "it exited unexpectedly"
 
 
-def _exit_with_parent(parent: int) -> None:
-    """In a loky worker: exit when the sweep's process dies (loky's workers outlive a kill -9)."""
+def _start_worker(parent: int) -> None:
+    """Start a loky worker: exit with the sweep's process, import the simulation, stay quiet.
+
+    loky's workers outlive a kill -9 of their parent, so a thread exits the worker when the
+    sweep's process dies. The compile notice is the parent's to give (:func:`execute` runs
+    the first cell there); a worker that compiles a kernel no earlier cell needed does not
+    print it over the progress bar.
+    """
     import threading
+
+    import simtrial.annotate  # noqa: F401 (imported while the parent runs the first cell)
+    import simtrial.simulate  # noqa: F401
+    from simtrial.kernels import _jit
+
+    _jit._compiling.said = True
 
     def watch():
         while os.getppid() == parent:
