@@ -465,15 +465,18 @@ def _sigterm_raises() -> Iterator[None]:
               help="Efficacy bounds: obf | pocock | ld-obf | ld-pocock | hsd:<gamma> | "
                    "kd:<rho> | none.")
 @click.option("--futility", default="none", show_default=True,
-              help="Futility bounds: none, a beta-spending rule as for --efficacy, or z bounds "
-                   "at the interim looks, comma-separated.")
+              help="Futility bounds: none, a beta-spending rule as for --efficacy, "
+                   "conditional power cp:<p> (planned effect) or cp-trend:<p> (current trend), "
+                   "one p or one per interim look (cp:0.05:0.1), or z bounds at the interim "
+                   "looks, comma-separated.")
 @click.option("--alpha", type=click.FloatRange(0, 0.5, min_open=True), default=0.025,
               show_default=True, help="Significance level (one-sided, or in total two-sided).")
 @click.option("--sided", type=click.Choice(["1", "2"]), default="1", show_default=True,
               help="One-sided, or symmetric two-sided bounds.")
 @click.option("--beta", type=click.FloatRange(0, 0.5, min_open=True, max_open=True),
               default=0.2, show_default=True,
-              help="Type II error the beta-spending futility bounds aim at.")
+              help="Type II error: beta spending aims at power 1 - beta, and cp:<p> takes "
+                   "conditional power at the drift with that power.")
 @click.option("--binding/--non-binding", default=False, show_default=True,
               help="Whether the efficacy bounds take the futility bounds into account.")
 @format_option("table", "json")

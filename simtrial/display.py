@@ -106,7 +106,17 @@ def design_table(design) -> str:
     2     1            1.977       0.02400    0.02500      -
     inflation factor 1.008 (maximum over fixed-design information)
     expected information at 80% power: 0.8952 of the maximum (H1), 0.9987 (H0)
-    """
+
+    A conditional-power futility rule adds the conditional power at each futility bound:
+
+    >>> print(design_table(group_sequential_design([0.5, 1.0], futility="cp:0.1")))
+    Group-sequential design: 2 looks, one-sided alpha 0.025, efficacy ld-obf, futility cp:0.1 (non-binding)
+    look  information  efficacy z  nominal p  alpha spent  futility z  futility CP
+    1     0.5          2.963       0.00153    0.00153      -0.483      0.1000
+    2     1            1.969       0.02450    0.02500      -           -
+    inflation factor 1.005 (maximum over fixed-design information)
+    expected information at 80% power: 0.9145 of the maximum (H1), 0.8420 (H0)
+    """  # noqa: E501
     data = design.to_dict()
 
     def z(value):
@@ -115,6 +125,11 @@ def design_table(design) -> str:
     rows = [[str(k + 1), f"{s['information']:.4g}", z(s["efficacy_z"]), f"{s['nominal_p']:.5f}",
              f"{s['alpha_spent']:.5f}", z(s["futility_z"])]
             for k, s in enumerate(data["stages"])]
+    header = ["look", "information", "efficacy z", "nominal p", "alpha spent", "futility z"]
+    if design.futility_cp is not None:   # a conditional-power rule: the CP at each bound
+        header.append("futility CP")
+        for row, s in zip(rows, data["stages"], strict=True):
+            row.append("-" if s["futility_cp"] is None else f"{s['futility_cp']:.4f}")
     sides = "two-sided" if data["sided"] == 2 else "one-sided"
     binding = "" if data["futility"] == "none" else (
         " (binding)" if data["binding"] else " (non-binding)")
@@ -124,8 +139,7 @@ def design_table(design) -> str:
     tail = (f"inflation factor {data['inflation_factor']:.4g} (maximum over fixed-design "
             f"information)\nexpected information at {100 * (1 - data['beta']):.0f}% power: "
             f"{expected['h1']:.4f} of the maximum (H1), {expected['h0']:.4f} (H0)")
-    return "\n".join([head, table(["look", "information", "efficacy z", "nominal p",
-                                    "alpha spent", "futility z"], rows), tail])
+    return "\n".join([head, table(header, rows), tail])
 
 
 def _sequential_lines(design: dict | None) -> str:

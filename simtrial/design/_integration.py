@@ -105,7 +105,7 @@ def _grid(centre: float, lower: float, upper: float, r: int) -> tuple[NDArray[np
 
 
 def advance(state: Continuation, t: float, drift: float, lower: float, upper: float,
-            r: int) -> Continuation:
+            r: int, centre: float | None = None) -> Continuation:
     r"""Trials still running after the look at ``t`` whose continuation region is (lower, upper).
 
     Parameters
@@ -120,10 +120,13 @@ def advance(state: Continuation, t: float, drift: float, lower: float, upper: fl
         The continuation interval at this look (``-inf`` / ``inf`` where no bound).
     r : int
         Grid size parameter (``6 r - 1`` base points).
+    centre : float, optional
+        Where the grid is centred: by default :math:`\theta\sqrt t`, the mean of
+        :math:`Z_t`; a conditional computation passes the conditional mean.
     """
     if not lower < upper:
         return Continuation(t, np.zeros(0), np.zeros(0))
-    z, weights = _grid(drift * math.sqrt(t), lower, upper, r)
+    z, weights = _grid(drift * math.sqrt(t) if centre is None else centre, lower, upper, r)
     delta = t - state.t
     scale = math.sqrt(delta)
     # kernel[i, j] = phi((z_i sqrt(t) - z_prev_j sqrt(t_prev) - drift delta) / scale), built

@@ -72,13 +72,20 @@ from numpy.typing import NDArray
 from scipy import optimize, special
 
 from simtrial.design import _integration as integ
+from simtrial.design import conditional
+from simtrial.design.conditional import ConditionalPowerFutility
 from simtrial.design.spending import ClassicalBoundary, Rule, SpendingFunction, parse_rule
 from simtrial.errors import InputError
 
-__all__ = ["GroupSequentialDesign", "StoppingProbabilities", "group_sequential_design"]
+__all__ = ["FUTILITY_FORMS", "GroupSequentialDesign", "StoppingProbabilities",
+           "group_sequential_design", "parse_futility"]
 
 _XTOL = 1e-12          # root tolerance on the z (or drift) scale
 _MAX_DRIFT = 15.0      # drifts searched in [0, _MAX_DRIFT]
+_FIXED_POINT_STEPS = 100
+#: The string forms of a futility rule, as error messages list them.
+FUTILITY_FORMS = ("none | ld-obf | ld-pocock | hsd:<gamma> | kd:<rho> (beta spending) | "
+                  + conditional.FORMS)
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,9 @@ class GroupSequentialDesign:
 
     Build with :func:`group_sequential_design`. Bounds are on the z scale; ``inf`` /
     ``-inf`` mean no efficacy / futility stop at that look (the last look never has a
-    futility bound: not rejecting there is the end of the trial).
+    futility bound: not rejecting there is the end of the trial). With a conditional-power
+    futility rule, ``futility_cp`` holds the conditional power at each futility bound
+    (:mod:`simtrial.design.conditional`); otherwise it is None.
     """
 
     information: tuple[float, ...]
@@ -141,6 +150,7 @@ class GroupSequentialDesign:
     expected_information_h0: float
     expected_information_h1: float
     grid: int
+    futility_cp: tuple[float | None, ...] | None = None
 
     @property
     def nominal_p(self) -> tuple[float, ...]:
@@ -174,6 +184,9 @@ class GroupSequentialDesign:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict; infinite bounds become ``None``.
 
+        A conditional-power futility rule adds ``futility_cp`` to each stage: the conditional
+        power at its futility bound (None at the last look).
+
         Examples
         --------
         >>> d = group_sequential_design([0.5, 1.0], efficacy="ld-obf")
@@ -186,6 +199,9 @@ class GroupSequentialDesign:
              "alpha_spent": spent, "futility_z": _finite(a)}
             for t, b, p, spent, a in zip(self.information, self.efficacy_z, self.nominal_p,
                                          self.alpha_spent, self.futility_z, strict=True)]
+        if self.futility_cp is not None:
+            for stage, cp in zip(stages, self.futility_cp, strict=True):
+                stage["futility_cp"] = cp
         return {"alpha": self.alpha, "sided": self.sided, "beta": self.beta,
                 "efficacy": self.efficacy, "futility": self.futility, "binding": self.binding,
                 "drift": self.drift, "inflation_factor": self.inflation_factor,
@@ -200,7 +216,7 @@ def group_sequential_design(
     alpha: float = 0.025,
     sided: int = 1,
     efficacy: str | Rule | None = "ld-obf",
-    futility: str | SpendingFunction | Sequence[float] | None = None,
+    futility: str | SpendingFunction | ConditionalPowerFutility | Sequence[float] | None = None,
     beta: float = 0.2,
     binding: bool = False,
     grid: int = 32,
@@ -218,12 +234,15 @@ def group_sequential_design(
         ``"ld-obf"``, ``"ld-pocock"``, ``"hsd:<gamma>"``, ``"kd:<rho>"`` (alpha spending),
         ``"obf"``, ``"pocock"`` (classical, constant solved for ``alpha``) or ``"none"``
         (no efficacy stop before the last look).
-    futility : str, SpendingFunction, sequence of float or None
-        A spending family (beta spending, string forms as for ``efficacy``), ``K - 1``
-        bounds on the z scale (``-inf`` for none at a look), or ``None`` / ``"none"``.
-        One-sided designs only.
+    futility : str, SpendingFunction, ConditionalPowerFutility, sequence of float or None
+        A spending family (beta spending, string forms as for ``efficacy``), a conditional-
+        power rule (``"cp:<p>"`` under the design's drift, ``"cp-trend:<p>"`` under the
+        current trend, one ``p`` for all interim looks or one each: ``"cp:0.05:0.1"``;
+        :mod:`simtrial.design.conditional`), ``K - 1`` bounds on the z scale (``-inf`` for
+        none at a look), or ``None`` / ``"none"``. One-sided designs only.
     beta : float
-        Type II error: the design's drift gives power ``1 - beta``; beta spending spends it.
+        Type II error: the design's drift gives power ``1 - beta``; beta spending spends it,
+        and ``cp:<p>`` takes conditional power under that drift.
     binding : bool
         Whether the efficacy bounds take the futility bounds into account.
     grid : int
@@ -249,11 +268,20 @@ def group_sequential_design(
     >>> d = group_sequential_design([0.5, 1.0], futility="hsd:-2", beta=0.1)
     >>> round(d.futility_z[0], 4), round(d.stopping_probabilities(d.drift).power, 6)
     (0.4064, 0.9)
+
+    Stop for futility when the conditional power under the planned effect is below 10%:
+
+    >>> d = group_sequential_design([0.5, 1.0], futility="cp:0.1")
+    >>> round(d.futility_z[0], 4), round(d.futility_cp[0], 8)
+    (-0.4833, 0.1)
     """
     t, efficacy_rule, futility_rule = _design_iv(looks, alpha, sided, efficacy, futility, beta,
                                                  binding, grid)
     no_futility = np.full(t.size, -np.inf)
-    if isinstance(futility_rule, SpendingFunction):
+    if isinstance(futility_rule, ConditionalPowerFutility):
+        drift, efficacy_z, futility_z = _conditional_power_futility(
+            t, efficacy_rule, alpha, futility_rule, beta, binding, grid)
+    elif isinstance(futility_rule, SpendingFunction):
         if binding:    # efficacy bounds re-solved inside, with the futility bounds
             assert not isinstance(efficacy_rule, ClassicalBoundary)  # refused by _design_iv
             alpha_targets = _alpha_targets(t, efficacy_rule, alpha, sided)
@@ -284,17 +312,20 @@ def group_sequential_design(
         expected_information_h0=_stopping(t, 0.0, efficacy_z, obeyed, sided, grid).mean_stop(t),
         expected_information_h1=_stopping(t, drift, efficacy_z, obeyed, sided,
                                           grid).mean_stop(t),
-        grid=grid)
+        grid=grid,
+        futility_cp=conditional.attained(t, efficacy_z, futility_z, futility_rule, drift, grid)
+        if isinstance(futility_rule, ConditionalPowerFutility) else None)
 
 
 # ------------------------------------------------------------------ input checks
 
 def _design_iv(looks: Sequence[float], alpha: float, sided: int,
                efficacy: str | Rule | None,
-               futility: str | SpendingFunction | Sequence[float] | None,
-               beta: float, binding: bool, grid: int,
+               futility: str | SpendingFunction | ConditionalPowerFutility | Sequence[float]
+               | None, beta: float, binding: bool, grid: int,
                ) -> tuple[NDArray[np.float64], Rule | None,
-                          SpendingFunction | NDArray[np.float64] | None]:
+                          SpendingFunction | ConditionalPowerFutility | NDArray[np.float64]
+                          | None]:
     t = np.asarray(looks, dtype=np.float64)
     if (t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)) or t[0] <= 0
             or np.any(np.diff(t) <= 0) or t[-1] != 1.0):
@@ -312,13 +343,14 @@ def _design_iv(looks: Sequence[float], alpha: float, sided: int,
     if efficacy_rule is not None and not isinstance(efficacy_rule,
                                                     (SpendingFunction, ClassicalBoundary)):
         raise InputError(f"`efficacy` must be a boundary rule, got {efficacy!r}")
-    futility_rule: SpendingFunction | NDArray[np.float64] | None
-    parsed = parse_rule(futility) if isinstance(futility, str) else futility
-    if parsed is None or isinstance(parsed, SpendingFunction):
+    futility_rule: SpendingFunction | ConditionalPowerFutility | NDArray[np.float64] | None
+    parsed = parse_futility(futility) if isinstance(futility, str) else futility
+    if parsed is None or isinstance(parsed, SpendingFunction | ConditionalPowerFutility):
         futility_rule = parsed
+        if isinstance(parsed, ConditionalPowerFutility):
+            parsed.per_look(t.size)   # the number of thresholds
     elif isinstance(parsed, ClassicalBoundary):
-        raise InputError(f"`futility` must be a spending family (ld-obf | ld-pocock | "
-                         f"hsd:<gamma> | kd:<rho>), {t.size - 1} z bounds or none, "
+        raise InputError(f"`futility` must be {FUTILITY_FORMS} or {t.size - 1} z bounds, "
                          f"got {futility!r}")
     else:
         bounds = np.asarray(parsed, dtype=np.float64)
@@ -338,7 +370,31 @@ def _design_iv(looks: Sequence[float], alpha: float, sided: int,
     return t, efficacy_rule, futility_rule
 
 
-def _label(rule: Rule | NDArray[np.float64] | None) -> str:
+def parse_futility(text: str) -> SpendingFunction | ConditionalPowerFutility | None:
+    """A futility rule from its string form: beta spending, conditional power or ``none``.
+
+    Examples
+    --------
+    >>> parse_futility("cp:0.1").label, parse_futility("hsd:-2").label
+    ('cp:0.1', 'hsd:-2')
+    >>> parse_futility("obf")
+    Traceback (most recent call last):
+    ...
+    simtrial.errors.InputError: `futility` rule 'obf' is not one of: none | ld-obf | ld-pocock | hsd:<gamma> | kd:<rho> (beta spending) | cp:<p> | cp-trend:<p> (conditional power; one p per interim look: cp:<p1>:<p2>)
+    """  # noqa: E501
+    rule = conditional.parse_conditional_power(text)
+    if rule is not None:
+        return rule
+    try:
+        spending = parse_rule(text)
+    except InputError:
+        spending = ClassicalBoundary("obf")   # refused below, with the futility forms
+    if spending is None or isinstance(spending, SpendingFunction):
+        return spending
+    raise InputError(f"`futility` rule {text!r} is not one of: {FUTILITY_FORMS}")
+
+
+def _label(rule: Rule | ConditionalPowerFutility | NDArray[np.float64] | None) -> str:
     if rule is None:
         return "none"
     if isinstance(rule, np.ndarray):
@@ -509,3 +565,40 @@ def _beta_spending(t: NDArray[np.float64], beta_targets: NDArray[np.float64], be
     drift = _root(lambda d: bounds(d)[0], 0.0, _MAX_DRIFT, "drift for the beta spending")
     _, upper, lower = bounds(drift)
     return drift, upper, lower
+
+
+def _conditional_power_futility(t: NDArray[np.float64], efficacy_rule: Rule | None,
+                                alpha: float, rule: ConditionalPowerFutility, beta: float,
+                                binding: bool, grid: int,
+                                ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """Drift, efficacy and futility bounds of a one-sided conditional-power futility rule.
+
+    The futility bounds depend on the drift (planned-effect rule) and on the efficacy bounds;
+    the drift (power 1 - beta, futility obeyed) and a binding design's efficacy bounds depend
+    on the futility bounds. Starting from the design without futility, each is recomputed
+    from the others until none moves by more than 1e-10.
+    """
+    no_futility = np.full(t.size, -np.inf)
+    efficacy_z = _efficacy_bounds(t, efficacy_rule, alpha, 1, no_futility, grid)
+    futility_z = no_futility
+    drift = _power_drift(t, efficacy_z, no_futility, 1, beta, grid)
+    for _ in range(_FIXED_POINT_STEPS):
+        new_futility = conditional.futility_bounds(t, efficacy_z, rule, drift, grid)
+        new_efficacy = (_efficacy_bounds(t, efficacy_rule, alpha, 1, new_futility, grid)
+                        if binding else efficacy_z)
+        new_drift = _power_drift(t, new_efficacy, new_futility, 1, beta, grid)
+        moved = max(_moved(new_futility, futility_z), _moved(new_efficacy, efficacy_z),
+                    abs(new_drift - drift))
+        drift, efficacy_z, futility_z = new_drift, new_efficacy, new_futility
+        if moved < 1e-10:
+            return drift, efficacy_z, futility_z
+    raise InputError(f"`futility` {rule.label!r}: the bounds did not settle (the design is "
+                     f"not feasible; check `alpha`, `beta` and the thresholds)")
+
+
+def _moved(new: NDArray[np.float64], old: NDArray[np.float64]) -> float:
+    """Largest change between two bound vectors; inf where a bound appears or vanishes."""
+    if not np.array_equal(np.isfinite(new), np.isfinite(old)):
+        return math.inf
+    finite = np.isfinite(new)
+    return float(np.max(np.abs(new[finite] - old[finite]), initial=0.0))

@@ -334,15 +334,22 @@ class _Reader:
             raise self.fail("design.looks", f"{_short(looks)} is not allowed (allowed: "
                             "increasing information fractions in (0, 1] ending at 1, e.g. "
                             "[0.5, 0.75, 1.0])")
-        from simtrial.design.boundaries import group_sequential_design
+        from simtrial.design.boundaries import group_sequential_design, parse_futility
+        from simtrial.design.conditional import ConditionalPowerFutility
         from simtrial.design.spending import parse_rule
 
         efficacy = self.string(table, "efficacy", path, default="ld-obf")
         futility = table.get("futility", "none")
-        for key, rule in (("efficacy", efficacy), ("futility", futility)):
+        for key, rule, parse in (("efficacy", efficacy, parse_rule),
+                                 ("futility", futility, parse_futility)):
             try:
-                if isinstance(rule, str):
-                    parse_rule(rule)
+                parsed = parse(rule) if isinstance(rule, str) else None
+                if isinstance(parsed, ConditionalPowerFutility):  # the thresholds' count
+                    parsed.per_look(len(looks))
+                    if trial.alternative == "two-sided":
+                        raise InputError("conditional-power futility needs a one-sided design "
+                                         '([trial] alternative = "one-sided"), as every '
+                                         "futility rule")
             except InputError as exc:
                 raise self.fail(f"design.{key}", str(exc)) from None
         if isinstance(futility, list):

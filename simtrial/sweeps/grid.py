@@ -218,7 +218,7 @@ def plain(data: Any) -> Any:
 _WHAT = {ALLOCATION_KEY: "ratios a:b such as 65:35",
          "design.looks": "information fractions t1:t2:...:1 such as 0.5:0.75:1",
          "design.efficacy": "boundary rules such as ld-obf", "design.futility": "boundary rules "
-         "such as ld-obf or none", "design.secondary": "boundary rules such as ld-pocock",
+         "such as ld-obf, cp:0.1 or none", "design.secondary": "boundary rules such as ld-pocock",
          "design.binding": "true or false"}
 #: Varied keys whose values the output file holds as text.
 TEXT_KEYS = frozenset(_WHAT)
