@@ -30,6 +30,7 @@ MODULE_TIERS = {
     "test_correlated": "statistical",
     "test_days_free": "statistical",
     "test_design_boundaries": "reference",
+    "test_design_conditional": "reference",
     "test_distributions": "statistical",
     "test_effect_scales": "reference",
     "test_events_closed_forms": "reference",
