@@ -25,8 +25,10 @@ trial has no critical value, the p-value itself is computed: the decisions are t
 
 import math
 
+import numpy as np
+
 from simtrial.kernels._jit import kernel
-from simtrial.kernels.ttest import t_pvalue, t_statistic
+from simtrial.kernels.ttest import t_pvalue, t_scale, t_statistic
 
 __all__ = ["GUARD", "bracket_critical", "critical_values", "moments_outcomes",
            "rescale_moments", "standard_chi2_moments", "trial_df"]
@@ -66,7 +68,13 @@ def _rescaled(m, z, chi2, mean, sd):
     """(mean, ss) of an arm: numba's ``rng.normal(mean, sd / sqrt(m))`` is mean + scale * z."""
     if m == 0.0:
         return 0.0, 0.0
-    return mean + sd / math.sqrt(m) * z, sd * sd * chi2
+    return mean + _offset(m, z, sd), sd * sd * chi2
+
+
+@kernel(inline=True)
+def _offset(m, z, sd):
+    """The arm's mean minus its true mean: ``(sd / sqrt(m)) z``, as ``rng.normal`` computes it."""
+    return sd / math.sqrt(m) * z
 
 
 @kernel
@@ -141,13 +149,20 @@ def moments_outcomes(standard, params, critical, welch, two_sided, sign, alpha, 
     success, reject : bool arrays of shape (draws, reps)
         Filled: rejection at ``p <= alpha``, and rejection in the direction of benefit.
     """
+    reps = standard.shape[0]
+    shifts = _mean_free_parts(standard, params, critical, welch)
     for u in range(params.shape[0]):
         mean_t, sd_t, mean_c, sd_c = params[u, 0], params[u, 1], params[u, 2], params[u, 3]
-        for r in range(standard.shape[0]):
-            m_t, m_c = standard[r, 0], standard[r, 3]
-            avg_t, ss_t = _rescaled(m_t, standard[r, 1], standard[r, 2], mean_t, sd_t)
-            avg_c, ss_c = _rescaled(m_c, standard[r, 4], standard[r, 5], mean_c, sd_c)
-            t, df = t_statistic(m_t, avg_t, ss_t, m_c, avg_c, ss_c, welch)
+        for r in range(reps):
+            se = shifts[r, 2]
+            if se == se:  # the same sds at every draw: only the means move
+                t = ((mean_t + shifts[r, 0]) - (mean_c + shifts[r, 1])) / se
+                df = shifts[r, 3]
+            else:
+                m_t, m_c = standard[r, 0], standard[r, 3]
+                avg_t, ss_t = _rescaled(m_t, standard[r, 1], standard[r, 2], mean_t, sd_t)
+                avg_c, ss_c = _rescaled(m_c, standard[r, 4], standard[r, 5], mean_c, sd_c)
+                t, df = t_statistic(m_t, avg_t, ss_t, m_c, avg_c, ss_c, welch)
             statistic = abs(t) if two_sided else sign * t
             c = critical[r]
             if abs(statistic - c) > GUARD * abs(c) and abs(t) > SMALL_T:  # False if nan
@@ -159,3 +174,30 @@ def moments_outcomes(standard, params, critical, welch, two_sided, sign, alpha, 
                 favours = (t_pvalue(t, df, False, sign) if two_sided else p) < 0.5
             reject[u, r] = rejected
             success[u, r] = rejected and favours
+
+
+@kernel(inline=True)
+def _mean_free_parts(standard, params, critical, welch):
+    """Per trial ``(offset_t, offset_c, se, df)`` when every draw has the same sds, else nan se.
+
+    The t statistic at a draw is then ``((mean_t + offset_t) - (mean_c + offset_c)) / se``,
+    the same operations as rescaling the moments and calling ``t_statistic``: a division per
+    draw and trial instead of four and a square root. Trials with an empty arm, an undefined
+    se or no critical value keep a nan se (:func:`moments_outcomes` rescales them per draw).
+    """
+    reps = standard.shape[0]
+    shifts = np.full((reps, 4), np.nan)
+    sd_t, sd_c = params[0, 1], params[0, 3]
+    for u in range(1, params.shape[0]):
+        if params[u, 1] != sd_t or params[u, 3] != sd_c:
+            return shifts
+    for r in range(reps):
+        m_t, m_c = standard[r, 0], standard[r, 3]
+        if m_t == 0.0 or m_c == 0.0 or math.isnan(critical[r]):
+            continue
+        ss_t = sd_t * sd_t * standard[r, 2]
+        ss_c = sd_c * sd_c * standard[r, 5]
+        shifts[r, 0] = _offset(m_t, standard[r, 1], sd_t)
+        shifts[r, 1] = _offset(m_c, standard[r, 4], sd_c)
+        shifts[r, 2], shifts[r, 3] = t_scale(m_t, ss_t, m_c, ss_c, welch)
+    return shifts
