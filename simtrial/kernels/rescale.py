@@ -151,42 +151,58 @@ def moments_outcomes(standard, params, critical, welch, two_sided, sign, alpha, 
     """
     reps = standard.shape[0]
     shifts = _mean_free_parts(standard, params, critical, welch)
+    t_row = np.empty(reps)
+    doubtful = np.empty(reps, np.bool_)
     for u in range(params.shape[0]):
         mean_t, sd_t, mean_c, sd_c = params[u, 0], params[u, 1], params[u, 2], params[u, 3]
+        # Three passes over the trials: t where only the means move (nan elsewhere), the
+        # decisions from the critical values (both loops vectorised: no branch), then the
+        # few doubtful cells from their p-values.
         for r in range(reps):
-            se = shifts[r, 2]
-            if se == se:  # the same sds at every draw: only the means move
-                t = ((mean_t + shifts[r, 0]) - (mean_c + shifts[r, 1])) / se
-                df = shifts[r, 3]
-            else:
-                m_t, m_c = standard[r, 0], standard[r, 3]
-                avg_t, ss_t = _rescaled(m_t, standard[r, 1], standard[r, 2], mean_t, sd_t)
-                avg_c, ss_c = _rescaled(m_c, standard[r, 4], standard[r, 5], mean_c, sd_c)
-                t, df = t_statistic(m_t, avg_t, ss_t, m_c, avg_c, ss_c, welch)
+            t_row[r] = ((mean_t + shifts[0, r]) - (mean_c + shifts[1, r])) / shifts[2, r]
+        for r in range(reps):
+            t = t_row[r]
             statistic = abs(t) if two_sided else sign * t
             c = critical[r]
-            if abs(statistic - c) > GUARD * abs(c) and abs(t) > SMALL_T:  # False if nan
-                rejected = statistic >= c
-                favours = sign * t > 0
-            else:
-                p = t_pvalue(t, df, two_sided, sign)
-                rejected = p <= alpha
-                favours = (t_pvalue(t, df, False, sign) if two_sided else p) < 0.5
+            sure = (abs(statistic - c) > GUARD * abs(c)) & (abs(t) > SMALL_T)  # False if nan
+            rejected = statistic >= c
             reject[u, r] = rejected
-            success[u, r] = rejected and favours
+            success[u, r] = rejected & (sign * t > 0)
+            doubtful[r] = not sure
+        for r in range(reps):
+            if doubtful[r]:
+                _decide_exactly(standard[r], shifts[:, r], t_row[r], mean_t, sd_t, mean_c, sd_c,
+                                welch, two_sided, sign, alpha, success[u], reject[u], r)
+
+
+@kernel(inline=True)
+def _decide_exactly(trial, shift, t, mean_t, sd_t, mean_c, sd_c, welch, two_sided, sign, alpha,
+                    success, reject, r):
+    """Decide trial r at one draw from its p-values (``t`` reused unless its se is nan)."""
+    df = shift[3]
+    if not shift[2] == shift[2]:  # the sds move with the draws: rescale the moments
+        avg_t, ss_t = _rescaled(trial[0], trial[1], trial[2], mean_t, sd_t)
+        avg_c, ss_c = _rescaled(trial[3], trial[4], trial[5], mean_c, sd_c)
+        t, df = t_statistic(trial[0], avg_t, ss_t, trial[3], avg_c, ss_c, welch)
+    p = t_pvalue(t, df, two_sided, sign)
+    rejected = p <= alpha
+    favours = (t_pvalue(t, df, False, sign) if two_sided else p) < 0.5
+    reject[r] = rejected
+    success[r] = rejected and favours
 
 
 @kernel(inline=True)
 def _mean_free_parts(standard, params, critical, welch):
-    """Per trial ``(offset_t, offset_c, se, df)`` when every draw has the same sds, else nan se.
+    """Per trial ``(offset_t, offset_c, se, df)`` (columns) if every draw has the same sds.
 
     The t statistic at a draw is then ``((mean_t + offset_t) - (mean_c + offset_c)) / se``,
     the same operations as rescaling the moments and calling ``t_statistic``: a division per
     draw and trial instead of four and a square root. Trials with an empty arm, an undefined
-    se or no critical value keep a nan se (:func:`moments_outcomes` rescales them per draw).
+    se or no critical value keep a nan se (:func:`moments_outcomes` rescales them per draw),
+    and so do all when the sds differ between draws.
     """
     reps = standard.shape[0]
-    shifts = np.full((reps, 4), np.nan)
+    shifts = np.full((4, reps), np.nan)
     sd_t, sd_c = params[0, 1], params[0, 3]
     for u in range(1, params.shape[0]):
         if params[u, 1] != sd_t or params[u, 3] != sd_c:
@@ -197,7 +213,7 @@ def _mean_free_parts(standard, params, critical, welch):
             continue
         ss_t = sd_t * sd_t * standard[r, 2]
         ss_c = sd_c * sd_c * standard[r, 5]
-        shifts[r, 0] = _offset(m_t, standard[r, 1], sd_t)
-        shifts[r, 1] = _offset(m_c, standard[r, 4], sd_c)
-        shifts[r, 2], shifts[r, 3] = t_scale(m_t, ss_t, m_c, ss_c, welch)
+        shifts[0, r] = _offset(m_t, standard[r, 1], sd_t)
+        shifts[1, r] = _offset(m_c, standard[r, 4], sd_c)
+        shifts[2, r], shifts[3, r] = t_scale(m_t, ss_t, m_c, ss_c, welch)
     return shifts
