@@ -195,7 +195,8 @@ def assurance(scenario: Scenario | str, n: int, *, draws: int = 2000, reps: int 
     ep = _assurance_iv(scenario, n, draws, reps, seed, endpoint, jobs)
     values = draw_values(scenario.priors, scenario, rng.prior_generator(seed), draws)
     keys = list(values)
-    rows = [tuple(float(values[k][m]) for k in keys) for m in range(draws)]
+    rows = list(zip(*(np.asarray(values[k], dtype=np.float64).tolist() for k in keys),
+                    strict=True))  # Python floats, a tuple per draw
     unique = list(dict.fromkeys(rows))
     index = {row: i for i, row in enumerate(unique)}
     which = np.array([index[row] for row in rows])

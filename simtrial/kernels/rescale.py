@@ -21,12 +21,17 @@ rejection is ``statistic >= critical[r]`` with the critical value of the trial's
 relative). Within the guard band, where the statistic is undefined or close to 0, or where the
 trial has no critical value, the p-value itself is computed: the decisions are those of
 ``simtrial power`` on the same moments, at a few floating-point operations per trial.
+When every draw has the same sds (a prior on the means), each trial's se and df are computed
+once and a draw's t is a shifted difference of means over the se (:func:`moments_outcomes`):
+the same operations, so the same bits, at one division per draw and trial.
 """
 
 import math
 
+import numpy as np
+
 from simtrial.kernels._jit import kernel
-from simtrial.kernels.ttest import t_pvalue, t_statistic
+from simtrial.kernels.ttest import t_pvalue, t_scale, t_statistic
 
 __all__ = ["GUARD", "bracket_critical", "critical_values", "moments_outcomes",
            "rescale_moments", "standard_chi2_moments", "trial_df"]
@@ -66,7 +71,13 @@ def _rescaled(m, z, chi2, mean, sd):
     """(mean, ss) of an arm: numba's ``rng.normal(mean, sd / sqrt(m))`` is mean + scale * z."""
     if m == 0.0:
         return 0.0, 0.0
-    return mean + sd / math.sqrt(m) * z, sd * sd * chi2
+    return mean + _offset(m, z, sd), sd * sd * chi2
+
+
+@kernel(inline=True)
+def _offset(m, z, sd):
+    """The arm's mean minus its true mean: ``(sd / sqrt(m)) z``, as ``rng.normal`` computes it."""
+    return sd / math.sqrt(m) * z
 
 
 @kernel
@@ -141,21 +152,71 @@ def moments_outcomes(standard, params, critical, welch, two_sided, sign, alpha, 
     success, reject : bool arrays of shape (draws, reps)
         Filled: rejection at ``p <= alpha``, and rejection in the direction of benefit.
     """
+    reps = standard.shape[0]
+    shifts = _mean_free_parts(standard, params, critical, welch)
+    t_row = np.empty(reps)
+    doubtful = np.empty(reps, np.bool_)
     for u in range(params.shape[0]):
         mean_t, sd_t, mean_c, sd_c = params[u, 0], params[u, 1], params[u, 2], params[u, 3]
-        for r in range(standard.shape[0]):
-            m_t, m_c = standard[r, 0], standard[r, 3]
-            avg_t, ss_t = _rescaled(m_t, standard[r, 1], standard[r, 2], mean_t, sd_t)
-            avg_c, ss_c = _rescaled(m_c, standard[r, 4], standard[r, 5], mean_c, sd_c)
-            t, df = t_statistic(m_t, avg_t, ss_t, m_c, avg_c, ss_c, welch)
+        # Three passes over the trials: t where only the means move (nan elsewhere), the
+        # decisions from the critical values (both loops vectorised: no branch), then the
+        # few doubtful cells from their p-values.
+        for r in range(reps):
+            t_row[r] = ((mean_t + shifts[0, r]) - (mean_c + shifts[1, r])) / shifts[2, r]
+        for r in range(reps):
+            t = t_row[r]
             statistic = abs(t) if two_sided else sign * t
             c = critical[r]
-            if abs(statistic - c) > GUARD * abs(c) and abs(t) > SMALL_T:  # False if nan
-                rejected = statistic >= c
-                favours = sign * t > 0
-            else:
-                p = t_pvalue(t, df, two_sided, sign)
-                rejected = p <= alpha
-                favours = (t_pvalue(t, df, False, sign) if two_sided else p) < 0.5
+            sure = (abs(statistic - c) > GUARD * abs(c)) & (abs(t) > SMALL_T)  # False if nan
+            rejected = statistic >= c
             reject[u, r] = rejected
-            success[u, r] = rejected and favours
+            success[u, r] = rejected & (sign * t > 0)
+            doubtful[r] = not sure
+        for r in range(reps):
+            if doubtful[r]:
+                _decide_exactly(standard[r], shifts[:, r], t_row[r], mean_t, sd_t, mean_c, sd_c,
+                                welch, two_sided, sign, alpha, success[u], reject[u], r)
+
+
+@kernel(inline=True)
+def _decide_exactly(trial, shift, t, mean_t, sd_t, mean_c, sd_c, welch, two_sided, sign, alpha,
+                    success, reject, r):
+    """Decide trial r at one draw from its p-values (``t`` reused unless its se is nan)."""
+    df = shift[3]
+    if not shift[2] == shift[2]:  # the sds move with the draws: rescale the moments
+        avg_t, ss_t = _rescaled(trial[0], trial[1], trial[2], mean_t, sd_t)
+        avg_c, ss_c = _rescaled(trial[3], trial[4], trial[5], mean_c, sd_c)
+        t, df = t_statistic(trial[0], avg_t, ss_t, trial[3], avg_c, ss_c, welch)
+    p = t_pvalue(t, df, two_sided, sign)
+    rejected = p <= alpha
+    favours = (t_pvalue(t, df, False, sign) if two_sided else p) < 0.5
+    reject[r] = rejected
+    success[r] = rejected and favours
+
+
+@kernel(inline=True)
+def _mean_free_parts(standard, params, critical, welch):
+    """Per trial ``(offset_t, offset_c, se, df)`` (columns) if every draw has the same sds.
+
+    The t statistic at a draw is then ``((mean_t + offset_t) - (mean_c + offset_c)) / se``,
+    the same operations as rescaling the moments and calling ``t_statistic``: a division per
+    draw and trial instead of four and a square root. Trials with an empty arm, an undefined
+    se or no critical value keep a nan se (:func:`moments_outcomes` rescales them per draw),
+    and so do all when the sds differ between draws.
+    """
+    reps = standard.shape[0]
+    shifts = np.full((4, reps), np.nan)
+    sd_t, sd_c = params[0, 1], params[0, 3]
+    for u in range(1, params.shape[0]):
+        if params[u, 1] != sd_t or params[u, 3] != sd_c:
+            return shifts
+    for r in range(reps):
+        m_t, m_c = standard[r, 0], standard[r, 3]
+        if m_t == 0.0 or m_c == 0.0 or math.isnan(critical[r]):
+            continue
+        ss_t = sd_t * sd_t * standard[r, 2]
+        ss_c = sd_c * sd_c * standard[r, 5]
+        shifts[0, r] = _offset(m_t, standard[r, 1], sd_t)
+        shifts[1, r] = _offset(m_c, standard[r, 4], sd_c)
+        shifts[2, r], shifts[3, r] = t_scale(m_t, ss_t, m_c, ss_c, welch)
+    return shifts

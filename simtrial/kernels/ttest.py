@@ -13,7 +13,7 @@ import math
 from simtrial.kernels._jit import kernel
 from simtrial.kernels.tdist import t_cdf_value
 
-__all__ = ["t_pvalue", "t_statistic", "t_test_pvalues"]
+__all__ = ["t_pvalue", "t_scale", "t_statistic", "t_test_pvalues"]
 
 
 @kernel
@@ -46,19 +46,28 @@ def t_test_pvalues(moments, welch, two_sided, sign, out):
 @kernel(inline=True)
 def t_statistic(m_t, mean_t, ss_t, m_c, mean_c, ss_c, welch):
     """``(t, df)`` of the pooled or Welch test from one replicate's moments (t nan if undefined)."""
+    scale, df = t_scale(m_t, ss_t, m_c, ss_c, welch)
+    return (mean_t - mean_c) / scale, df
+
+
+@kernel(inline=True)
+def t_scale(m_t, ss_t, m_c, ss_c, welch):
+    """``(se, df)``: the t statistic's denominator (nan if undefined) and degrees of freedom.
+
+    They do not depend on the means: ``t = (mean_t - mean_c) / se``.
+    """
     if welch:
         v_t = ss_t / (m_t - 1) / m_t
         v_c = ss_c / (m_c - 1) / m_c
         df = (v_t + v_c) ** 2 / (v_t**2 / (m_t - 1) + v_c**2 / (m_c - 1))
-        t = (mean_t - mean_c) / math.sqrt(v_t + v_c) if m_t >= 2 and m_c >= 2 else math.nan
+        se = math.sqrt(v_t + v_c) if m_t >= 2 and m_c >= 2 else math.nan
         if not math.isfinite(df):
             df = 1.0
     else:
         df = m_t + m_c - 2
-        se = math.sqrt((ss_t + ss_c) / df * (1 / m_t + 1 / m_c)) if df > 0 else math.nan
-        t = (mean_t - mean_c) / se if df >= 1 else math.nan
+        se = math.sqrt((ss_t + ss_c) / df * (1 / m_t + 1 / m_c)) if df >= 1 else math.nan
         df = max(df, 1.0)
-    return t, df
+    return se, df
 
 
 @kernel(inline=True)

@@ -61,17 +61,53 @@ def win_counts(scores, values, times, m, m_t, levels, terminal, timed, continuou
         treatment patient wins when the control patient's value is below its own minus the
         margin, ``c < t - margin``, and loses when ``t < c - margin``.
     """
+    _count_wins(scores, values, times, m, m_t, levels, terminal, timed, continuous, margin,
+                out, workspace(m, levels))
+
+
+@kernel
+def workspace(n, levels):
+    """The buffers :func:`_count_wins` needs for up to ``n`` patients, allocated once.
+
+    A tuple of arrays: per patient, integers (group, a timed level's group, value bucket,
+    arm-and-group bucket, slot, two merge counts, a tally, the bucket in value order, the
+    patients with a value) and floats (wins, losses, values in order then sorted, reused
+    for the shares), per cell of the discrete levels (counts, counts below and totals per
+    arm), per value bucket and per arm-and-group bucket (starts, fill pointers). The cells
+    are at most the product of the levels (the groups after the last discrete level).
+    """
+    cells = 1
+    for j in range(levels.shape[0]):
+        cells *= levels[j]
+    per_patient_int = np.empty((10, n + 1), np.int64)
+    per_patient_float = np.empty((4, n + 1))
+    per_cell = np.empty((6, cells))
+    value_buckets = np.empty(4 * n + 1, np.int64)
+    group_buckets = np.empty((2, 2 * cells + 1), np.int64)
+    return per_patient_int, per_patient_float, per_cell, value_buckets, group_buckets
+
+
+@kernel
+def _count_wins(scores, values, times, m, m_t, levels, terminal, timed, continuous, margin,
+                out, work):
+    """:func:`win_counts` in the buffers ``work`` (:func:`workspace`, for at least m patients)."""
     m_c = m - m_t
-    wins = np.zeros(m)
-    losses = np.zeros(m)
-    group = np.zeros(m, np.int64)
-    dead = np.empty(m, np.int64)  # a timed level's group of the patients at its terminal level
+    per_patient_int, per_patient_float, per_cell = work[0], work[1], work[2]
+    wins = per_patient_float[0, :m]
+    losses = per_patient_float[1, :m]
+    wins[:] = 0.0
+    losses[:] = 0.0
+    group = per_patient_int[0, :m]
+    group[:] = 0
+    dead = per_patient_int[1, :m]  # a timed level's group of the patients at its terminal level
     n_groups = 1
     for j in range(levels.shape[0]):
         size = levels[j]
         cells = n_groups * size
-        count_t = np.zeros(cells)
-        count_c = np.zeros(cells)
+        count_t = per_cell[0, :cells]
+        count_c = per_cell[1, :cells]
+        count_t[:] = 0.0
+        count_c[:] = 0.0
         for p in range(m):
             if group[p] >= 0:
                 cell = group[p] * size + scores[p, j]
@@ -79,10 +115,10 @@ def win_counts(scores, values, times, m, m_t, levels, terminal, timed, continuou
                     count_t[cell] += 1
                 else:
                     count_c[cell] += 1
-        below_t = np.zeros(cells)  # patients of the group at lower levels
-        below_c = np.zeros(cells)
-        total_t = np.zeros(n_groups)
-        total_c = np.zeros(n_groups)
+        below_t = per_cell[2, :cells]  # patients of the group at lower levels (all set below)
+        below_c = per_cell[3, :cells]
+        total_t = per_cell[4, :n_groups]
+        total_c = per_cell[5, :n_groups]
         for g in range(n_groups):
             run_t = 0.0
             run_c = 0.0
@@ -110,58 +146,37 @@ def win_counts(scores, values, times, m, m_t, levels, terminal, timed, continuou
             dead[p] = g if at_terminal else -1
             group[p] = -1 if at_terminal else cell
         if timed[j]:
-            _value_counts(times[j], m, m_t, dead, n_groups, 0.0, wins, losses)
+            _value_counts(times[j], m, m_t, dead, n_groups, 0.0, wins, losses, work)
         n_groups = cells
     if continuous:
-        _value_counts(values, m, m_t, group, n_groups, margin, wins, losses)
-    _summary(wins, losses, m_t, m_c, out)
+        _value_counts(values, m, m_t, group, n_groups, margin, wins, losses, work)
+    _summary(wins, losses, m_t, m_c, out, per_patient_float[2], per_patient_float[3])
 
 
 @kernel(inline=True)
-def _value_counts(values, m, m_t, group, n_groups, margin, wins, losses):
+def _value_counts(values, m, m_t, group, n_groups, margin, wins, losses, work):
     """Add the wins and losses on the continuous level within each group.
 
-    The patients with ``group >= 0`` are put in order of their values (:func:`_value_order`),
-    then, in that order, in buckets by arm and group (a stable counting sort, so each bucket
-    is sorted), and a treatment bucket is merged with the control bucket of its group: every
-    count is a pointer that only moves forward. A patient's wins and losses at the earlier
-    levels are the same for every patient of its arm and group, so the counts of the sorted
-    values may go to the bucket's patients in any order: here in the patients' own order, which
-    keeps the sums of the variances in the order they always had. The comparisons are
-    ``c < t - margin`` (a win) and ``t < c - margin`` (a loss), as written, each monotone in
-    both values.
+    The values of the patients with ``group >= 0`` are put in buckets by arm and group, each
+    bucket sorted (:func:`_sorted_by_bucket`), and a treatment bucket is merged with the
+    control bucket of its group: every count is a pointer that only moves forward. A
+    patient's wins and losses at the earlier levels are the same for every patient of its arm
+    and group, so the counts of the sorted values may go to the bucket's patients in any
+    order: here in the patients' own order (``slots``), which keeps the sums of the variances
+    in the order they always had. The comparisons are ``c < t - margin`` (a win) and
+    ``t < c - margin`` (a loss), as written, each monotone in both values.
     """
-    order, ordered = _value_order(values, m, group)
-    buckets = 2 * n_groups
-    start = np.zeros(buckets + 1, np.int64)
-    for i in range(order.shape[0]):
-        p = order[i]
-        start[(0 if p < m_t else n_groups) + group[p] + 1] += 1
-    for b in range(buckets):
-        start[b + 1] += start[b]
-    sorted_values = np.empty(start[buckets])
-    slots = np.empty(start[buckets], np.int64)
-    fill = start[:buckets].copy()
-    for i in range(order.shape[0]):
-        b = (0 if order[i] < m_t else n_groups) + group[order[i]]
-        sorted_values[fill[b]] = ordered[i]
-        fill[b] += 1
-    fill[:] = start[:buckets]
-    for p in range(m):  # the bucket's patients in their own order (the counts' order is free)
-        if group[p] >= 0:
-            b = (0 if p < m_t else n_groups) + group[p]
-            slots[fill[b]] = p
-            fill[b] += 1
-    below = np.empty(start[n_groups] + 1, np.int64)
-    not_above = np.empty(start[n_groups] + 1, np.int64)
-    tally = np.empty(start[buckets] - start[n_groups] + 1, np.int64)
+    per_patient_int = work[0]
+    start, sorted_values, slots = _sorted_by_bucket(values, m, m_t, group, n_groups, work)
+    below = per_patient_int[5]
+    not_above = per_patient_int[6]
+    tally = per_patient_int[7]
     for g in range(n_groups):
         t0, t1 = start[g], start[g + 1]
         c0, c1 = start[n_groups + g], start[n_groups + g + 1]
         if t0 == t1 or c0 == c1:
             continue
-        _merge(sorted_values, t0, t1, c0, c1, margin, False, below)
-        _merge(sorted_values, t0, t1, c0, c1, margin, True, not_above)
+        _merges(sorted_values, t0, t1, c0, c1, margin, below, not_above)
         n_c = c1 - c0
         for i in range(t0, t1):
             wins[slots[i]] += below[i]
@@ -185,86 +200,155 @@ def _value_counts(values, m, m_t, group, n_groups, margin, wins, losses):
 
 
 @kernel(inline=True)
-def _merge(sorted_values, t0, t1, c0, c1, margin, loss, counts):
-    """Fill ``counts[i]`` with the number of controls below treatment value i.
+def _sorted_by_bucket(values, m, m_t, group, n_groups, work):
+    """``(start, sorted_values, slots)``: the values of each arm and group, sorted.
 
-    For each sorted treatment value i in ``t0 .. t1``: the number of sorted control values
-    (``c0 .. c1``) with ``c < t - margin`` or, if ``loss``, without ``t < c - margin``, each a
-    prefix of the controls. A merge that takes one step a value, treatment or control; the
-    comparison moves one pointer or the other.
+    Bucket ``b = arm * n_groups + group`` (treatment 0, control 1) holds
+    ``sorted_values[start[b]:start[b + 1]]`` in ascending order, and ``slots`` the same
+    bucket's patients in their own order. The values are put in order by a counting sort on
+    four times as many equal-width buckets between the smallest and the largest value as
+    there are values, then (stably) in their arm-and-group buckets, and an insertion sort of
+    each nearly sorted bucket makes the order exact whatever the value buckets hold (all in
+    one when the values' range overflows): linear expected time for values with a density.
+    (numba's sort of each arm and group cost more than drawing the trial; with as many
+    value buckets as values, the insertion sort's mispredicted branches cost more than the
+    extra buckets.) The arm-and-group bucket of each value travels with it, so the patients
+    are not looked up again.
     """
-    i = t0
-    j = c0
-    last = c1 - 1
-    while i < t1:
-        t = sorted_values[i]
-        c = sorted_values[min(j, last)]
-        take = (c < t - margin) if not loss else not (t < c - margin)
-        take = take and j < c1
-        counts[i] = j - c0
-        j += take
-        i += 1 - take
-
-
-@kernel(inline=True)
-def _value_order(values, m, group):
-    """The patients with ``group >= 0`` in ascending order of their values, and the values.
-
-    A counting sort on four times as many equal-width buckets between the smallest and the
-    largest value as there are values, then an insertion sort of the nearly sorted result:
-    linear expected time for values with a density. (numba's sort of each arm and group cost
-    more than drawing the trial; with as many buckets as values, the insertion sort's
-    mispredicted branches cost more than the extra buckets.) A value's bucket is monotone in
-    the value, and the insertion sort makes the order exact whatever the buckets hold (all in
-    one when the values' range overflows).
-    """
+    per_patient_int, per_patient_float, value_buckets, group_buckets = (
+        work[0], work[1], work[3], work[4])
+    key = per_patient_int[2]
+    bucket_of = per_patient_int[3]
+    slots = per_patient_int[4]
+    bucket_by_value = per_patient_int[8]
+    live = per_patient_int[9]
+    by_value = per_patient_float[2]
+    sorted_values = per_patient_float[3]
+    buckets = 2 * n_groups
+    start = group_buckets[0, :buckets + 1]
+    fill = group_buckets[1, :buckets]
+    start[:] = 0
     count = 0
+    for p in range(m):  # the patients with a value, listed without a branch
+        live[count] = p
+        count += group[p] >= 0
     lo = np.inf
     hi = -np.inf
-    for p in range(m):
-        if group[p] >= 0:
-            v = values[p]
-            count += 1
-            lo = min(lo, v)
-            hi = max(hi, v)
-    buckets = 4 * count
-    scale = buckets / (hi - lo) if hi > lo else 0.0
-    if not scale < np.inf:
-        scale = 0.0
-    key = np.empty(m, np.int64)
-    start = np.zeros(buckets + 1, np.int64)
-    for p in range(m):
-        if group[p] >= 0:
-            x = (values[p] - lo) * scale
-            b = int(x) if x < buckets - 1 else buckets - 1
-            key[p] = b
-            start[b + 1] += 1
+    for i in range(count):
+        p = live[i]
+        v = values[p]
+        lo = min(lo, v)
+        hi = max(hi, v)
+        b = (0 if p < m_t else n_groups) + group[p]
+        bucket_of[i] = b
+        start[b + 1] += 1
     for b in range(buckets):
         start[b + 1] += start[b]
-    order = np.empty(count, np.int64)
-    ordered = np.empty(count)
-    for p in range(m):
-        if group[p] >= 0:
-            i = start[key[p]]
-            order[i] = p
-            ordered[i] = values[p]
-            start[key[p]] = i + 1
-    for i in range(1, count):
-        v = ordered[i]
-        p = order[i]
-        j = i
-        while j > 0 and ordered[j - 1] > v:
-            ordered[j] = ordered[j - 1]
-            order[j] = order[j - 1]
-            j -= 1
-        ordered[j] = v
-        order[j] = p
-    return order, ordered
+    cells = 4 * count
+    scale = cells / (hi - lo) if hi > lo else 0.0
+    if not scale < np.inf:
+        scale = 0.0
+    cell_start = value_buckets[:cells + 1]
+    cell_start[:] = 0
+    fill[:] = start[:buckets]
+    for i in range(count):
+        p = live[i]
+        x = (values[p] - lo) * scale
+        c = int(x) if x < cells - 1 else cells - 1
+        key[i] = c
+        cell_start[c + 1] += 1
+        b = bucket_of[i]
+        slots[fill[b]] = p
+        fill[b] += 1
+    for c in range(cells):
+        cell_start[c + 1] += cell_start[c]
+    for i in range(count):
+        j = cell_start[key[i]]
+        by_value[j] = values[live[i]]
+        bucket_by_value[j] = bucket_of[i]
+        cell_start[key[i]] = j + 1
+    fill[:] = start[:buckets]
+    for i in range(count):
+        b = bucket_by_value[i]
+        sorted_values[fill[b]] = by_value[i]
+        fill[b] += 1
+    for b in range(buckets):
+        first = start[b]
+        for i in range(first + 1, start[b + 1]):
+            v = sorted_values[i]
+            j = i
+            while j > first and sorted_values[j - 1] > v:
+                sorted_values[j] = sorted_values[j - 1]
+                j -= 1
+            sorted_values[j] = v
+    return start, sorted_values, slots
 
 
 @kernel(inline=True)
-def _summary(wins, losses, m_t, m_c, out):
-    """``(m_t, m_c, p_win, p_loss, var_win, var_loss, cov)`` from the per-patient counts."""
+def _merges(sorted_values, t0, t1, c0, c1, margin, below, not_above):
+    """Fill ``below[i]`` and ``not_above[i]``: controls beaten by, and not beating, value i.
+
+    For each sorted treatment value t (``t0 .. t1``), the number of sorted control values c
+    (``c0 .. c1``) with ``c < t - margin`` (:func:`_counted`), and the number without
+    ``t < c - margin``: each a prefix of the controls. A merge takes one step a value,
+    treatment or control, the comparison moving one pointer or the other without a branch;
+    but each step waits for the one before (a load, a comparison, an add). So each count is
+    merged from both ends, the lower half of the treatment values forwards and the upper half
+    backwards, and the four merges run side by side in one loop, their chains overlapping. A
+    merge that has finished marks time, rewriting its last count (a backward merge
+    with no value reads and writes one slot past t1: the buffers have n + 1).
+    """
+    mid = (t0 + t1 + 1) // 2  # at least one value forwards
+    last_c = c1 - 1
+    i = i2 = t0  # forwards: treatment values t0 .. mid - 1
+    j = j2 = c0
+    ib = ib2 = t1 - 1  # backwards: treatment values t1 - 1 down to mid
+    jb = jb2 = c1
+    while i < mid or i2 < mid or ib >= mid or ib2 >= mid:
+        going = i < mid
+        take = going and j < c1 and _counted(sorted_values[min(j, last_c)],
+                                             sorted_values[min(i, mid - 1)], margin, False)
+        below[min(i, mid - 1)] = j - c0
+        j += take
+        i += going and not take
+        going = i2 < mid
+        take = going and j2 < c1 and _counted(sorted_values[min(j2, last_c)],
+                                             sorted_values[min(i2, mid - 1)], margin, True)
+        not_above[min(i2, mid - 1)] = j2 - c0
+        j2 += take
+        i2 += going and not take
+        going = ib >= mid
+        take = going and jb > c0 and not _counted(sorted_values[max(jb - 1, c0)],
+                                                  sorted_values[max(ib, mid)], margin, False)
+        below[max(ib, mid)] = jb - c0
+        jb -= take
+        ib -= going and not take
+        going = ib2 >= mid
+        take = going and jb2 > c0 and not _counted(sorted_values[max(jb2 - 1, c0)],
+                                                  sorted_values[max(ib2, mid)], margin, True)
+        not_above[max(ib2, mid)] = jb2 - c0
+        jb2 -= take
+        ib2 -= going and not take
+
+
+@kernel(inline=True)
+def _counted(c, t, margin, loss):
+    """Whether control value c counts for treatment value t.
+
+    ``c < t - margin`` (a win) or, if ``loss``, not ``t < c - margin`` (no loss): either
+    holds for a prefix of the sorted controls.
+    """
+    return not (t < c - margin) if loss else c < t - margin
+
+
+@kernel(inline=True)
+def _summary(wins, losses, m_t, m_c, out, share_w, share_l):
+    """``(m_t, m_c, p_win, p_loss, var_win, var_loss, cov)`` from the per-patient counts.
+
+    The shares of the other arm each patient wins and loses are divided in loops of their
+    own (into ``share_w``, ``share_l``: buffers of at least m_t + m_c), which the compiler
+    vectorises; the sums of squares that follow are sums in order, which it cannot.
+    """
     pairs = float(m_t) * m_c
     total_w = 0.0
     total_l = 0.0
@@ -273,17 +357,23 @@ def _summary(wins, losses, m_t, m_c, out):
         total_l += losses[p]
     p_w = total_w / pairs
     p_l = total_l / pairs
+    for p in range(m_t):
+        share_w[p] = wins[p] / m_c
+        share_l[p] = losses[p] / m_c
+    for p in range(m_t, m_t + m_c):
+        share_w[p] = wins[p] / m_t
+        share_l[p] = losses[p] / m_t
     s_ww = s_ll = s_wl = 0.0
     for p in range(m_t):
-        dw = wins[p] / m_c - p_w
-        dl = losses[p] / m_c - p_l
+        dw = share_w[p] - p_w
+        dl = share_l[p] - p_l
         s_ww += dw * dw
         s_ll += dl * dl
         s_wl += dw * dl
     c_ww = c_ll = c_wl = 0.0
     for p in range(m_t, m_t + m_c):
-        dw = wins[p] / m_t - p_w
-        dl = losses[p] / m_t - p_l
+        dw = share_w[p] - p_w
+        dl = share_l[p] - p_l
         c_ww += dw * dw
         c_ll += dl * dl
         c_wl += dw * dl
@@ -321,6 +411,7 @@ def simulate_wins(rng, n_t, n_c, drop_t, drop_c, lower, cuts, levels, flip, term
     values = np.empty(n)
     times = np.empty((max(k_d, 1), n))
     e = np.empty(k)
+    work = workspace(n, levels)
     for r in range(out.shape[0]):
         m = 0
         m_t = 0
@@ -352,8 +443,8 @@ def simulate_wins(rng, n_t, n_c, drop_t, drop_c, lower, cuts, levels, flip, term
             out[r, 0], out[r, 1] = m_t, m - m_t
             out[r, 2:] = math.nan
             continue
-        win_counts(scores, values, times, m, m_t, levels, terminal, timed, continuous, margin,
-                   out[r])
+        _count_wins(scores, values, times, m, m_t, levels, terminal, timed, continuous,
+                    margin, out[r], work)
 
 
 @kernel(inline=True)
