@@ -200,8 +200,9 @@ def endpoint_closed_form(endpoint, n_t: int, n_c: int, alpha: float,
     --------
     >>> from simtrial.scenario import load_scenario
     >>> sc = load_scenario("msc-covid19")
-    >>> endpoint_closed_form(sc.endpoint("sf36_gh"), 260, 140, 0.05, "two-sided")
-    (None, 'no closed form for the mannwhitney test of a discretised_normal endpoint')
+    >>> score = sc.endpoint("sf36_gh")
+    >>> endpoint_closed_form(score, 260, 140, 0.05, "two-sided")  # doctest: +ELLIPSIS
+    (None, 'no closed form for the ancova test of a discretised_normal endpoint (it needs ...)')
     >>> far = sc.with_values({"endpoints.walk_m.treatment.mean": 1e11}).endpoint("walk_m")
     >>> endpoint_closed_form(far, 260, 140, 0.05, "two-sided")[1]
     'degenerate: the noncentral t of the formula is out of numerical reach at this effect'

@@ -110,7 +110,7 @@ def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
     >>> group = correlated_groups(sc.endpoints, sc.correlations)[0]
     >>> model = joint_model(group, sc.correlations, 260, 140)
     >>> model.ids, [statistic.name for statistic in model.statistics]
-    (('walk_lln', 'sf36_gh', 'walk_m'), ['counts', 'ranks', 'moments'])
+    (('walk_lln', 'sf36_gh', 'walk_m'), ['counts', 'baseline', 'baseline'])
     """
     k = len(group)
     statistics = tuple(TESTS[ep.test].statistic for ep in group)

@@ -7,6 +7,7 @@ import pytest
 
 from simtrial.analytic import endpoint_power, power_ttest, power_two_proportions, power_welch
 from simtrial.scenario import load_scenario
+from simtrial.scenario.keys import with_test
 
 
 @pytest.mark.parametrize(("n_t", "n_c", "d", "rid"), [
@@ -63,11 +64,16 @@ def test_welch_approximation_equals_t_power_for_equal_groups_and_variances():
 
 def test_endpoint_power_uses_expected_assessed_numbers():
     sc = load_scenario("msc-covid19")
-    ep = sc.endpoint("walk_m")
+    # walk_m is analysed by ANCOVA in the built-in; its unadjusted t test is checked as before
+    ep = with_test(sc, "walk_m", "ttest").endpoint("walk_m")
     m_t, m_c = 260 * (1 - ep.dropout[0]), 140 * (1 - ep.dropout[1])
     assert endpoint_power(ep, 260, 140, 0.05, "two-sided") == pytest.approx(
         power_ttest(27.0, 69.36, m_t, m_c, 0.05))
     assert endpoint_power(ep, 1, 1, 0.05, "two-sided") is None
+    # ANCOVA at the same assessed numbers: residual sd 69.36 sqrt(1 - 0.5^2), one df fewer
+    ancova = sc.endpoint("walk_m")
+    assert endpoint_power(ancova, 260, 140, 0.05, "two-sided") == pytest.approx(
+        power_ttest(27.0, 69.36 * math.sqrt(1 - 0.5 ** 2), m_t, m_c, 0.05, covariates=1))
 
 
 def test_far_tail_of_the_noncentral_t_does_not_give_nan():

@@ -118,8 +118,10 @@ def test_report_lists_every_assumption_with_its_reason(written):
     # incl. the SF-36 grid step (the trial does not report its scoring), walk_lln's treatment
     # proportion (a reading of "marginally smaller") and the SF-36 placebo mean (a month-36 median),
     # and the 9 numbers of the clinical secondaries clin_status (3) and death_walk (6), and the
-    # 4 numbers of the design prior on walk_lln's effect (mean, sd, lower, upper)
-    assert len(assumed) == 30
+    # 4 numbers of the design prior on walk_lln's effect (mean, sd, lower, upper), and the 2
+    # baseline correlations of the ANCOVA endpoints walk_m and sf36_gh (no published value)
+    assert len(assumed) == 32
+    assert {"endpoints.walk_m.baseline.rho", "endpoints.sf36_gh.baseline.rho"} <= set(assumed)
     for key, prov in assumed.items():
         assert f"- `{key}` = " in text and prov.reason in text, key
     results = json.loads((written / "results.json").read_text())
@@ -178,13 +180,16 @@ def test_report_numbers_come_from_the_library(written):
 def test_report_sensitivity_varies_the_assumed_numbers(written):
     results = json.loads((written / "results.json").read_text())
     keys = [item["key"] for item in results["sensitivity"]["items"]]
-    # every endpoint of the fixed sequence: effect, control level (effect held), spread, dropout
+    # every endpoint of the fixed sequence: effect, control level (effect held), spread, the
+    # baseline correlation of an ANCOVA endpoint, dropout
     assert keys == ["endpoints.walk_lln.treatment.p", "endpoints.walk_lln.control.p",
                     "endpoints.walk_lln.dropout",
                     "endpoints.sf36_gh.treatment.mean", "endpoints.sf36_gh.control.mean",
-                    "endpoints.sf36_gh.sd", "endpoints.sf36_gh.dropout",
+                    "endpoints.sf36_gh.sd", "endpoints.sf36_gh.baseline.rho",
+                    "endpoints.sf36_gh.dropout",
                     "endpoints.walk_m.treatment.mean", "endpoints.walk_m.control.mean",
-                    "endpoints.walk_m.sd", "endpoints.walk_m.dropout",
+                    "endpoints.walk_m.sd", "endpoints.walk_m.baseline.rho",
+                    "endpoints.walk_m.dropout",
                     "endpoints.ct_normal.treatment.p", "endpoints.ct_normal.control.p",
                     "endpoints.ct_normal.dropout", "correlations.walk_lln.walk_m",
                     "correlations.sf36_gh.walk_m", "correlations.walk_lln.sf36_gh"]
@@ -203,6 +208,13 @@ def test_report_sensitivity_varies_the_assumed_numbers(written):
                    if i["key"] == "endpoints.walk_lln.dropout")
     powers = [r["power"]["walk_lln"]["power"] for r in dropout["rows"]]
     assert powers == sorted(powers, reverse=True)  # more dropout, less power (0 to 0.4)
+    # the assumed baseline correlation of an ANCOVA endpoint: 0.3 to 0.7 around 0.5; a higher
+    # correlation, a smaller residual SD, more power for the endpoint's own test
+    baseline = next(i for i in results["sensitivity"]["items"]
+                    if i["key"] == "endpoints.walk_m.baseline.rho")
+    assert [r["value"] for r in baseline["rows"]] == [0.3, 0.4, 0.5, 0.6, 0.7]
+    assert baseline["what"] == "baseline" and baseline["planned"] == 0.5
+    assert "assumed correlation of baseline and follow-up (rho)" in baseline["label"]
     rho = next(i for i in results["sensitivity"]["items"]
                if i["key"] == "correlations.walk_lln.sf36_gh")
     assert [r["value"] for r in rho["rows"]] == [0.0, -0.125, -0.25, -0.375]
@@ -217,8 +229,10 @@ def test_report_sensitivity_varies_the_assumed_numbers(written):
 def test_report_is_github_markdown(written):
     text = (written / "report.md").read_text()
     tables = re.findall(r"^(\|.*\|)\n(\|(?:---\|)+)$", text, flags=re.MULTILINE)
-    # design, evidence, choice of the primary, power, probability of success, sensitivity
-    assert len(tables) == 6
+    # design, evidence, the analysis model and one adjustment table for each of the two
+    # baseline-adjusted endpoints (walk_m, sf36_gh, ANCOVA), choice of the primary, power,
+    # probability of success, sensitivity
+    assert len(tables) == 9
     for header, rule in tables:
         assert header.count(" | ") + 1 == rule.count("---")
     assert "](power_curve.png)" in text and "](sensitivity.png)" in text

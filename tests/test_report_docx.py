@@ -78,7 +78,7 @@ def test_every_cited_work_is_in_the_references_in_full(built):
     cited = [k for k in cited_keys(body) if k in known]
     assert {"Shi 2021a", "Li 2023", "Yuan 2025", "Hays 1993", "Higgins 2023", "Agresti 2013",
             "Maurer 1995", "Westfall 2001", "Wilson 1927", "Morris 2019", "Fleiss 2003",
-            "Mann 1947", "Cohen 1988"} <= set(cited)
+            "Borm 2007", "Cohen 1988"} <= set(cited)  # Borm: ANCOVA (was Mann: sf36_gh's rank test)
     for key in cited:
         assert f"- {key}: {known[key].citation()}".replace("]", "\\]") in refs, key
     # every 'Surname YEAR' in the scenario's provenance resolves
@@ -170,16 +170,19 @@ def test_docx_holds_the_paragraph_tables_and_both_figures(built):
     paragraph = section(built.markdown, "Justification (ready to paste)")
     assert paragraph in [p.text for p in document.paragraphs]
     # 6 tables and 3 figures: the built-in scenario gained candidate primaries (a table) and
-    # design priors (the probability-of-success table and its histogram, assurance.png)
-    assert len(document.tables) == 6
+    # design priors (the probability-of-success table and its histogram, assurance.png), then
+    # baseline adjustment of walk_m and sf36_gh (the analysis-model table and one table each)
+    assert len(document.tables) == 9
     headers = [[c.text for c in t.rows[0].cells] for t in document.tables]
     assert headers[0] == ["item", "value"]
     assert headers[1][:3] == ["number", "value", "basis"]
-    assert headers[2][:2] == ["endpoint", "role"] and "closed form n" in headers[2]
-    assert "power after fixed-sequence gating" in headers[3]
-    assert headers[4][:3] == ["endpoint", "power at the planned effect, n = "
+    assert headers[2] == ["endpoint", "analysis model", "hypothesis", "baseline correlation"]
+    assert [h[0] for h in headers[3:5]] == ["analysis", "analysis"]
+    assert headers[5][:2] == ["endpoint", "role"] and "closed form n" in headers[5]
+    assert "power after fixed-sequence gating" in headers[6]
+    assert headers[7][:3] == ["endpoint", "power at the planned effect, n = "
                               f"{built.results['sample_size']['n_total']}", "assurance"]
-    assert headers[5][:3] == ["number varied", "planned", "values tried"]
+    assert headers[8][:3] == ["number varied", "planned", "values tried"]
     assert len(document.inline_shapes) == 3
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert {"Design", "Sensitivity", "References"} <= set(headings)

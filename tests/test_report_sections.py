@@ -201,3 +201,93 @@ def test_time_to_event_shows_events_beside_simulated_power(survival):
     assert f"| {row['events']:.1f} / {row['analytic_events']:.1f} |" in text
     assert f"| {schoenfeld_events(*args):.1f} / {freedman_events(*args):.1f} |" in text
     assert "364 events or month 48, whichever comes first" in text
+
+
+# ------------------------------------------------- analysis model and baseline adjustment
+ADJUSTMENT = "Analysis model and baseline adjustment"
+
+
+def test_adjustment_numbers_are_the_library_s(builtin):
+    from simtrial.adjustment import adjustment_comparison
+    from simtrial.scenario.keys import endpoint_alone
+
+    sc = load_scenario("msc-covid19")
+    entries = builtin.results["baseline_adjustment"]
+    assert [e["endpoint"] for e in entries] == ["sf36_gh", "walk_m"]
+    for entry in entries:
+        # each endpoint on its own, at the report's target, reps and seed
+        alone = adjustment_comparison(endpoint_alone(sc, entry["endpoint"]), entry["endpoint"],
+                                      0.9, reps=REPS, seed=1, jobs=1)
+        assert [(a["test"], a["n_closed_form"], a["n_simulated"]) for a in entry["analyses"]] \
+            == [(a["test"], a["n_closed_form"], a["n_simulated"]) for a in alone["analyses"]]
+        assert entry["rho"] == 0.5 and entry["provenance"]["basis"] == "assumed"
+        assert entry["ratio_expected"] == pytest.approx(0.75)
+        ttest = entry["analyses"][2]
+        assert entry["ratio_simulated"] == entry["analyses"][0]["n_simulated"] / ttest[
+            "n_simulated"]
+    walk = entries[1]["analyses"]
+    # closed forms: the t test at sd 69.36, ANCOVA at sd sqrt(1 - 0.5^2) times it (Borm 2007);
+    # at rho = 0.5 and equal sds the change score's sd equals the follow-up sd
+    assert [round(a["residual_sd"], 4) for a in walk] == [round(69.36 * 0.75 ** 0.5, 4),
+                                                          69.36, 69.36]
+    assert [a["n_closed_form"] for a in walk] == [288, 384, 384]
+    assert entries[1]["ratio_closed_form"] == 0.75
+    # the score has no normal closed form; its simulated saving is below the normal one
+    score = entries[0]["analyses"]
+    assert [a["n_closed_form"] for a in score] == [None, None, None]
+    assert score[0]["n_simulated"] < score[2]["n_simulated"]
+
+
+def test_adjustment_section_in_markdown(builtin):
+    text = section(builtin.markdown, ADJUSTMENT)
+    assert ("| 6-minute walk distance, month 24 [walk_m\\] | analysis of covariance adjusted "
+            "for baseline (ANCOVA) (Borm 2007) | superiority (two-sided); H0: no difference | "
+            "rho = 0.5 |") in text
+    assert "| Pearson's chi-squared test (Agresti 2013) |" in text
+    for entry in builtin.results["baseline_adjustment"]:
+        a, _, t = entry["analyses"]
+        closed = "-" if a["n_closed_form"] is None else str(a["n_closed_form"])
+        ratio = "-" if a["ratio_closed_form"] is None else f"{a['ratio_closed_form']:.3f}"
+        assert (f"| Analysis of covariance adjusted for baseline (ANCOVA) | "
+                f"{'-' if a['residual_sd'] is None else format(a['residual_sd'], '.2f')} | "
+                f"{closed} | {a['n_simulated']} | {ratio} / {a['ratio_simulated']:.3f} |") in text
+        assert "| The two-sample t test | " in text and f"| {t['n_simulated']} | " in text
+        assert "correlation rho = 0.5 (basis assumed;" in text
+        assert f"endpoints.{entry['endpoint']}.baseline.rho" in text
+    assert "ANCOVA needs about 1 - rho^2 = 0.750 times the t test's patients" in text
+    assert "The score is discrete and bounded: the linear model is a planning approximation" \
+        in text
+    # the sweep of the assumed correlation, read from the sensitivity analysis
+    item = next(i for i in builtin.results["sensitivity"]["items"]
+                if i["key"] == "endpoints.walk_m.baseline.rho")
+    low, high = item["rows"][0], item["rows"][-1]
+    assert (f"power of walk_m after fixed-sequence gating is "
+            f"{low['power']['walk_m']['power']:.3f} at rho = 0.3 and "
+            f"{high['power']['walk_m']['power']:.3f} at rho = 0.7.") in text
+    keys = cited_keys(text)
+    assert "Borm 2007" in keys and all(k in references() for k in keys)
+    assert "- Borm 2007: Borm GF, Fransen J, Lemmens WA." in section(builtin.markdown,
+                                                                    "References")
+    assert "- ANCOVA: analysis of covariance" in section(builtin.markdown, "Abbreviations")
+
+
+def test_adjustment_section_in_docx(builtin):
+    docx = pytest.importorskip("docx", reason="python-docx is not installed (the docx extra)")
+    document = docx.Document(str(builtin.out / "report.docx"))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings.index(ADJUSTMENT) == headings.index("Sample size") + 1
+    tables = [[[c.text for c in row.cells] for row in t.rows] for t in document.tables]
+    model = next(t for t in tables if t[0] == ["endpoint", "analysis model", "hypothesis",
+                                                "baseline correlation"])
+    assert len(model) == 1 + len(load_scenario("msc-covid19").endpoints)
+    adjusted = [t for t in tables if t[0][0] == "analysis"]
+    assert len(adjusted) == 2
+    for table, entry in zip(adjusted, builtin.results["baseline_adjustment"], strict=True):
+        assert [row[3] for row in table[1:]] == [str(a["n_simulated"])
+                                                 for a in entry["analyses"]]
+
+
+def test_no_adjustment_section_without_baseline_or_margin(sequential, survival):
+    for rep in (sequential, survival):
+        assert f"\n## {ADJUSTMENT}\n" not in rep.markdown
+        assert rep.results["baseline_adjustment"] is None

@@ -122,7 +122,7 @@ class Normal(EndpointModel):
         --------
         >>> from simtrial.scenario import load_scenario
         >>> load_scenario("msc-covid19").endpoint("walk_m").describe()
-        'mean 477 vs 450 (+27; d = 0.39)'
+        'mean 477 vs 450 (+27; d = 0.39); baseline rho 0.5'
         """
         t, c = ep.treatment["mean"], ep.control["mean"]
         return f"mean {t:.4g} vs {c:.4g} ({t - c:+.4g}; d = {self.standardized(ep, t - c):.2f})"

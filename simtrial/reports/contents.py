@@ -4,7 +4,8 @@ The sample size comes from :func:`simtrial.search.sample_size`, the powers from
 :func:`simtrial.simulate.power`, the derived numbers from :func:`simtrial.evidence.derive`,
 the sensitivity analysis from :mod:`simtrial.reports.sensitivity`, the interim plan, the
 assurance, the candidate primaries and the time-to-event numbers from
-:mod:`simtrial.reports.planning` (each None where it does not apply).
+:mod:`simtrial.reports.planning`, the sample size with and without baseline adjustment from
+:mod:`simtrial.reports.adjusted` (each None where it does not apply).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from simtrial import evidence
 from simtrial._version import __version__
-from simtrial.reports import planning, precision, sensitivity, word
+from simtrial.reports import adjusted, planning, precision, sensitivity, word
 from simtrial.scenario import Scenario, ScenarioError, load_scenario
 from simtrial.scenario.keys import value_of
 from simtrial.search import sample_size
@@ -71,6 +72,7 @@ def compute(sc: Scenario, name: str | None, target: float, out: Path, reps: int,
         "primary_choice": planning.primary_choice(sc, primary, found, at_n, target, reps,
                                                   seed, jobs),
         "time_to_event": planning.time_to_event(sc, at_n, target),
+        "baseline_adjustment": adjusted.baseline_adjustment(sc, target, reps, seed, jobs),
         "assurance": planning.probability_of_success(sc, n, reps, seed, jobs),
         "evidence": _evidence(sc),
         "assumptions": [{"key": key, "value": value_of(sc, key),

@@ -134,6 +134,10 @@ CLOSED_FORMS = {
     "ttest": ("noncentral t distribution", "simtrial.analytic.power_ttest"),
     "welch": ("noncentral t with Welch-Satterthwaite degrees of freedom",
               "simtrial.analytic.power_welch"),
+    "ancova": ("noncentral t at the residual SD, SD x sqrt(1 - rho^2), one degree of freedom "
+               "fewer", "simtrial.analytic.power_ttest"),
+    "change": ("noncentral t at the SD of the change from baseline",
+               "simtrial.analytic.power_ttest"),
 }
 
 
@@ -289,6 +293,110 @@ def _precision_text(r: dict) -> str:
             "reaches the target on this seed.")
 
 
+# ----------------------------------------------------------- analysis model and adjustment
+def _hypothesis(ctx: Context, ep: Endpoint) -> str:
+    """The hypothesis an endpoint's test shows, with its margins, in words."""
+    if ep.equivalence is not None:
+        low, high = ep.equivalence
+        return (f"equivalence within {low:g} to {high:g} ({ep.model.effect_scale} scale), two "
+                "one-sided tests")
+    if ep.margin is None:
+        return f"superiority ({ctx.r['design']['alternative']}); H0: no difference"
+    return (f"{ep.hypothesis} (one-sided); H0: the {ep.model.effect_scale} is "
+            f"{'at most' if ep.benefit_sign > 0 else 'at least'} the margin {ep.margin:+g}")
+
+
+def _baseline_text(ep: Endpoint) -> str:
+    baseline = ep.extra.get("baseline")
+    if baseline is None:
+        return "-"
+    used = "" if ep.test in ("ancova", "change") else " (declared; this test ignores it)"
+    return f"rho = {baseline['rho']:g}{used}"
+
+
+def analysis_model(ctx: Context) -> list[Block]:
+    """Each endpoint's analysis model and hypothesis; the gain of every baseline adjustment."""
+    adjusted = ctx.r.get("baseline_adjustment") or []
+    if not adjusted and not any("baseline" in ep.extra or ep.margin is not None
+                                or ep.equivalence is not None for ep in ctx.sc.endpoints):
+        return []
+    blocks: list[Block] = [
+        Heading("Analysis model and baseline adjustment"),
+        Paragraph(spans(f"Alpha {ctx.r['design']['alpha']:g}; each endpoint's test and the "
+                        "hypothesis it shows (the power of an endpoint is the chance that this "
+                        "test rejects H0):")),
+        Table(("endpoint", "analysis model", "hypothesis", "baseline correlation"),
+              tuple((spans(f"{_label(ep)} [{ep.id}]"), spans(_test_text(ep.test)),
+                     spans(_hypothesis(ctx, ep)), spans(_baseline_text(ep)))
+                    for ep in ctx.sc.endpoints))]
+    for entry in adjusted:
+        blocks += _adjustment_blocks(ctx, entry)
+    return blocks
+
+
+def _adjustment_blocks(ctx: Context, entry: dict) -> list[Block]:
+    ep = ctx.sc.endpoint(entry["endpoint"])
+    target = _pct(entry["target_power"], 0)
+    baseline, prov = entry["baseline"], entry["provenance"]
+    key = f"endpoints.{ep.id}.baseline.rho"
+    origin = ("no provenance recorded" if prov is None else
+              f"basis {prov['basis']}" + (f", {prov['source']}" if prov.get("source") else "")
+              + "; its reason and source are listed with " + key
+              + " under Effect sizes and their evidence")
+    mean = (f"mean {_number(baseline['mean'])}" if "mean" in baseline
+            else f"the {ctx.c_arm} arm's mean")
+    sd = f"SD {_number(baseline['sd'])}" if "sd" in baseline else f"the {ctx.c_arm} arm's SD"
+    words = [f"{_label(ep)} [{ep.id}] is analysed by {TESTS[ep.test].title}"
+             f"{_cite(method_references(f'simtrial.stattests.{ep.test}'))}: the follow-up "
+             "value on arm and baseline value. Each patient's baseline is drawn jointly with "
+             f"the follow-up value, correlation rho = {entry['rho']:g} ({origin}), with {mean} "
+             f"and {sd} in both arms."]
+    if ep.kind == "score":
+        words.append(" The score is discrete and bounded: the linear model is a planning "
+                     "approximation. The simulation keeps the grid, floor and ceiling (rho is "
+                     "the correlation of the latent normals), so the simulated n includes what "
+                     "they cost; no closed form is given for it.")
+    rows = tuple((spans(a["title"][:1].upper() + a["title"][1:]),
+                  spans("-" if a["residual_sd"] is None else f"{a['residual_sd']:.2f}"),
+                  spans("-" if a["n_closed_form"] is None else str(a["n_closed_form"])),
+                  spans(str(a["n_simulated"])),
+                  spans(" / ".join("-" if a[k] is None else f"{a[k]:.3f}"
+                                   for k in ("ratio_closed_form", "ratio_simulated"))))
+                 for a in entry["analyses"])
+    table = Table(
+        ("analysis", f"residual SD ({ep.unit or 'units'})", f"closed-form n for {target}",
+         f"simulated n for {target}", "n relative to the t test: closed form / simulated"),
+        rows,
+        (spans(f"Sample size of {ep.id} on its own (its test at the full alpha, not after "
+               "the multiplicity procedure), with its dropout. Closed form: the t test's "
+               "power at the residual SD, SD x sqrt(1 - rho^2) with one degree of freedom "
+               "fewer for ANCOVA (Borm 2007), the SD of the change for the change score; "
+               "'-' where the endpoint has no normal closed form. Simulated: the smallest "
+               f"total reaching {target} ({entry['reps']} simulated trials per point, seed "
+               f"{entry['seed']}). ANCOVA needs about 1 - rho^2 = "
+               f"{entry['ratio_expected']:.3f} times the t test's patients and never more "
+               "than the change score, which gains only when rho is above about 0.5 (with "
+               "equal SDs at baseline and follow-up)."),))
+    blocks: list[Block] = [Paragraph(spans("".join(words))), table]
+    swept = [i for i in ctx.r["sensitivity"]["items"]
+             if i["what"] == "baseline" and i["endpoint"] == ep.id]
+    n = ctx.r["sensitivity"]["n_total"]
+    gated = (f" {_gating(ctx.procedure)}" if ep.id in ctx.r["design"]["family"]
+             and ctx.procedure != "none" else "")
+    for item in swept:
+        low, high = _ends(item)
+        blocks.append(Paragraph(spans(
+            f"The assumed rho is swept in the sensitivity analysis (below): at n = {n}, the "
+            f"power of {ep.id}{gated} is {low['power'][ep.id]['power']:.3f} at rho = "
+            f"{_number(low['value'])} and {high['power'][ep.id]['power']:.3f} at rho = "
+            f"{_number(high['value'])}.")))
+    if not swept:
+        blocks.append(Paragraph(spans(
+            f"The sensitivity analysis does not show {ep.id}; vary rho with ",
+            code(f"simtrial sweep --vary endpoints.{ep.id}.baseline.rho=0.3,0.5,0.7"), ".")))
+    return blocks
+
+
 def power_at_n(ctx: Context) -> list[Block]:
     """The power of every endpoint at n, the family, safety and null endpoints, the curve."""
     r = ctx.r
@@ -343,12 +451,12 @@ def power_at_n(ctx: Context) -> list[Block]:
 
 
 def _power_row(ctx: Context, e: dict) -> tuple[Inline, ...]:
-    def opt(x):
-        return "-" if x is None else f"{x:.4f}"
+    def opt(x):  # a simulated power of exactly 1 (every trial rejects) reads "1", not "1.0000"
+        return "-" if x is None else _probability(x)
 
     ep = ctx.sc.endpoint(e["id"])
     return (spans(f"{e['label'] or e['id']} [{e['id']}]"), spans(_role(ctx, ep)),
-            spans(e["test"]), spans(e["effect"]), spans(f"{e['power']:.4f}"),
+            spans(e["test"]), spans(e["effect"]), spans(_probability(e["power"])),
             spans(f"{e['mcse']:.4f}"), spans(f"{e['ci'][0]:.4f} to {e['ci'][1]:.4f}"),
             spans(opt(e["power_unadjusted"])), spans(opt(e["analytic_power"])),
             spans(opt(e["exact_power"])))
@@ -695,7 +803,11 @@ def sensitivity(ctx: Context) -> list[Block]:
         "each endpoint shown" if len(shown) > 1 else "the primary endpoint",
         ": the effect (0.5 to 1.5 times the planned one), the control level with the effect "
         "held, the spread in both arms (0.85 to 1.45 times the planned SD) and the dropout in "
-        "both arms (0 to 0.4); then the assumed correlations involving a shown endpoint (they "
+        "both arms (0 to 0.4)"
+        + (", the assumed correlation of a baseline-adjusted endpoint with its baseline "
+           "(planned -/+ 0.2)" if any(i["what"] == "baseline" for i in sens["items"])
+           else "")
+        + "; then the assumed correlations involving a shown endpoint (they "
         "change no endpoint's own test, only what the multiplicity procedure does with several)"
         + (", and the allocation" if any(i["what"] == "allocation" for i in sens["items"])
            else "") + ", whatever the basis of the number."))]
@@ -967,6 +1079,7 @@ SECTIONS: tuple[Callable[[Context], list[Block]], ...] = (
     design,
     evidence,
     sample_size,
+    analysis_model,
     primary_choice,
     interim_plan,
     time_to_event,
@@ -985,6 +1098,7 @@ ABBREVIATIONS = {
     "CI": "confidence interval",
     "COVID-19": "coronavirus disease 2019",
     "CT": "computed tomography",
+    "ANCOVA": "analysis of covariance",
     "H0": "null hypothesis (no difference between the arms)",
     "LLN": "lower limit of normal",
     "MCAR": "missing completely at random",

@@ -15,6 +15,9 @@ basis (a reported figure from a small trial is uncertain too):
   later cohorts (for the 6-minute walk distance of the built-in scenario: 59 to 101 m around the
   planned 69 m, where post-COVID cohorts show about 80 to 100 m);
 - its **dropout** in both arms, 0 to 0.4;
+- for an endpoint analysed with its baseline (``ancova``, ``change``), the **baseline
+  correlation** ``baseline.rho``: the planned value -/+ 0.1 and 0.2 (0.3 to 0.7 around 0.5),
+  within 0 to 0.95, since the gain of adjustment (about the factor 1 - rho^2) rests on it;
 
 then the correlations involving a shown endpoint that are assumed or have no recorded source,
 0 to 1.5 times the planned one (within -/+ 0.95; a value no joint normal can have with the
@@ -30,17 +33,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from simtrial.reports.adjusted import ADJUSTED_TESTS
 from simtrial.scenario import Endpoint, Scenario, ScenarioError
 from simtrial.simulate import simulated_power
 
-__all__ = ["ALLOCATIONS", "CONTROL_SHIFTS", "CORRELATION_FACTORS", "DROPOUTS", "EFFECT_FACTORS",
-           "SPREAD_FACTORS", "analyse", "shown_endpoints"]
+__all__ = ["ALLOCATIONS", "BASELINE_RHO_SHIFTS", "CONTROL_SHIFTS", "CORRELATION_FACTORS",
+           "DROPOUTS", "EFFECT_FACTORS", "SPREAD_FACTORS", "analyse", "shown_endpoints"]
 
 EFFECT_FACTORS = (0.5, 0.75, 1.0, 1.25, 1.5)
 #: Control proportion times (1 + s), a mean + s SD, a geometric mean times gsd^s.
 CONTROL_SHIFTS = (-0.25, -0.125, 0.0, 0.125, 0.25)
 SPREAD_FACTORS = (0.85, 1.0, 1.15, 1.3, 1.45)
 DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.4)
+#: Added to the planned baseline correlation of an adjusted endpoint, within 0 to 0.95.
+BASELINE_RHO_SHIFTS = (-0.2, -0.1, 0.0, 0.1, 0.2)
 CORRELATION_FACTORS = (0.0, 0.5, 1.0, 1.5)  # times the planned rho, within -/+ 0.95
 ALLOCATIONS = ((1, 1), (2, 1), (3, 1))
 #: An item moves an endpoint's power when the range exceeds this many MCSE.
@@ -73,7 +79,7 @@ def analyse(sc: Scenario, primary: str, secondary: str | None, n: int, reps: int
         (:func:`shown_endpoints`), ``items`` and ``not_varied``. Each item is a number varied:
         ``key`` (dotted; ``endpoints.<id>.sd`` or ``.gsd`` for a spread in both arms),
         ``keys`` (the scenario keys each value sets), ``what`` (effect, control, spread,
-        dropout, correlation or allocation), ``endpoint`` (None for the trial's numbers),
+        dropout, baseline, correlation or allocation), ``endpoint`` (None for the trial's numbers),
         ``label`` (plain words with the unit), ``short`` (a few words, for figures),
         ``planned`` (None for the allocation or a
         dropout that differs between arms), ``rows`` (``value`` and ``power``: endpoint id ->
@@ -134,7 +140,7 @@ def _specs(sc: Scenario, shown: list[str]) -> list[dict]:
         ep = sc.endpoint(ep_id)
         if ep.location in ep.treatment and ep.location in ep.control:  # not ordinal, TTE
             specs += [s for s in (_effect(ep), _control(ep)) if s]
-        specs += [s for s in (_spread(ep, "sd"), _spread(ep, "gsd")) if s]
+        specs += [s for s in (_spread(ep, "sd"), _spread(ep, "gsd"), _baseline_rho(ep)) if s]
         specs.append(_dropout(ep))
     undocumented = {k for k, p in sc.provenance.items() if p.basis == "assumed"}
     for (a, b), rho in sc.correlations:
@@ -163,6 +169,7 @@ def _spec(key: str, keys: list[str], what: str, endpoint: str | None, label: str
     parts = key.split(".")
     short = {"effect": f"{endpoint}: effect", "control": f"{endpoint}: control level",
              "spread": f"{endpoint}: {parts[-1].upper()}", "dropout": f"{endpoint}: dropout",
+             "baseline": f"{endpoint}: baseline rho",
              "correlation": f"correlation {'-'.join(parts[1:])}",
              "allocation": "allocation"}[what]
     return {"key": key, "keys": keys, "what": what, "endpoint": endpoint, "label": label,
@@ -231,6 +238,29 @@ def _spread(ep: Endpoint, param: str) -> dict | None:
     return _spec(f"endpoints.{ep.id}.{param}", keys, "spread", ep.id, label,
                  c if t == c else None, values,
                  lambda v: {keys[0]: t if v == c else float(f"{v * t / c:.4g}"), keys[1]: v})
+
+
+def _baseline_rho(ep: Endpoint) -> dict | None:
+    """The baseline correlation of an endpoint whose test adjusts for its baseline.
+
+    Examples
+    --------
+    >>> from simtrial.scenario import load_scenario
+    >>> spec = _baseline_rho(load_scenario("msc-covid19").endpoint("walk_m"))
+    >>> spec["key"], spec["values"]
+    ('endpoints.walk_m.baseline.rho', [0.3, 0.4, 0.5, 0.6, 0.7])
+    >>> spec["label"]
+    '6-minute walk distance, month 24: assumed correlation of baseline and follow-up (rho)'
+    """
+    if ep.test not in ADJUSTED_TESTS or "baseline" not in ep.extra:
+        return None
+    rho = ep.extra["baseline"]["rho"]
+    values = list(dict.fromkeys(rho if s == 0 else round(min(0.95, max(0.0, rho + s)), 4)
+                                for s in BASELINE_RHO_SHIFTS))
+    key = f"endpoints.{ep.id}.baseline.rho"
+    return _spec(key, [key], "baseline", ep.id,
+                 f"{ep.label or ep.id}: assumed correlation of baseline and follow-up (rho)",
+                 rho, values, _setter(key))
 
 
 def _dropout(ep: Endpoint) -> dict:

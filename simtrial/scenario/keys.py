@@ -40,8 +40,8 @@ from typing import Any
 from simtrial.scenario.model import ARMS, Scenario, ScenarioError
 from simtrial.scenario.reader import parse_scenario_data
 
-__all__ = ["ALLOCATION_KEY", "DESIGN_KEYS", "KEYS", "assign", "value_of", "with_test",
-           "with_values"]
+__all__ = ["ALLOCATION_KEY", "DESIGN_KEYS", "KEYS", "assign", "endpoint_alone", "value_of",
+           "with_test", "with_values"]
 
 #: The one key whose value is a pair of numbers rather than a number.
 ALLOCATION_KEY = "trial.allocation"
@@ -89,6 +89,30 @@ def with_test(scenario: Scenario, endpoint_id: str, test: str) -> Scenario:
     data["endpoints"][ids.index(endpoint_id)]["test"] = test
     return replace(parse_scenario_data(data, f"{scenario.source} (with {endpoint_id} test = "
                                        f"{test!r})"), source=scenario.source)
+
+
+def endpoint_alone(scenario: Scenario, endpoint_id: str) -> Scenario:
+    """A copy of ``scenario`` with only the endpoint ``endpoint_id``, tested on its own.
+
+    The trial and the endpoint as written; no other endpoint, ``[analysis]``,
+    ``[[correlations]]``, ``[[priors]]`` or ``[design]``: the endpoint's own test at the full
+    alpha in a single analysis, as :func:`simtrial.search.sample_size` then sizes it.
+
+    Examples
+    --------
+    >>> from simtrial.scenario import load_scenario
+    >>> alone = endpoint_alone(load_scenario("msc-covid19"), "walk_m")
+    >>> [ep.id for ep in alone.endpoints], alone.analysis.family, alone.correlations
+    (['walk_m'], (), ())
+    """
+    data = _thaw(scenario.raw)
+    ids = [ep.id for ep in scenario.endpoints]
+    scenario.endpoint(endpoint_id)  # an unknown id: the error lists the ids
+    kept = {k: copy.deepcopy(v) for k, v in data.items()
+            if k not in ("endpoints", "analysis", "correlations", "priors", "design")}
+    kept["endpoints"] = [copy.deepcopy(data["endpoints"][ids.index(endpoint_id)])]
+    return replace(parse_scenario_data(kept, f"{scenario.source} ({endpoint_id} alone)"),
+                   source=scenario.source)
 
 
 def assign(data: dict[str, Any], key: str, value: Any, scenario: Scenario) -> None:

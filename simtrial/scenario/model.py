@@ -220,7 +220,7 @@ class Endpoint:
         >>> from simtrial.scenario import load_scenario
         >>> sc = load_scenario("msc-covid19")
         >>> sc.endpoint("walk_m").describe()
-        'mean 477 vs 450 (+27; d = 0.39)'
+        'mean 477 vs 450 (+27; d = 0.39); baseline rho 0.5'
         >>> load_scenario("ancova-walk").endpoint("walk_m").describe()
         'mean 477 vs 450 (+27; d = 0.39); baseline rho 0.6'
         >>> load_scenario("noninferiority-safety").endpoint("readmission").describe()
