@@ -125,6 +125,9 @@ def chosen_n_figure(curve: list[dict], labels: dict[str, str], n_total: int, tar
     >>> fig = chosen_n_figure(rows, {"y": "Outcome"}, 200, 0.8, "")
     >>> [ax.get_title() for ax in fig.axes]
     ['Outcome']
+    >>> fig = assurance_figure([e], {"y": "Outcome\n(after gating)"}, {"y": 0.9}, "")
+    >>> fig.axes[0].get_title()  # a title's lines stay lines (a one-line title was clipped)
+    'Outcome\n(after gating)'
     """
     figure = power_curve_figure(curve, labels=labels, targets=[target], title=title,
                                 lines=lines)
@@ -256,6 +259,9 @@ def assurance_figure(entries: list[dict], names: dict[str, str], powers: dict[st
     >>> fig = assurance_figure([e], {"y": "Outcome"}, {"y": 0.9}, "")
     >>> [ax.get_title() for ax in fig.axes]
     ['Outcome']
+    >>> fig = assurance_figure([e], {"y": "Outcome\n(after gating)"}, {"y": 0.9}, "")
+    >>> fig.axes[0].get_title()  # a title's lines stay lines (a one-line title was clipped)
+    'Outcome\n(after gating)'
     """
     from matplotlib.figure import Figure as MplFigure
     from matplotlib.lines import Line2D
@@ -278,7 +284,8 @@ def assurance_figure(entries: list[dict], names: dict[str, str], powers: dict[st
         ax.set_xlim(0, 1)
         ax.set_xlabel("Power at the chosen n for a value drawn from the prior", fontsize=9)
         ax.set_ylabel("Share of prior draws", fontsize=9)
-        ax.set_title(plot_label(names.get(e["endpoint"], e["endpoint"])), fontsize=10)
+        name = names.get(e["endpoint"], e["endpoint"])  # its lines escaped one by one
+        ax.set_title("\n".join(plot_label(line) for line in name.split("\n")), fontsize=10)
         ax.grid(axis="y", alpha=0.3)
     figure.legend([Patch(color="C0", alpha=0.75), Line2D([], [], color="0.1", linewidth=1.5),
                    Line2D([], [], color="C3", linestyle="--", linewidth=1.5)],
