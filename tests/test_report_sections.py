@@ -291,3 +291,14 @@ def test_no_adjustment_section_without_baseline_or_margin(sequential, survival):
     for rep in (sequential, survival):
         assert f"\n## {ADJUSTMENT}\n" not in rep.markdown
         assert rep.results["baseline_adjustment"] is None
+
+
+def test_assurance_figure_keeps_a_two_line_panel_title():
+    # "(success after ... gating)" goes on its own line; joined, the right panel's title was
+    # clipped at the figure's edge
+    from simtrial.reports.figures import assurance_figure
+
+    entry = {"endpoint": "y", "draws": 10, "assurance": 0.7,
+             "histogram": {"edges": [0, 0.5, 1], "counts": [3, 7]}}
+    figure = assurance_figure([entry], {"y": "Outcome\n(after gating)"}, {"y": 0.9}, "")
+    assert figure.axes[0].get_title() == "Outcome\n(after gating)"
