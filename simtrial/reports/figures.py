@@ -125,9 +125,6 @@ def chosen_n_figure(curve: list[dict], labels: dict[str, str], n_total: int, tar
     >>> fig = chosen_n_figure(rows, {"y": "Outcome"}, 200, 0.8, "")
     >>> [ax.get_title() for ax in fig.axes]
     ['Outcome']
-    >>> fig = assurance_figure([e], {"y": "Outcome\n(after gating)"}, {"y": 0.9}, "")
-    >>> fig.axes[0].get_title()  # a title's lines stay lines (a one-line title was clipped)
-    'Outcome\n(after gating)'
     """
     figure = power_curve_figure(curve, labels=labels, targets=[target], title=title,
                                 lines=lines)
@@ -259,9 +256,6 @@ def assurance_figure(entries: list[dict], names: dict[str, str], powers: dict[st
     >>> fig = assurance_figure([e], {"y": "Outcome"}, {"y": 0.9}, "")
     >>> [ax.get_title() for ax in fig.axes]
     ['Outcome']
-    >>> fig = assurance_figure([e], {"y": "Outcome\n(after gating)"}, {"y": 0.9}, "")
-    >>> fig.axes[0].get_title()  # a title's lines stay lines (a one-line title was clipped)
-    'Outcome\n(after gating)'
     """
     from matplotlib.figure import Figure as MplFigure
     from matplotlib.lines import Line2D
