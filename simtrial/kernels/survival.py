@@ -448,10 +448,10 @@ def _select(values, m, k):
 def _sort_scratch(n):
     """Buffers of :func:`_sort_exits` for ``n`` patients.
 
-    A bucket per patient and a count per bucket (int64, left at zero), the sorted exits
-    (float64) and the patients in that order (int64).
+    A bucket per patient and a count per bucket and for the patients left out (int64, left at
+    zero), the sorted exits (float64) and the patients in that order (int64).
     """
-    return np.empty(n, np.int64), np.zeros(n + 1, np.int64), np.empty(n), np.empty(n, np.int64)
+    return np.empty(n, np.int64), np.zeros(n + 2, np.int64), np.empty(n), np.empty(n, np.int64)
 
 
 @kernel(inline=True)
@@ -461,6 +461,8 @@ def _sort_exits(entries, exits, tau, scratch):
     A counting sort into ``n`` buckets of equal width up to the largest finite exit, then one
     insertion sort pass (which only reorders within buckets): linear expected time. Fills
     ``scratch[2]`` (exits, ascending) and ``scratch[3]`` (the patients) and returns how many.
+    The patients left out go to an extra bucket after the others (so that neither pass
+    branches on whether a patient's exit is by ``tau``, which is unpredictable).
     """
     bucket, starts, keys, patients = scratch
     n = exits.shape[0]
@@ -472,21 +474,18 @@ def _sort_exits(entries, exits, tau, scratch):
                 top = max(top, exits[i])
     scale = n / top if top > 0 else 0.0
     for i in range(n):
-        if entries[i] + exits[i] <= tau:
-            b = n - 1 if not exits[i] < top else min(int(exits[i] * scale), n - 1)
-            bucket[i] = b
-            starts[b + 1] += 1
-        else:
-            bucket[i] = -1
+        b = n - 1 if not exits[i] < top else min(int(exits[i] * scale), n - 1)
+        bucket[i] = b if entries[i] + exits[i] <= tau else n
+    for i in range(n):  # (counted in a loop of its own: fused, it is several times slower)
+        starts[bucket[i] + 1] += 1
     for b in range(n):
         starts[b + 1] += starts[b]
     exited = starts[n]
     for i in range(n):
         b = bucket[i]
-        if b >= 0:
-            keys[starts[b]] = exits[i]
-            patients[starts[b]] = i
-            starts[b] += 1
+        keys[starts[b]] = exits[i]
+        patients[starts[b]] = i
+        starts[b] += 1
     starts[:] = 0
     for i in range(1, exited):
         key, patient = keys[i], patients[i]
