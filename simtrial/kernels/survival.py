@@ -523,11 +523,12 @@ def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exit
     ``scratch`` (:func:`_sort_exits`) are those whose exit is by a calendar time >= ``tau``, in
     order of exit. A patient whose exit is by ``tau`` (``entry + exit <= tau``) leaves the risk
     set at its exit; one randomised by ``tau`` whose exit is later is censored at
-    ``tau - entry`` (counted through each block's entries, latest first). Each stratum is one
+    ``tau - entry`` (gathered per block by :func:`_censored_at_cut`, into ``scratch[0]``, which
+    the sort no longer needs, and counted latest entry first). Each stratum is one
     pass over the sorted patients with its own risk sets and Kaplan-Meier weights; U and V
     are summed over the strata.
     """
-    keys, patients = scratch[2], scratch[3]
+    cut, keys, patients = scratch[0], scratch[2], scratch[3]
     stratum_of, cox_rows = state
     strata = (blocks.shape[0] - 1) // 2
     weighted = rho != 0.0 or gamma != 0.0
@@ -544,7 +545,9 @@ def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exit
         at_c = np.searchsorted(entries[first_c:blocks[strata + j + 1]], tau, side="right")
         randomised_t += at_t
         randomised += at_t + at_c
-        cut_t, cut_c = first_t + at_t - 1, first_c + at_c - 1  # next censored at the cut
+        # the patients censored at the cut, latest entry last: next is cut[cut_t - 1]
+        cut_t = _censored_at_cut(entries, exits, tau, first_t, at_t, cut)
+        cut_c = _censored_at_cut(entries, exits, tau, first_c, at_c, cut)
         km = 1.0
         i = 0
         while i < exited:
@@ -565,15 +568,11 @@ def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exit
             d = d_t + d_c
             if d > 0:
                 # censored at the cut before s: follow-up tau - entry < s
-                while cut_t >= first_t and (entries[cut_t] + exits[cut_t] <= tau
-                                            or tau - entries[cut_t] < s):
-                    if not entries[cut_t] + exits[cut_t] <= tau:
-                        at_t -= 1
+                while cut_t > first_t and tau - entries[cut[cut_t - 1]] < s:
+                    at_t -= 1
                     cut_t -= 1
-                while cut_c >= first_c and (entries[cut_c] + exits[cut_c] <= tau
-                                            or tau - entries[cut_c] < s):
-                    if not entries[cut_c] + exits[cut_c] <= tau:
-                        at_c -= 1
+                while cut_c > first_c and tau - entries[cut[cut_c - 1]] < s:
+                    at_c -= 1
                     cut_c -= 1
                 at = at_t + at_c
                 share = at_t / at
@@ -601,6 +600,21 @@ def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exit
     row[6] = events_t
     row[7] = randomised_t
     row[8] = _cox_log_hazard_ratio(cox_rows, rows, 0.0 if weighted or not v > 0 else u / v)
+
+
+@kernel(inline=True)
+def _censored_at_cut(entries, exits, tau, first, count, cut):
+    """Gather the patients of ``first..first+count-1`` whose exit is after ``tau`` into ``cut``.
+
+    They are censored at the cut (the patients randomised by ``tau`` of a block); they are
+    written from ``cut[first]`` on, in order (so by entry), without a branch, and the end is
+    returned.
+    """
+    end = first
+    for q in range(first, first + count):
+        cut[end] = q
+        end += not entries[q] + exits[q] <= tau
+    return end
 
 
 @kernel(inline=True)
