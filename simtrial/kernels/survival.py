@@ -448,17 +448,17 @@ def _select(values, m, k):
 def _sort_scratch(n):
     """Buffers of :func:`_sort_exits` for ``n`` patients.
 
-    A bucket per patient and a count per bucket and for the patients left out (int64, left at
-    zero), the sorted exits (float64) and the patients in that order (int64).
+    A bucket per patient and a count per bucket (two per patient) and for the patients left out
+    (int64, left at zero), the sorted exits (float64) and the patients in that order (int64).
     """
-    return np.empty(n, np.int64), np.zeros(n + 2, np.int64), np.empty(n), np.empty(n, np.int64)
+    return np.empty(n, np.int64), np.zeros(2 * n + 2, np.int64), np.empty(n), np.empty(n, np.int64)
 
 
 @kernel(inline=True)
 def _sort_exits(entries, exits, tau, scratch):
     """Sort the patients whose exit (event or dropout) is by calendar time ``tau``.
 
-    A counting sort into ``n`` buckets of equal width up to the largest finite exit, then one
+    A counting sort into ``2 n`` buckets of equal width up to the largest finite exit, then one
     insertion sort pass (which only reorders within buckets): linear expected time. Fills
     ``scratch[2]`` (exits, ascending) and ``scratch[3]`` (the patients) and returns how many.
     The patients left out go to an extra bucket after the others (so that neither pass
@@ -472,23 +472,28 @@ def _sort_exits(entries, exits, tau, scratch):
         for i in range(n):
             if exits[i] < math.inf:
                 top = max(top, exits[i])
-    scale = n / top if top > 0 else 0.0
+    m = 2 * n
+    scale = m / top if top > 0 else 0.0
     for i in range(n):
-        b = n - 1 if not exits[i] < top else min(int(exits[i] * scale), n - 1)
-        bucket[i] = b if entries[i] + exits[i] <= tau else n
+        b = m - 1 if not exits[i] < top else min(int(exits[i] * scale), m - 1)
+        bucket[i] = b if entries[i] + exits[i] <= tau else m
     for i in range(n):  # (counted in a loop of its own: fused, it is several times slower)
         starts[bucket[i] + 1] += 1
-    for b in range(n):
+    for b in range(m):
         starts[b + 1] += starts[b]
-    exited = starts[n]
+    exited = starts[m]
     for i in range(n):
         b = bucket[i]
         keys[starts[b]] = exits[i]
         patients[starts[b]] = i
         starts[b] += 1
     starts[:] = 0
+    last = keys[0]  # the largest so far, kept out of memory: most keys come in order
     for i in range(1, exited):
         key, patient = keys[i], patients[i]
+        if key >= last:
+            last = key
+            continue
         j = i
         while j > 0 and keys[j - 1] > key:
             keys[j] = keys[j - 1]
