@@ -250,6 +250,7 @@ def logrank_looks(rng, n_t, n_c, entry, accrual_n, event_t, cure_t, dropout_t, e
     exits = np.empty(n)
     observed = np.empty(n, np.bool_)
     calendar = np.empty(n)
+    dropouts = np.empty(n)
     taus = np.empty(out.shape[0])
     scratch = _sort_scratch(n)
     state = _strata_scratch(blocks, n)
@@ -260,7 +261,7 @@ def logrank_looks(rng, n_t, n_c, entry, accrual_n, event_t, cure_t, dropout_t, e
             _draw_arm(rng, blocks[b], blocks[b + 1], entry, accrual_n,
                       event_t if treated else event_c, cure_t if treated else cure_c,
                       dropout_t if treated else dropout_c, multipliers[b % strata], entries,
-                      exits, observed)
+                      exits, observed, dropouts)
         m = 0
         last = 0.0
         for i in range(n):  # the events' calendar times, without a branch
@@ -342,10 +343,14 @@ def _row_of_data(exits, observed, n_t, blocks, rho, gamma, row):
 
 @kernel(inline=True)
 def _draw_arm(rng, first, stop, entry, accrual_n, event, cure, dropout, multiplier, entries,
-              exits, observed):
+              exits, observed, dropouts):
     """Entries (sorted), exits and observed events of patients ``first..stop-1`` of one block.
 
-    The event's hazard is ``event``'s times ``multiplier`` (a stratum's; 1 without strata).
+    The event's hazard is ``event``'s times ``multiplier`` (a stratum's; 1 without strata);
+    ``dropouts`` is scratch. The draws come first, in the order of the module's docstring;
+    the times are then computed from them in passes of their own, which the compiler
+    vectorises for one-piece tables (:func:`_inverse_cumulative_hazards`): one division a
+    patient each for the entry, the event and the dropout otherwise dominates the draws.
     """
     total = 0.0
     for i in range(first, stop):
@@ -354,19 +359,39 @@ def _draw_arm(rng, first, stop, entry, accrual_n, event, cure, dropout, multipli
     total += rng.standard_exponential()
     has_dropout = dropout[2].max() > 0.0
     for i in range(first, stop):
-        entries[i] = _entry_time(entry, entries[i] / total * accrual_n)
-        cured = cure > 0.0 and rng.random() < cure
-        cumulative = rng.standard_exponential()
-        if multiplier != 1.0:  # a stratum's hazard: the same draw, a larger cumulative hazard
-            cumulative /= multiplier
-        event_time = _inverse_cumulative_hazard(event, cumulative)
-        if cured:
-            event_time = math.inf
-        dropout_time = math.inf
-        if has_dropout:
-            dropout_time = _inverse_cumulative_hazard(dropout, rng.standard_exponential())
-        observed[i] = event_time <= dropout_time and not math.isinf(event_time)
-        exits[i] = min(event_time, dropout_time)
+        observed[i] = cure > 0.0 and rng.random() < cure  # cured (until the last pass)
+        exits[i] = rng.standard_exponential()  # cumulative hazards, until turned into times
+        dropouts[i] = rng.standard_exponential() if has_dropout else math.inf
+    arm_entries, arm_exits = entries[first:stop], exits[first:stop]
+    arm_observed, arm_dropouts = observed[first:stop], dropouts[first:stop]
+    _entry_times(entry, arm_entries, total, accrual_n)
+    if multiplier != 1.0:  # a stratum's hazard: the same draw, a larger cumulative hazard
+        for i in range(arm_exits.shape[0]):
+            arm_exits[i] /= multiplier
+    _inverse_cumulative_hazards(event, arm_exits)
+    if has_dropout:
+        _inverse_cumulative_hazards(dropout, arm_dropouts)
+    for i in range(arm_exits.shape[0]):
+        event_time = math.inf if arm_observed[i] else arm_exits[i]
+        arm_observed[i] = (event_time <= arm_dropouts[i]) & (not math.isinf(event_time))
+        arm_exits[i] = min(event_time, arm_dropouts[i])
+
+
+@kernel(inline=True)
+def _entry_times(entry, entries, total, accrual_n):
+    """Turn partial sums of spacings (``entries``, of ``total`` in all) into entry times.
+
+    As :func:`_entry_time` of ``entries / total * accrual_n``, in a loop the compiler
+    vectorises when the accrual has one period.
+    """
+    if entry.shape[1] == 1:
+        start, at_start, rate = entry[0, 0], entry[1, 0], entry[2, 0]
+        for i in range(entries.shape[0]):
+            excess = entries[i] / total * accrual_n - at_start
+            entries[i] = start + (excess / rate if excess > 0 else 0.0)
+    else:
+        for i in range(entries.shape[0]):
+            entries[i] = _entry_time(entry, entries[i] / total * accrual_n)
 
 
 @kernel(inline=True)
@@ -377,6 +402,27 @@ def _entry_time(entry, count):
         k += 1
     excess = count - entry[1, k]
     return entry[0, k] + (excess / entry[2, k] if excess > 0 else 0.0)
+
+
+@kernel(inline=True)
+def _inverse_cumulative_hazards(table, values):
+    """Replace each cumulative hazard in ``values`` by :func:`_inverse_cumulative_hazard`'s time.
+
+    For a one-piece table the same arithmetic in a branch-free loop (which the compiler
+    vectorises), else the search per value.
+    """
+    if table.shape[1] == 1:
+        start, at_start, rate = table[0, 0], table[1, 0], table[2, 0]
+        if rate > 0:
+            for i in range(values.shape[0]):
+                excess = values[i] - at_start
+                values[i] = start + excess / rate if excess > 0 else start
+        else:
+            for i in range(values.shape[0]):
+                values[i] = start + math.inf if values[i] - at_start > 0 else start
+    else:
+        for i in range(values.shape[0]):
+            values[i] = _inverse_cumulative_hazard(table, values[i])
 
 
 @kernel(inline=True)
