@@ -674,8 +674,8 @@ def _cox_log_hazard_ratio(rows, m, start):
 
     ``rows[:m]`` hold, per event time and stratum, the numbers at risk in treatment and
     control and the events in each. With a binary covariate the (Efron) score and information
-    are sums over those rows: with :math:`	heta = e^eta`, :math:`S = n_c + 	heta n_t`,
-    :math:`T = d_c + 	heta d_t` and :math:`p_l = 	heta (n_t - l d_t / d) / (S - l T / d)`
+    are sums over those rows: with :math:`\theta = e^\beta`, :math:`S = n_c + \theta n_t`,
+    :math:`T = d_c + \theta d_t` and :math:`p_l = \theta (n_t - l d_t / d) / (S - l T / d)`
     for :math:`l = 0..d-1`, the score is :math:`\sum (d_t - \sum_l p_l)` and the information
     :math:`\sum_l p_l (1 - p_l)`. Starts at ``start`` (the log-rank's one-step estimate U / V,
     within about 1e-2 of the answer), each step at most 1 in size (the likelihood is concave,
