@@ -495,9 +495,11 @@ def _sort_scratch(n):
     """Buffers of :func:`_sort_exits` for ``n`` patients.
 
     A bucket per patient and a count per bucket (two per patient) and for the patients left out
-    (int64, left at zero), the sorted exits (float64) and the patients in that order (int64).
+    (int64, left at zero), the sorted exits (float64, and one more for the NaN after the last)
+    and the patients in that order (int64).
     """
-    return np.empty(n, np.int64), np.zeros(2 * n + 2, np.int64), np.empty(n), np.empty(n, np.int64)
+    return (np.empty(n, np.int64), np.zeros(2 * n + 2, np.int64), np.empty(n + 1),
+            np.empty(n, np.int64))
 
 
 @kernel(inline=True)
@@ -506,7 +508,8 @@ def _sort_exits(entries, exits, tau, scratch):
 
     A counting sort into ``2 n`` buckets of equal width up to the largest finite exit, then one
     insertion sort pass (which only reorders within buckets): linear expected time. Fills
-    ``scratch[2]`` (exits, ascending) and ``scratch[3]`` (the patients) and returns how many.
+    ``scratch[2]`` (exits, ascending, then a NaN) and ``scratch[3]`` (the patients) and
+    returns how many.
     The patients left out go to an extra bucket after the others (so that neither pass
     branches on whether a patient's exit is by ``tau``, which is unpredictable).
     """
@@ -547,6 +550,7 @@ def _sort_exits(entries, exits, tau, scratch):
             j -= 1
         keys[j] = key
         patients[j] = patient
+    keys[exited] = math.nan  # unequal to any key: the last time ends there
     return exited
 
 
@@ -600,22 +604,21 @@ def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exit
         cut_t = _censored_at_cut(entries, exits, tau, first_t, at_t, cut)
         cut_c = _censored_at_cut(entries, exits, tau, first_c, at_c, cut)
         km = 1.0
-        i = 0
-        while i < exited:
+        d_t = 0
+        d_c = 0
+        leave_t = 0
+        leave_c = 0
+        for i in range(exited):
+            q = patients[i]
+            if (strata == 1 or stratum_of[q] == j) and entries[q] + exits[q] <= tau:
+                control = q >= n_t  # (branch-free within: the arm is unpredictable)
+                leave_c += control
+                leave_t += not control
+                d_c += observed[q] and control
+                d_t += observed[q] and not control
+            if keys[i + 1] == keys[i]:  # a tie: the time's last patient is still to come
+                continue
             s = keys[i]
-            d_t = 0
-            d_c = 0
-            leave_t = 0
-            leave_c = 0
-            while i < exited and keys[i] == s:
-                q = patients[i]
-                if (strata == 1 or stratum_of[q] == j) and entries[q] + exits[q] <= tau:
-                    control = q >= n_t  # (branch-free within: the arm is unpredictable)
-                    leave_c += control
-                    leave_t += not control
-                    d_c += observed[q] and control
-                    d_t += observed[q] and not control
-                i += 1
             d = d_t + d_c
             if d > 0:
                 # censored at the cut before s: follow-up tau - entry < s
@@ -642,6 +645,10 @@ def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exit
                 rows += 1
             at_t -= leave_t
             at_c -= leave_c
+            d_t = 0
+            d_c = 0
+            leave_t = 0
+            leave_c = 0
     row[0] = events
     row[1] = u / math.sqrt(v) if v > 0 else math.nan
     row[2] = u
