@@ -23,7 +23,10 @@ patient's event is observed if it comes before dropout.
 **Random numbers**, per replicate: the treatment arm's ``n_t + 1`` spacings (standard
 exponential), then per treatment patient in entry order a uniform for cure (only if the arm
 has a cure fraction), the event's exponential and the dropout's exponential (only if the arm
-has dropout); then the same for control.
+has dropout); then the same for control. They are the chunk generator's own draws
+(``standard_exponential`` and ``random``), taken from its PCG64 stream by
+:mod:`simtrial.kernels.pcg64` with the state in registers, and the generator is left where
+they end.
 
 **The analysis at a look** is at calendar time :math:`\tau = \min(t_D, t_{max})`: ``t_D`` the
 calendar time of the D-th observed event (``look_events``; 0 for none) and ``t_max`` a fixed
@@ -65,6 +68,7 @@ import math
 
 import numpy as np
 
+from simtrial.kernels import pcg64
 from simtrial.kernels._jit import kernel
 
 __all__ = ["COLUMNS", "entry_table", "hazard_table", "logrank_looks", "logrank_of_data",
@@ -118,7 +122,8 @@ def simulate_logrank(generator, reps, n_t, n_c, accrual, survival, dropout=(None
     Parameters
     ----------
     generator : numpy.random.Generator
-        The chunk's generator (:func:`simtrial.rng.chunk_generator`).
+        The chunk's generator (:func:`simtrial.rng.chunk_generator`; its bit generator must be
+        PCG64).
     reps : int
         Replicates.
     n_t, n_c : int
@@ -170,12 +175,14 @@ def simulate_logrank(generator, reps, n_t, n_c, accrual, survival, dropout=(None
     prevalence, multipliers = strata if strata is not None else ((1.0,), (1.0,))
     blocks = stratum_blocks(n_t, n_c, prevalence)
     out = np.empty((len(look_events), reps, len(COLUMNS)))
-    logrank_looks(generator, n_t, n_c, entry_table(accrual), float(accrual.n),
+    state = pcg64.state_of(generator)
+    logrank_looks(state, n_t, n_c, entry_table(accrual), float(accrual.n),
                   hazard_table(survival[0]), float(survival[0].cure_fraction),
                   hazard_table(dropout[0]), hazard_table(survival[1]),
                   float(survival[1].cure_fraction), hazard_table(dropout[1]), look_events,
                   look_times, float(rho), float(gamma), blocks,
                   np.asarray(multipliers, dtype=np.float64), out)
+    pcg64.store_state(generator, state)
     return out
 
 
@@ -235,9 +242,12 @@ def _simulate_logrank_iv(reps, n_t, n_c, accrual, survival, dropout, events, mon
 
 # ---------------------------------------------------------------------- kernels
 @kernel
-def logrank_looks(rng, n_t, n_c, entry, accrual_n, event_t, cure_t, dropout_t, event_c, cure_c,
-                  dropout_c, look_events, look_times, rho, gamma, blocks, multipliers, out):
+def logrank_looks(rng_state, n_t, n_c, entry, accrual_n, event_t, cure_t, dropout_t, event_c,
+                  cure_c, dropout_c, look_events, look_times, rho, gamma, blocks, multipliers, out):
     """Fill ``out[k, r]`` (float64, shape (looks, reps, 9)) with look k of replicate r.
+
+    ``rng_state`` is the chunk generator's PCG64 state (:func:`simtrial.kernels.pcg64.state_of`),
+    advanced by the draws.
 
     ``entry`` is an :func:`entry_table` of an accrual randomising ``accrual_n`` patients;
     ``event_*`` and ``dropout_*`` are :func:`hazard_table` s, ``cure_*`` the cure fractions;
@@ -258,7 +268,7 @@ def logrank_looks(rng, n_t, n_c, entry, accrual_n, event_t, cure_t, dropout_t, e
     for r in range(out.shape[1]):
         for b in range(2 * strata):
             treated = b < strata
-            _draw_arm(rng, blocks[b], blocks[b + 1], entry, accrual_n,
+            _draw_arm(rng_state, blocks[b], blocks[b + 1], entry, accrual_n,
                       event_t if treated else event_c, cure_t if treated else cure_c,
                       dropout_t if treated else dropout_c, multipliers[b % strata], entries,
                       exits, observed, dropouts)
@@ -342,8 +352,8 @@ def _row_of_data(exits, observed, n_t, blocks, rho, gamma, row):
 
 
 @kernel(inline=True)
-def _draw_arm(rng, first, stop, entry, accrual_n, event, cure, dropout, multiplier, entries,
-              exits, observed, dropouts):
+def _draw_arm(rng_state, first, stop, entry, accrual_n, event, cure, dropout, multiplier,
+              entries, exits, observed, dropouts):
     """Entries (sorted), exits and observed events of patients ``first..stop-1`` of one block.
 
     The event's hazard is ``event``'s times ``multiplier`` (a stratum's; 1 without strata);
@@ -352,16 +362,27 @@ def _draw_arm(rng, first, stop, entry, accrual_n, event, cure, dropout, multipli
     vectorises for one-piece tables (:func:`_inverse_cumulative_hazards`): one division a
     patient each for the entry, the event and the dropout otherwise dominates the draws.
     """
+    hi, lo, inc_hi, inc_lo = rng_state[0], rng_state[1], rng_state[2], rng_state[3]
     total = 0.0
     for i in range(first, stop):
-        total += rng.standard_exponential()
+        spacing, hi, lo = pcg64.standard_exponential(hi, lo, inc_hi, inc_lo)
+        total += spacing
         entries[i] = total
-    total += rng.standard_exponential()
+    spacing, hi, lo = pcg64.standard_exponential(hi, lo, inc_hi, inc_lo)
+    total += spacing
     has_dropout = dropout[2].max() > 0.0
     for i in range(first, stop):
-        observed[i] = cure > 0.0 and rng.random() < cure  # cured (until the last pass)
-        exits[i] = rng.standard_exponential()  # cumulative hazards, until turned into times
-        dropouts[i] = rng.standard_exponential() if has_dropout else math.inf
+        cured = False
+        if cure > 0.0:
+            u, hi, lo = pcg64.random(hi, lo, inc_hi, inc_lo)
+            cured = u < cure
+        observed[i] = cured  # (until the last pass)
+        # cumulative hazards, until turned into times
+        exits[i], hi, lo = pcg64.standard_exponential(hi, lo, inc_hi, inc_lo)
+        dropouts[i] = math.inf
+        if has_dropout:
+            dropouts[i], hi, lo = pcg64.standard_exponential(hi, lo, inc_hi, inc_lo)
+    rng_state[0], rng_state[1] = hi, lo
     arm_entries, arm_exits = entries[first:stop], exits[first:stop]
     arm_observed, arm_dropouts = observed[first:stop], dropouts[first:stop]
     _entry_times(entry, arm_entries, total, accrual_n)
