@@ -23,7 +23,10 @@ patient's event is observed if it comes before dropout.
 **Random numbers**, per replicate: the treatment arm's ``n_t + 1`` spacings (standard
 exponential), then per treatment patient in entry order a uniform for cure (only if the arm
 has a cure fraction), the event's exponential and the dropout's exponential (only if the arm
-has dropout); then the same for control.
+has dropout); then the same for control. They are the chunk generator's own draws
+(``standard_exponential`` and ``random``), taken from its PCG64 stream by
+:mod:`simtrial.kernels.pcg64` with the state in registers, and the generator is left where
+they end.
 
 **The analysis at a look** is at calendar time :math:`\tau = \min(t_D, t_{max})`: ``t_D`` the
 calendar time of the D-th observed event (``look_events``; 0 for none) and ``t_max`` a fixed
@@ -65,6 +68,7 @@ import math
 
 import numpy as np
 
+from simtrial.kernels import pcg64
 from simtrial.kernels._jit import kernel
 
 __all__ = ["COLUMNS", "entry_table", "hazard_table", "logrank_looks", "logrank_of_data",
@@ -118,7 +122,8 @@ def simulate_logrank(generator, reps, n_t, n_c, accrual, survival, dropout=(None
     Parameters
     ----------
     generator : numpy.random.Generator
-        The chunk's generator (:func:`simtrial.rng.chunk_generator`).
+        The chunk's generator (:func:`simtrial.rng.chunk_generator`; its bit generator must be
+        PCG64).
     reps : int
         Replicates.
     n_t, n_c : int
@@ -170,12 +175,14 @@ def simulate_logrank(generator, reps, n_t, n_c, accrual, survival, dropout=(None
     prevalence, multipliers = strata if strata is not None else ((1.0,), (1.0,))
     blocks = stratum_blocks(n_t, n_c, prevalence)
     out = np.empty((len(look_events), reps, len(COLUMNS)))
-    logrank_looks(generator, n_t, n_c, entry_table(accrual), float(accrual.n),
+    state = pcg64.state_of(generator)
+    logrank_looks(state, n_t, n_c, entry_table(accrual), float(accrual.n),
                   hazard_table(survival[0]), float(survival[0].cure_fraction),
                   hazard_table(dropout[0]), hazard_table(survival[1]),
                   float(survival[1].cure_fraction), hazard_table(dropout[1]), look_events,
                   look_times, float(rho), float(gamma), blocks,
                   np.asarray(multipliers, dtype=np.float64), out)
+    pcg64.store_state(generator, state)
     return out
 
 
@@ -235,9 +242,12 @@ def _simulate_logrank_iv(reps, n_t, n_c, accrual, survival, dropout, events, mon
 
 # ---------------------------------------------------------------------- kernels
 @kernel
-def logrank_looks(rng, n_t, n_c, entry, accrual_n, event_t, cure_t, dropout_t, event_c, cure_c,
-                  dropout_c, look_events, look_times, rho, gamma, blocks, multipliers, out):
+def logrank_looks(rng_state, n_t, n_c, entry, accrual_n, event_t, cure_t, dropout_t, event_c,
+                  cure_c, dropout_c, look_events, look_times, rho, gamma, blocks, multipliers, out):
     """Fill ``out[k, r]`` (float64, shape (looks, reps, 9)) with look k of replicate r.
+
+    ``rng_state`` is the chunk generator's PCG64 state (:func:`simtrial.kernels.pcg64.state_of`),
+    advanced by the draws.
 
     ``entry`` is an :func:`entry_table` of an accrual randomising ``accrual_n`` patients;
     ``event_*`` and ``dropout_*`` are :func:`hazard_table` s, ``cure_*`` the cure fractions;
@@ -250,6 +260,7 @@ def logrank_looks(rng, n_t, n_c, entry, accrual_n, event_t, cure_t, dropout_t, e
     exits = np.empty(n)
     observed = np.empty(n, np.bool_)
     calendar = np.empty(n)
+    dropouts = np.empty(n)
     taus = np.empty(out.shape[0])
     scratch = _sort_scratch(n)
     state = _strata_scratch(blocks, n)
@@ -257,10 +268,10 @@ def logrank_looks(rng, n_t, n_c, entry, accrual_n, event_t, cure_t, dropout_t, e
     for r in range(out.shape[1]):
         for b in range(2 * strata):
             treated = b < strata
-            _draw_arm(rng, blocks[b], blocks[b + 1], entry, accrual_n,
+            _draw_arm(rng_state, blocks[b], blocks[b + 1], entry, accrual_n,
                       event_t if treated else event_c, cure_t if treated else cure_c,
                       dropout_t if treated else dropout_c, multipliers[b % strata], entries,
-                      exits, observed)
+                      exits, observed, dropouts)
         m = 0
         last = 0.0
         for i in range(n):  # the events' calendar times, without a branch
@@ -341,32 +352,67 @@ def _row_of_data(exits, observed, n_t, blocks, rho, gamma, row):
 
 
 @kernel(inline=True)
-def _draw_arm(rng, first, stop, entry, accrual_n, event, cure, dropout, multiplier, entries,
-              exits, observed):
+def _draw_arm(rng_state, first, stop, entry, accrual_n, event, cure, dropout, multiplier,
+              entries, exits, observed, dropouts):
     """Entries (sorted), exits and observed events of patients ``first..stop-1`` of one block.
 
-    The event's hazard is ``event``'s times ``multiplier`` (a stratum's; 1 without strata).
+    The event's hazard is ``event``'s times ``multiplier`` (a stratum's; 1 without strata);
+    ``dropouts`` is scratch. The draws come first, in the order of the module's docstring;
+    the times are then computed from them in passes of their own, which the compiler
+    vectorises for one-piece tables (:func:`_inverse_cumulative_hazards`): one division a
+    patient each for the entry, the event and the dropout otherwise dominates the draws.
     """
+    hi, lo, inc_hi, inc_lo = rng_state[0], rng_state[1], rng_state[2], rng_state[3]
     total = 0.0
     for i in range(first, stop):
-        total += rng.standard_exponential()
+        spacing, hi, lo = pcg64.standard_exponential(hi, lo, inc_hi, inc_lo)
+        total += spacing
         entries[i] = total
-    total += rng.standard_exponential()
+    spacing, hi, lo = pcg64.standard_exponential(hi, lo, inc_hi, inc_lo)
+    total += spacing
     has_dropout = dropout[2].max() > 0.0
     for i in range(first, stop):
-        entries[i] = _entry_time(entry, entries[i] / total * accrual_n)
-        cured = cure > 0.0 and rng.random() < cure
-        cumulative = rng.standard_exponential()
-        if multiplier != 1.0:  # a stratum's hazard: the same draw, a larger cumulative hazard
-            cumulative /= multiplier
-        event_time = _inverse_cumulative_hazard(event, cumulative)
-        if cured:
-            event_time = math.inf
-        dropout_time = math.inf
+        cured = False
+        if cure > 0.0:
+            u, hi, lo = pcg64.random(hi, lo, inc_hi, inc_lo)
+            cured = u < cure
+        observed[i] = cured  # (until the last pass)
+        # cumulative hazards, until turned into times
+        exits[i], hi, lo = pcg64.standard_exponential(hi, lo, inc_hi, inc_lo)
+        dropouts[i] = math.inf
         if has_dropout:
-            dropout_time = _inverse_cumulative_hazard(dropout, rng.standard_exponential())
-        observed[i] = event_time <= dropout_time and not math.isinf(event_time)
-        exits[i] = min(event_time, dropout_time)
+            dropouts[i], hi, lo = pcg64.standard_exponential(hi, lo, inc_hi, inc_lo)
+    rng_state[0], rng_state[1] = hi, lo
+    arm_entries, arm_exits = entries[first:stop], exits[first:stop]
+    arm_observed, arm_dropouts = observed[first:stop], dropouts[first:stop]
+    _entry_times(entry, arm_entries, total, accrual_n)
+    if multiplier != 1.0:  # a stratum's hazard: the same draw, a larger cumulative hazard
+        for i in range(arm_exits.shape[0]):
+            arm_exits[i] /= multiplier
+    _inverse_cumulative_hazards(event, arm_exits)
+    if has_dropout:
+        _inverse_cumulative_hazards(dropout, arm_dropouts)
+    for i in range(arm_exits.shape[0]):
+        event_time = math.inf if arm_observed[i] else arm_exits[i]
+        arm_observed[i] = (event_time <= arm_dropouts[i]) & (not math.isinf(event_time))
+        arm_exits[i] = min(event_time, arm_dropouts[i])
+
+
+@kernel(inline=True)
+def _entry_times(entry, entries, total, accrual_n):
+    """Turn partial sums of spacings (``entries``, of ``total`` in all) into entry times.
+
+    As :func:`_entry_time` of ``entries / total * accrual_n``, in a loop the compiler
+    vectorises when the accrual has one period.
+    """
+    if entry.shape[1] == 1:
+        start, at_start, rate = entry[0, 0], entry[1, 0], entry[2, 0]
+        for i in range(entries.shape[0]):
+            excess = entries[i] / total * accrual_n - at_start
+            entries[i] = start + (excess / rate if excess > 0 else 0.0)
+    else:
+        for i in range(entries.shape[0]):
+            entries[i] = _entry_time(entry, entries[i] / total * accrual_n)
 
 
 @kernel(inline=True)
@@ -377,6 +423,27 @@ def _entry_time(entry, count):
         k += 1
     excess = count - entry[1, k]
     return entry[0, k] + (excess / entry[2, k] if excess > 0 else 0.0)
+
+
+@kernel(inline=True)
+def _inverse_cumulative_hazards(table, values):
+    """Replace each cumulative hazard in ``values`` by :func:`_inverse_cumulative_hazard`'s time.
+
+    For a one-piece table the same arithmetic in a branch-free loop (which the compiler
+    vectorises), else the search per value.
+    """
+    if table.shape[1] == 1:
+        start, at_start, rate = table[0, 0], table[1, 0], table[2, 0]
+        if rate > 0:
+            for i in range(values.shape[0]):
+                excess = values[i] - at_start
+                values[i] = start + excess / rate if excess > 0 else start
+        else:
+            for i in range(values.shape[0]):
+                values[i] = start + math.inf if values[i] - at_start > 0 else start
+    else:
+        for i in range(values.shape[0]):
+            values[i] = _inverse_cumulative_hazard(table, values[i])
 
 
 @kernel(inline=True)
@@ -448,19 +515,24 @@ def _select(values, m, k):
 def _sort_scratch(n):
     """Buffers of :func:`_sort_exits` for ``n`` patients.
 
-    A bucket per patient and a count per bucket (int64, left at zero), the sorted exits
-    (float64) and the patients in that order (int64).
+    A bucket per patient and a count per bucket (two per patient) and for the patients left out
+    (int64, left at zero), the sorted exits (float64, and one more for the NaN after the last)
+    and the patients in that order (int64).
     """
-    return np.empty(n, np.int64), np.zeros(n + 1, np.int64), np.empty(n), np.empty(n, np.int64)
+    return (np.empty(n, np.int64), np.zeros(2 * n + 2, np.int64), np.empty(n + 1),
+            np.empty(n, np.int64))
 
 
 @kernel(inline=True)
 def _sort_exits(entries, exits, tau, scratch):
     """Sort the patients whose exit (event or dropout) is by calendar time ``tau``.
 
-    A counting sort into ``n`` buckets of equal width up to the largest finite exit, then one
+    A counting sort into ``2 n`` buckets of equal width up to the largest finite exit, then one
     insertion sort pass (which only reorders within buckets): linear expected time. Fills
-    ``scratch[2]`` (exits, ascending) and ``scratch[3]`` (the patients) and returns how many.
+    ``scratch[2]`` (exits, ascending, then a NaN) and ``scratch[3]`` (the patients) and
+    returns how many.
+    The patients left out go to an extra bucket after the others (so that neither pass
+    branches on whether a patient's exit is by ``tau``, which is unpredictable).
     """
     bucket, starts, keys, patients = scratch
     n = exits.shape[0]
@@ -470,26 +542,28 @@ def _sort_exits(entries, exits, tau, scratch):
         for i in range(n):
             if exits[i] < math.inf:
                 top = max(top, exits[i])
-    scale = n / top if top > 0 else 0.0
+    m = 2 * n
+    scale = m / top if top > 0 else 0.0
     for i in range(n):
-        if entries[i] + exits[i] <= tau:
-            b = n - 1 if not exits[i] < top else min(int(exits[i] * scale), n - 1)
-            bucket[i] = b
-            starts[b + 1] += 1
-        else:
-            bucket[i] = -1
-    for b in range(n):
+        b = m - 1 if not exits[i] < top else min(int(exits[i] * scale), m - 1)
+        bucket[i] = b if entries[i] + exits[i] <= tau else m
+    for i in range(n):  # (counted in a loop of its own: fused, it is several times slower)
+        starts[bucket[i] + 1] += 1
+    for b in range(m):
         starts[b + 1] += starts[b]
-    exited = starts[n]
+    exited = starts[m]
     for i in range(n):
         b = bucket[i]
-        if b >= 0:
-            keys[starts[b]] = exits[i]
-            patients[starts[b]] = i
-            starts[b] += 1
+        keys[starts[b]] = exits[i]
+        patients[starts[b]] = i
+        starts[b] += 1
     starts[:] = 0
+    last = keys[0]  # the largest so far, kept out of memory: most keys come in order
     for i in range(1, exited):
         key, patient = keys[i], patients[i]
+        if key >= last:
+            last = key
+            continue
         j = i
         while j > 0 and keys[j - 1] > key:
             keys[j] = keys[j - 1]
@@ -497,6 +571,7 @@ def _sort_exits(entries, exits, tau, scratch):
             j -= 1
         keys[j] = key
         patients[j] = patient
+    keys[exited] = math.nan  # unequal to any key: the last time ends there
     return exited
 
 
@@ -524,11 +599,12 @@ def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exit
     ``scratch`` (:func:`_sort_exits`) are those whose exit is by a calendar time >= ``tau``, in
     order of exit. A patient whose exit is by ``tau`` (``entry + exit <= tau``) leaves the risk
     set at its exit; one randomised by ``tau`` whose exit is later is censored at
-    ``tau - entry`` (counted through each block's entries, latest first). Each stratum is one
+    ``tau - entry`` (gathered per block by :func:`_censored_at_cut`, into ``scratch[0]``, which
+    the sort no longer needs, and counted latest entry first). Each stratum is one
     pass over the sorted patients with its own risk sets and Kaplan-Meier weights; U and V
     are summed over the strata.
     """
-    keys, patients = scratch[2], scratch[3]
+    cut, keys, patients = scratch[0], scratch[2], scratch[3]
     stratum_of, cox_rows = state
     strata = (blocks.shape[0] - 1) // 2
     weighted = rho != 0.0 or gamma != 0.0
@@ -545,36 +621,33 @@ def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exit
         at_c = np.searchsorted(entries[first_c:blocks[strata + j + 1]], tau, side="right")
         randomised_t += at_t
         randomised += at_t + at_c
-        cut_t, cut_c = first_t + at_t - 1, first_c + at_c - 1  # next censored at the cut
+        # the patients censored at the cut, latest entry last: next is cut[cut_t - 1]
+        cut_t = _censored_at_cut(entries, exits, tau, first_t, at_t, cut)
+        cut_c = _censored_at_cut(entries, exits, tau, first_c, at_c, cut)
         km = 1.0
-        i = 0
-        while i < exited:
+        d_t = 0
+        d_c = 0
+        leave_t = 0
+        leave_c = 0
+        for i in range(exited):
+            q = patients[i]
+            if (strata == 1 or stratum_of[q] == j) and entries[q] + exits[q] <= tau:
+                control = q >= n_t  # (branch-free within: the arm is unpredictable)
+                leave_c += control
+                leave_t += not control
+                d_c += observed[q] and control
+                d_t += observed[q] and not control
+            if keys[i + 1] == keys[i]:  # a tie: the time's last patient is still to come
+                continue
             s = keys[i]
-            d_t = 0
-            d_c = 0
-            leave_t = 0
-            leave_c = 0
-            while i < exited and keys[i] == s:
-                q = patients[i]
-                if (strata == 1 or stratum_of[q] == j) and entries[q] + exits[q] <= tau:
-                    control = q >= n_t  # (branch-free within: the arm is unpredictable)
-                    leave_c += control
-                    leave_t += not control
-                    d_c += observed[q] and control
-                    d_t += observed[q] and not control
-                i += 1
             d = d_t + d_c
             if d > 0:
                 # censored at the cut before s: follow-up tau - entry < s
-                while cut_t >= first_t and (entries[cut_t] + exits[cut_t] <= tau
-                                            or tau - entries[cut_t] < s):
-                    if not entries[cut_t] + exits[cut_t] <= tau:
-                        at_t -= 1
+                while cut_t > first_t and tau - entries[cut[cut_t - 1]] < s:
+                    at_t -= 1
                     cut_t -= 1
-                while cut_c >= first_c and (entries[cut_c] + exits[cut_c] <= tau
-                                            or tau - entries[cut_c] < s):
-                    if not entries[cut_c] + exits[cut_c] <= tau:
-                        at_c -= 1
+                while cut_c > first_c and tau - entries[cut[cut_c - 1]] < s:
+                    at_c -= 1
                     cut_c -= 1
                 at = at_t + at_c
                 share = at_t / at
@@ -593,6 +666,10 @@ def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exit
                 rows += 1
             at_t -= leave_t
             at_c -= leave_c
+            d_t = 0
+            d_c = 0
+            leave_t = 0
+            leave_c = 0
     row[0] = events
     row[1] = u / math.sqrt(v) if v > 0 else math.nan
     row[2] = u
@@ -605,13 +682,28 @@ def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exit
 
 
 @kernel(inline=True)
+def _censored_at_cut(entries, exits, tau, first, count, cut):
+    """Gather the patients of ``first..first+count-1`` whose exit is after ``tau`` into ``cut``.
+
+    They are censored at the cut (the patients randomised by ``tau`` of a block); they are
+    written from ``cut[first]`` on, in order (so by entry), without a branch, and the end is
+    returned.
+    """
+    end = first
+    for q in range(first, first + count):
+        cut[end] = q
+        end += not entries[q] + exits[q] <= tau
+    return end
+
+
+@kernel(inline=True)
 def _cox_log_hazard_ratio(rows, m, start):
     r"""Cox partial-likelihood estimate of the log hazard ratio, by Newton's method.
 
     ``rows[:m]`` hold, per event time and stratum, the numbers at risk in treatment and
     control and the events in each. With a binary covariate the (Efron) score and information
-    are sums over those rows: with :math:`	heta = e^eta`, :math:`S = n_c + 	heta n_t`,
-    :math:`T = d_c + 	heta d_t` and :math:`p_l = 	heta (n_t - l d_t / d) / (S - l T / d)`
+    are sums over those rows: with :math:`\theta = e^\beta`, :math:`S = n_c + \theta n_t`,
+    :math:`T = d_c + \theta d_t` and :math:`p_l = \theta (n_t - l d_t / d) / (S - l T / d)`
     for :math:`l = 0..d-1`, the score is :math:`\sum (d_t - \sum_l p_l)` and the information
     :math:`\sum_l p_l (1 - p_l)`. Starts at ``start`` (the log-rank's one-step estimate U / V,
     within about 1e-2 of the answer), each step at most 1 in size (the likelihood is concave,
