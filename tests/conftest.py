@@ -48,6 +48,7 @@ MODULE_TIERS = {
     "test_margins": "statistical",
     "test_multiplicity": "unit",
     "test_packaging": "unit",
+    "test_pcg64": "reference",
     "test_power_montecarlo": "statistical",
     "test_properties": "unit",
     "test_proportional_odds": "reference",
