@@ -42,16 +42,18 @@ def test_stratified_logrank_equals_survdiff(case):
                          ids=lambda c: c["id"])
 def test_cox_estimate_equals_coxph(case):
     # > coef(survival::coxph(Surv(time, status) ~ treated [+ strata(stratum)], data))
+    # > vcov(...)[1, 1]: the inverse of the information at the estimate (the margin's Wald SE)
     time, status, treated, stratum = _data(case["data"])
     row = row_of_data(time, status, treated, 0.0, 0.0, stratum if case["stratified"] else None)
     assert row[8] == pytest.approx(case["coef"], abs=1e-6)
+    assert row[9] == pytest.approx(case["coef_var"], rel=1e-6)
 
 
 def test_all_events_in_one_arm_give_no_cox_estimate():
     time = np.array([1.0, 2.0, 3.0, 4.0])
     row = row_of_data(time, np.array([True, True, False, False]),
                       np.array([True, True, False, False]))
-    assert math.isnan(row[8])  # coxph: infinite coefficient, with a warning
+    assert math.isnan(row[8]) and math.isnan(row[9])  # coxph: infinite, with a warning
 
 
 def test_blocks_split_each_arm_by_prevalence():

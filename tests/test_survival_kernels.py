@@ -47,7 +47,7 @@ def _generator(seed):
 
 
 def test_the_statistic_documents_the_kernel_columns():
-    assert SURVIVAL.columns == len(COLUMNS) == 9
+    assert SURVIVAL.columns == len(COLUMNS) == 10
     assert TESTS["logrank"].statistic is SURVIVAL
     assert TESTS["logrank"].title == "the log-rank test"
 

@@ -60,8 +60,11 @@ treatment group; with :math:`\gamma = 0` its :math:`G^\rho` test (``survdiff(rho
 **Columns** of a row (:data:`simtrial.stattests.SURVIVAL`): ``events`` (observed events at
 the analysis, both arms), ``z``, ``U`` (O - E in treatment), ``V``, ``time`` (calendar time of
 the analysis), ``randomised`` (both arms, entry <= time), ``events_t`` (observed in treatment),
-``randomised_t``. ``z`` and ``U`` are oriented treatment minus control on the hazard scale:
-positive when the treatment arm has more events than expected (a hazard ratio above 1).
+``randomised_t``, ``log_hr`` (the Cox estimate of the log hazard ratio, Efron's ties,
+stratified with strata) and ``log_hr_var`` (its variance, the inverse of the Cox information
+at the estimate, as R ``vcov(coxph(...))``). ``z`` and ``U`` are oriented treatment minus
+control on the hazard scale: positive when the treatment arm has more events than expected
+(a hazard ratio above 1).
 """
 
 import math
@@ -75,7 +78,8 @@ __all__ = ["COLUMNS", "entry_table", "hazard_table", "logrank_looks", "logrank_o
            "row_of_data", "simulate_logrank", "stratum_blocks"]
 
 #: Columns of a row, in order.
-COLUMNS = ("events", "z", "U", "V", "time", "randomised", "events_t", "randomised_t", "log_hr")
+COLUMNS = ("events", "z", "U", "V", "time", "randomised", "events_t", "randomised_t", "log_hr",
+           "log_hr_var")
 
 
 # ---------------------------------------------------------------------- Python entry
@@ -150,7 +154,7 @@ def simulate_logrank(generator, reps, n_t, n_c, accrual, survival, dropout=(None
 
     Returns
     -------
-    ndarray of shape (looks, reps, 9)
+    ndarray of shape (looks, reps, 10)
         The columns of :data:`COLUMNS`.
 
     Examples
@@ -162,7 +166,7 @@ def simulate_logrank(generator, reps, n_t, n_c, accrual, survival, dropout=(None
     ...                         Accrual.constant(12, 50), (control.with_hazard_ratio(0.7),
     ...                         control), (dropout, dropout), events=[331])
     >>> rows.shape, set(rows[0, :, 0].tolist())
-    ((1, 2000, 9), {331.0})
+    ((1, 2000, 10), {331.0})
     >>> float(np.mean(rows[0, :, 1] < -1.959964))  # rpact getPowerSurvival: 0.9005 (MCSE 0.007)
     0.9025
     >>> round(float(rows[0, :, 4].mean()), 1)  # months; rpact analysisTime: 23.71
@@ -244,7 +248,7 @@ def _simulate_logrank_iv(reps, n_t, n_c, accrual, survival, dropout, events, mon
 @kernel
 def logrank_looks(rng_state, n_t, n_c, entry, accrual_n, event_t, cure_t, dropout_t, event_c,
                   cure_c, dropout_c, look_events, look_times, rho, gamma, blocks, multipliers, out):
-    """Fill ``out[k, r]`` (float64, shape (looks, reps, 9)) with look k of replicate r.
+    """Fill ``out[k, r]`` (float64, shape (looks, reps, 10)) with look k of replicate r.
 
     ``rng_state`` is the chunk generator's PCG64 state (:func:`simtrial.kernels.pcg64.state_of`),
     advanced by the draws.
@@ -315,7 +319,8 @@ def row_of_data(time, status, treated, rho=0.0, gamma=0.0, stratum=None):
     """The row (:data:`COLUMNS`) of the log-rank test and Cox model of given data.
 
     As :func:`logrank_of_data`; ``row[8]`` is the Cox estimate of the log hazard ratio
-    (treatment : control; Efron's ties, stratified by ``stratum``), as R ``coxph`` gives it.
+    (treatment : control; Efron's ties, stratified by ``stratum``), as R ``coxph`` gives it,
+    and ``row[9]`` its variance (R ``vcov``).
 
     Examples
     --------
@@ -679,6 +684,7 @@ def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exit
     row[6] = events_t
     row[7] = randomised_t
     row[8] = _cox_log_hazard_ratio(cox_rows, rows, 0.0 if weighted or not v > 0 else u / v)
+    row[9] = _cox_variance(cox_rows, rows, row[8])
 
 
 @kernel(inline=True)
@@ -701,38 +707,16 @@ def _cox_log_hazard_ratio(rows, m, start):
     r"""Cox partial-likelihood estimate of the log hazard ratio, by Newton's method.
 
     ``rows[:m]`` hold, per event time and stratum, the numbers at risk in treatment and
-    control and the events in each. With a binary covariate the (Efron) score and information
-    are sums over those rows: with :math:`\theta = e^\beta`, :math:`S = n_c + \theta n_t`,
-    :math:`T = d_c + \theta d_t` and :math:`p_l = \theta (n_t - l d_t / d) / (S - l T / d)`
-    for :math:`l = 0..d-1`, the score is :math:`\sum (d_t - \sum_l p_l)` and the information
-    :math:`\sum_l p_l (1 - p_l)`. Starts at ``start`` (the log-rank's one-step estimate U / V,
-    within about 1e-2 of the answer), each step at most 1 in size (the likelihood is concave,
-    so this cannot overshoot for ever), until a step is below 1e-5: Newton's convergence is
-    quadratic, so the estimate is then within about 1e-10 (two or three steps in all);
-    NaN when the likelihood is monotone (all events in one arm: the estimate is infinite) or
-    Newton does not settle in 50 steps.
+    control and the events in each (:func:`_cox_score`). Starts at ``start`` (the log-rank's
+    one-step estimate U / V, within about 1e-2 of the answer), each step at most 1 in size
+    (the likelihood is concave, so this cannot overshoot for ever), until a step is below
+    1e-5: Newton's convergence is quadratic, so the estimate is then within about 1e-10 (two
+    or three steps in all); NaN when the likelihood is monotone (all events in one arm: the
+    estimate is infinite) or Newton does not settle in 50 steps.
     """
     beta = start
     for _ in range(50):
-        theta = math.exp(beta)
-        score = 0.0
-        information = 0.0
-        for k in range(m):
-            a, b, e_t, e_c = rows[k, 0], rows[k, 1], rows[k, 2], rows[k, 3]
-            d = e_t + e_c
-            total = b + theta * a
-            tied = e_c + theta * e_t
-            score += e_t
-            if d == 1.0:  # no tie: the common case
-                p = theta * a / total
-                score -= p
-                information += p * (1.0 - p)
-                continue
-            for tie in range(int(d)):
-                f = tie / d
-                p = theta * (a - f * e_t) / (total - f * tied)
-                score -= p
-                information += p * (1.0 - p)
+        score, information = _cox_score(rows, m, beta)
         if not information > 0.0:
             return math.nan
         step = min(max(score / information, -1.0), 1.0)
@@ -742,3 +726,48 @@ def _cox_log_hazard_ratio(rows, m, start):
         if abs(step) < 1e-5:
             return beta
     return math.nan
+
+
+@kernel(inline=True)
+def _cox_variance(rows, m, beta):
+    """The Cox model's variance of ``beta``, 1 / information at ``beta`` (R ``vcov(coxph)``).
+
+    NaN where ``beta`` is (no estimate) or the information is not positive.
+    """
+    if math.isnan(beta):
+        return math.nan
+    information = _cox_score(rows, m, beta)[1]
+    return 1.0 / information if information > 0.0 else math.nan
+
+
+@kernel(inline=True)
+def _cox_score(rows, m, beta):
+    r"""The Cox partial likelihood's score and information in ``beta`` (Efron's ties).
+
+    ``rows[:m]`` hold, per event time and stratum, the numbers at risk in treatment and
+    control and the events in each. With a binary covariate the score and information are
+    sums over those rows: with :math:`\theta = e^\beta`, :math:`S = n_c + \theta n_t`,
+    :math:`T = d_c + \theta d_t` and :math:`p_l = \theta (n_t - l d_t / d) / (S - l T / d)`
+    for :math:`l = 0..d-1`, the score is :math:`\sum (d_t - \sum_l p_l)` and the information
+    :math:`\sum_l p_l (1 - p_l)`.
+    """
+    theta = math.exp(beta)
+    score = 0.0
+    information = 0.0
+    for k in range(m):
+        a, b, e_t, e_c = rows[k, 0], rows[k, 1], rows[k, 2], rows[k, 3]
+        d = e_t + e_c
+        total = b + theta * a
+        tied = e_c + theta * e_t
+        score += e_t
+        if d == 1.0:  # no tie: the common case
+            p = theta * a / total
+            score -= p
+            information += p * (1.0 - p)
+            continue
+        for tie in range(int(d)):
+            f = tie / d
+            p = theta * (a - f * e_t) / (total - f * tied)
+            score -= p
+            information += p * (1.0 - p)
+    return score, information

@@ -52,10 +52,10 @@ MOMENTS = Statistic("moments", 6, np.float64, "assessed, mean and sum of squared
                     "in treatment, then in control", (0, 3))
 RANKS = Statistic("ranks", 4, np.float64, "assessed in treatment and in control, the "
                   "treatment arm's U statistic and the tie term sum(t^3 - t)", (0, 1))
-SURVIVAL = Statistic("survival", 9, np.float64, "at the analysis: events, the (weighted) "
+SURVIVAL = Statistic("survival", 10, np.float64, "at the analysis: events, the (weighted) "
                      "log-rank z = U / sqrt(V), U = O - E in treatment, its variance V, the "
                      "calendar time, the number randomised, events in treatment, randomised in "
-                     "treatment, the Cox estimate of the log hazard ratio "
+                     "treatment, the Cox estimate of the log hazard ratio and its variance "
                      "(simtrial.kernels.survival; z and U > 0: more treatment events than "
                      "expected)", (5,))
 

@@ -14,7 +14,8 @@
 # Times are rounded (to 6 decimals, or to whole or half months for ties) before R sees them,
 # and written with 17 significant digits, so the stored data are exactly the data R used.
 # Values: "o_minus_e" = sum over strata of obs - exp of the treatment group (with strata,
-# survdiff's obs and exp are matrices, groups x strata), "var" its variance (var[2, 2]), "coef" = coxph's coefficient of treated (log hazard ratio).
+# survdiff's obs and exp are matrices, groups x strata), "var" its variance (var[2, 2]), "coef" = coxph's coefficient of treated (log hazard ratio),
+# "coef_var" its variance (vcov: the inverse of the information at the estimate).
 
 suppressMessages(library(survival))
 get_script_dir <- function() {
@@ -71,7 +72,7 @@ for (name in names(sets)) {
       kind = "coxph", stratified = stratified,
       call = sprintf("coef(survival::coxph(%s, data = %s))", paste(deparse(f), collapse = ""),
                      name),
-      coef = unname(coef(fit)))
+      coef = unname(coef(fit)), coef_var = unname(vcov(fit)[1, 1]))
   }
 }
 
