@@ -215,6 +215,10 @@ class EndpointModel:
                                 "{ rho = 0.6 }: the correlation of baseline and follow-up)")
         return None
 
+    def check_margin(self, extra: Mapping[str, Any]) -> tuple[str, str] | None:
+        """``(key path below the endpoint, message)`` if the tables do not fit a margin."""
+        return None
+
     def baseline_parameters(self, ep: Endpoint) -> tuple[float, float, float] | None:
         """``(mean, sd, rho)`` of a normal baseline (the control arm's unless given), or None."""
         return None

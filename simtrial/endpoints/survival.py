@@ -87,6 +87,26 @@ def _survival_looks(generator, ep: Endpoint, sizes_t, sizes_c, out: np.ndarray) 
                               **model.weights_of(ep))
 
 
+def _margin_power(ep: Endpoint, hr: float, events: float, alpha: float, r: float
+                  ) -> dict[str, Any]:
+    r"""Schoenfeld's power of the one-sided test of the hazard ratio against the margin M.
+
+    :math:`\Phi(\mathrm{sign}\,\log(\Delta / M)\sqrt{D r}/(1 + r) - z_{1-\alpha})`
+    (sign -1: fewer events are better), Schoenfeld's (1981) approximation at the log hazard
+    ratio shifted by the margin: the variance of the Cox estimate is taken as its value
+    :math:`(1 + r)^2 / (D r)` at :math:`\Delta = 1`, close when :math:`\Delta` is near 1
+    (the log-rank score's information at the null). Freedman's formula
+    is for the test of :math:`\Delta = 1` and is not given.
+    """
+    from scipy import special
+
+    mean = ep.benefit_sign * math.log(hr / ep.margin) * math.sqrt(events * r) / (1 + r)
+    return {"analytic_power": float(special.ndtr(mean - special.ndtri(1 - alpha))),
+            "analytic_power_freedman": None,
+            "analytic_note": ("Schoenfeld (1981) at the expected events (Lachin-Foulkes), at "
+                              f"the hazard ratio over the margin {ep.margin:g}")}
+
+
 class Survival(EndpointModel):
     """Piecewise-exponential time to an event per arm, in a trial with accrual and dropout."""
 
@@ -101,6 +121,10 @@ class Survival(EndpointModel):
                       ("hazards", "breaks", "cure"), ("hazards", "breaks"),
                       ("hazard_ratio", "cure"), ("hazard_ratio",))
     effect_scale = "ratio"
+    #: A margin on the hazard ratio is tested by the Cox model's Wald test
+    #: (:func:`simtrial.stattests.logrank.hazard_ratio_margin`).
+    margin_tests = ("logrank",)
+    margin_check = Check(lambda v: TINY <= v <= HUGE, "a hazard ratio in [1e-100, 1e100]")
     simulators = {"survival": _survival}
     prefix_simulators = {"survival": _survival_looks}
     endpoint_tables = {"analysis": {"events": _EVENTS, "months": _MONTHS}}
@@ -151,6 +175,14 @@ class Survival(EndpointModel):
                 return "strata.hazard_multiplier", (f"needs one value per stratum (got "
                                                     f"{len(multiplier)} for {len(prevalence)} "
                                                     "strata)")
+        return None
+
+    def check_margin(self, extra: Mapping[str, Any]) -> tuple[str, str] | None:
+        """A margin is tested on the Cox model's hazard ratio, which has no weights."""
+        if any(extra.get("weights", {}).values()):
+            return "margin", ("is tested by the Cox model's hazard ratio, which Fleming-"
+                              "Harrington weights do not apply to (remove `weights` or the "
+                              "margin)")
         return None
 
     # ---------------------------------------------------------------- the trial
@@ -379,6 +411,8 @@ class Survival(EndpointModel):
                                "analytic_duration": duration if math.isfinite(duration) else None}
         hr = self.hazard_ratio(ep)
         weighted = any(self.weights_of(ep).values())
+        if ep.margin is not None and hr is not None and expected > 0:
+            return {**out, **_margin_power(ep, hr, expected, alpha, n_t / n_c)}
         if hr is None or hr == 1 or expected <= 0 or weighted:
             why = ("Fleming-Harrington weights" if weighted else "no constant hazard ratio"
                    if hr is None else "a hazard ratio of 1" if hr == 1 else "no expected events")

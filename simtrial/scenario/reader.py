@@ -536,6 +536,8 @@ class _Reader:
         extra = self.extra(table, path, key, model, trial)
         self.model_check(model.check_test(test, extra, scale), path)
         margin = self.margin(table, path, key, model, test, trial)
+        if margin is not None:
+            self.model_check(model.check_margin(extra), path)
         equivalence = self.equivalence(table, path, key, model, test, trial, margin)
         return Endpoint(id=ep_id, kind=kind, distribution=distribution, test=test, better=better,
                         margin=margin, equivalence=equivalence, treatment=arms["treatment"],
