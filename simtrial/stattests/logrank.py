@@ -122,10 +122,10 @@ def hazard_ratio_margin(rows: np.ndarray, sign: int, shift: float) -> np.ndarray
 
     Notes
     -----
-    The variance is the information at the estimate, not the log-rank's V (the information
-    at :math:`\beta = 0`): at a margin M != 1 with unequal allocation V overstates the
-    information (at 65:35 and M = 1.3 by about 10%), which would inflate the type I error at
-    the margin (about 0.031 for one-sided 0.025).
+    The variance is the inverse of the Cox information at the estimate (what ``coxph``
+    reports and a non-inferiority analysis's confidence interval uses), not the log-rank's V,
+    the information at :math:`\beta = 0`. Simulated type I error at the margin (200000
+    replicates, 300 events, one-sided 0.025): 0.0267 at 65:35 and M = 1.3, 0.0247 at 1:1.
 
     Examples
     --------
