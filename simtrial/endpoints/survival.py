@@ -100,6 +100,7 @@ def _margin_power(ep: Endpoint, hr: float, events: float, alpha: float, r: float
     """
     from scipy import special
 
+    assert ep.margin is not None  # the caller tests a margin
     mean = ep.benefit_sign * math.log(hr / ep.margin) * math.sqrt(events * r) / (1 + r)
     return {"analytic_power": float(special.ndtr(mean - special.ndtri(1 - alpha))),
             "analytic_power_freedman": None,
