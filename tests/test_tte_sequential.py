@@ -19,6 +19,7 @@ from simtrial import events as ev
 from simtrial.scenario import parse_scenario
 from simtrial.search_events import events_sample_size
 from simtrial.simulate import look_sizes, sequential_power, simulated_power
+from simtrial.stattests import SURVIVAL
 
 REFERENCE = Path(__file__).parent / "reference" / "tte_sequential_reference.json"
 DESIGN = """
@@ -55,7 +56,7 @@ def test_looks_at_event_fractions_and_their_calendar_times_equal_rpacts(rpact):
     sc = _scenario()
     ep = sc.endpoints[0]
     sizes = np.array([sc.trial.split(m) for m in look_sizes(sc.trial, sc.design, 600)])
-    out = np.empty((3, 4000, 9))
+    out = np.empty((3, 4000, SURVIVAL.columns))
     ep.model.prefix_simulators["survival"](np.random.default_rng(4), ep, sizes[:, 0],
                                            sizes[:, 1], out)
     assert [set(out[k, :, 0].tolist()) for k in range(3)] == [{170.0}, {255.0}, {340.0}]
