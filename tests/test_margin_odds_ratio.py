@@ -101,3 +101,30 @@ def test_whitehead_shifted_power_formula():
 def test_margin_errors_name_the_key():
     with pytest.raises(ScenarioError, match=r"endpoints\[0\].margin: 0 is out of range"):
         _ordinal(1.0, 0)
+
+
+def _days_free(test, margin):
+    return parse_scenario(f"""
+schema_version = 1
+name = "ni-vfd"
+[trial]
+alpha = 0.025
+alternative = "one-sided"
+[[endpoints]]
+id = "vfd"
+kind = "ordinal"
+distribution = "days_free"
+test = "{test}"
+better = "higher"
+margin = {margin}
+horizon = {{ days = 28 }}
+control = {{ death = 0.3, median_days = 10 }}
+treatment = {{ death = 0.3, median_days = 10 }}
+""")
+
+
+def test_days_free_takes_an_odds_ratio_margin_for_po_only():
+    ep = _days_free("po", 0.8).endpoints[0]
+    assert ep.model.test_margin(ep) == pytest.approx(math.log(0.8))
+    with pytest.raises(ScenarioError, match=r"endpoints\[0\].margin: the mannwhitney test"):
+        _days_free("mannwhitney", 0.8)
