@@ -47,6 +47,7 @@ MODULE_TIERS = {
     "test_kernels": "statistical",
     "test_margins": "statistical",
     "test_margin_hazard_ratio": "statistical",
+    "test_margin_odds_ratio": "statistical",
     "test_multiplicity": "unit",
     "test_packaging": "unit",
     "test_pcg64": "reference",

@@ -86,7 +86,7 @@ def test_whitehead_odds_ratio_inverts_power():
 @pytest.mark.parametrize("case", REFERENCE["lr"], ids=lambda c: c["control"])
 def test_likelihood_ratio_equals_polr(case):
     counts_t, counts_c = (np.array(case[k], np.int64) for k in ("counts_t", "counts_c"))
-    z, beta = po_lr_from_counts(counts_t, counts_c, po_workspace(len(counts_t)))
+    z, beta, _ = po_lr_from_counts(counts_t, counts_c, po_workspace(len(counts_t)))
     assert z * z == pytest.approx(case["lr"], abs=1e-6)
     assert math.copysign(1, z) == math.copysign(1, case["beta"])
     assert beta == pytest.approx(case["beta"], abs=1e-5)  # polr's optim stops near 1e-7
@@ -94,10 +94,10 @@ def test_likelihood_ratio_equals_polr(case):
 
 def test_likelihood_ratio_undefined_and_separated():
     work = po_workspace(3)
-    z, beta = po_lr_from_counts(np.array([0, 0, 5]), np.array([0, 0, 3]), work)
+    z, beta, _ = po_lr_from_counts(np.array([0, 0, 5]), np.array([0, 0, 3]), work)
     assert math.isnan(z) and math.isnan(beta)  # one level observed: no model to fit
     # complete separation: the supremum is the saturated fit, 2 (l_sat - l_0)
-    z, beta = po_lr_from_counts(np.array([0, 0, 5]), np.array([4, 3, 0]), work)
+    z, beta, _ = po_lr_from_counts(np.array([0, 0, 5]), np.array([4, 3, 0]), work)
     saturated = 4 * math.log(4 / 7) + 3 * math.log(3 / 7)
     null = 4 * math.log(4 / 12) + 3 * math.log(3 / 12) + 5 * math.log(5 / 12)
     assert z * z == pytest.approx(2 * (saturated - null), abs=1e-6) and beta > 20

@@ -28,11 +28,12 @@ counted as -1).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from simtrial.endpoints._model import POSITIVE, PROBABILITY, Check, Copula, EndpointModel
-from simtrial.endpoints.ordinal import level_po_stats, po_proxy
+from simtrial.endpoints.ordinal import ODDS_RATIO, level_po_stats, po_proxy
 from simtrial.endpoints.score import level_cuts
 
 if TYPE_CHECKING:
@@ -90,6 +91,10 @@ class DaysFree(EndpointModel):
     parameters = {"death": PROBABILITY, "median_days": POSITIVE, "shape": POSITIVE}
     parameter_sets = (("death", "median_days"), ("death", "median_days", "shape"))
     endpoint_tables = {"horizon": {"days": DAYS}}
+    #: A margin is on the proportional-odds odds ratio (not the mean free days) and tested by
+    #: its Wald test (:func:`simtrial.stattests.proportional_odds.odds_ratio_margin`).
+    margin_tests = ("po",)
+    margin_check = ODDS_RATIO
     simulators = {"ranks": _ranks, "po": level_po_stats}
 
     def check_extra(self, extra: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -101,6 +106,10 @@ class DaysFree(EndpointModel):
     def level_probabilities(self, ep: Endpoint, arm: str) -> np.ndarray:
         """Probabilities of death, then of 0 .. D free days."""
         return _levels(ep, arm)
+
+    def test_margin(self, ep: Endpoint) -> float:
+        """The log of the odds-ratio margin (the effect shown is a difference; ``po``'s is not)."""
+        return 0.0 if ep.margin is None else math.log(ep.margin)
 
     def proxy(self, ep: Endpoint) -> Endpoint:
         """The proportional-odds fit to the arms' levels (:func:`~.ordinal.po_proxy`)."""

@@ -71,6 +71,10 @@ class Categorical(EndpointModel):
     parameters = {"probs": PROBABILITIES, "odds_ratio": ODDS_RATIO}
     parameter_sets = (("probs",), ("odds_ratio",))
     effect_scale = "ratio"
+    #: A margin on the common odds ratio is tested by the proportional-odds Wald test
+    #: (:func:`simtrial.stattests.proportional_odds.odds_ratio_margin`).
+    margin_tests = ("po",)
+    margin_check = ODDS_RATIO
     simulators = {"ranks": _ranks, "po": level_po_stats}
 
     def check_arms(self, treatment: Mapping[str, Any], control: Mapping[str, Any]

@@ -213,7 +213,7 @@ def _endpoint_row(mode, z, noise, visit, n_t, params, drops, cuts, n_cuts, level
             row[2], row[3] = rank_stats_from_counts(counts_t[:size], counts_c[:size])
         elif mode == LEVEL_PO:
             row[0], row[1] = m_t, m_c
-            row[2], row[3] = po_lr_from_counts(counts_t[:size], counts_c[:size], work)
+            row[2], row[3], row[4] = po_lr_from_counts(counts_t[:size], counts_c[:size], work)
         else:
             row[0], row[3] = m_t, m_c
             row[1], row[2] = moments_from_counts(levels[:size], counts_t[:size], m_t)

@@ -6,10 +6,11 @@ parameterisation of R ``MASS::polr``: beta > 0 puts the treatment arm in higher 
 ``exp(beta)`` is the common odds ratio of a higher level, treatment vs control. The counts per
 level in each arm are sufficient, so a fit costs O(J) per iteration, whatever n.
 
-:func:`grid_po_stats` fills ``out[r] = (m_t, m_c, z, beta)`` per replicate r: the numbers
-assessed, the signed root of the likelihood-ratio statistic ``z = sign(beta) sqrt(LR)`` and the
-maximum-likelihood log odds ratio beta (nan where the model cannot be fitted: an arm with
-nobody assessed, or fewer than two levels observed).
+:func:`grid_po_stats` fills ``out[r] = (m_t, m_c, z, beta, var)`` per replicate r: the numbers
+assessed, the signed root of the likelihood-ratio statistic ``z = sign(beta) sqrt(LR)``, the
+maximum-likelihood log odds ratio beta and its variance (the inverse of beta's observed
+information with the cut points profiled out, R ``vcov(polr(...))``; nan where the model
+cannot be fitted: an arm with nobody assessed, or fewer than two levels observed).
 """
 
 import math
@@ -29,7 +30,7 @@ TOLERANCE = 1e-11
 
 @kernel
 def grid_po_stats(rng, n_t, n_c, probs_t, probs_c, drop_t, drop_c, out):
-    """Fill ``out`` (float64, shape (reps, 4)) for outcomes on a grid of ordered levels.
+    """Fill ``out`` (float64, shape (reps, 5)) for outcomes on a grid of ordered levels.
 
     The counts per level are drawn exactly as :func:`simtrial.kernels.ranks.grid_rank_stats`
     draws them (the same random numbers in the same order), so with one seed the
@@ -44,8 +45,8 @@ def grid_po_stats(rng, n_t, n_c, probs_t, probs_c, drop_t, drop_c, out):
     for r in range(out.shape[0]):
         m_t = level_counts(rng, n_t, drop_t, cdf_t, guide_t, counts_t)
         m_c = level_counts(rng, n_c, drop_c, cdf_c, guide_c, counts_c)
-        z, beta = po_lr_from_counts(counts_t, counts_c, work)
-        out[r, 0], out[r, 1], out[r, 2], out[r, 3] = m_t, m_c, z, beta
+        z, beta, variance = po_lr_from_counts(counts_t, counts_c, work)
+        out[r, 0], out[r, 1], out[r, 2], out[r, 3], out[r, 4] = m_t, m_c, z, beta, variance
 
 
 @kernel
@@ -56,7 +57,11 @@ def po_workspace(levels):
 
 @kernel
 def po_lr_from_counts(counts_t, counts_c, work):
-    """``(z, beta)``: the signed root of the LR statistic for beta, and beta's estimate.
+    """``(z, beta, variance)``: the signed root of the LR statistic for beta, its estimate.
+
+    ``variance`` is that of the estimate: the inverse of beta's observed information at the
+    fit with the cut points profiled out (:func:`_observed_variance`), as R
+    ``vcov(polr(...))``.
 
     ``LR = 2 (l(theta_hat, beta_hat) - l_0)`` where ``l_0 = sum_j N_j log(N_j / N)`` is the
     maximum of the model without treatment effect (the pooled multinomial). Levels empty in
@@ -84,7 +89,7 @@ def po_lr_from_counts(counts_t, counts_c, work):
             m_c += counts_c[k]
             levels += 1
     if levels < 2 or m_t == 0.0 or m_c == 0.0:
-        return math.nan, math.nan
+        return math.nan, math.nan, math.nan
     n = m_t + m_c
     cuts = levels - 1
     null = 0.0
@@ -128,7 +133,64 @@ def po_lr_from_counts(counts_t, counts_c, work):
         if moved < TOLERANCE:
             break
     lr = max(2.0 * (loglik - null), 0.0)
-    return math.copysign(math.sqrt(lr), beta), beta
+    variance = _observed_variance(a, c, theta, beta, cuts, d, e, b, y, z_, f_t, f_c, g,
+                                  new_theta)
+    return math.copysign(math.sqrt(lr), beta), beta, variance
+
+
+@kernel
+def _observed_variance(a, c, theta, beta, cuts, d, e, b, y, z, f_t, f_c, h_t, h_c):
+    r"""Beta's variance at ``(theta, beta)``: one over its observed information, cuts profiled.
+
+    The negative Hessian of the log-likelihood :math:`\sum_j x_j \log \pi_j` per arm is
+    :math:`\sum_j x_j (\nabla\pi_j \nabla\pi_j' / \pi_j^2 - \nabla^2\pi_j / \pi_j)`;
+    with :math:`F_k` the cumulative probability at cut k, :math:`f_k = F_k (1 - F_k)` and
+    :math:`h_k = f_k (1 - 2 F_k)` (0 beyond the ends), level j of an arm adds to the cut
+    points' tridiagonal block (``d``, ``e``) and, in treatment (where
+    :math:`\partial F_k / \partial\beta = -f_k`), to their covariance with beta (``b``) and to
+    beta's own element. The variance is the inverse of the Schur complement
+    :math:`I_{\beta\beta} - b' T^{-1} b`, the (beta, beta) element of the inverse Hessian;
+    nan where it is not positive. Scratch ``y``, ``z``, ``f_t``, ``f_c``, ``h_t``, ``h_c``.
+    """
+    for k in range(cuts):
+        big_t, big_c = _expit(theta[k] - beta), _expit(theta[k])
+        f_t[k], f_c[k] = big_t * (1.0 - big_t), big_c * (1.0 - big_c)
+        h_t[k], h_c[k] = f_t[k] * (1.0 - 2.0 * big_t), f_c[k] * (1.0 - 2.0 * big_c)
+        d[k] = 0.0
+        e[k] = 0.0
+        b[k] = 0.0
+    info_beta = 0.0
+    lower_t = 0.0
+    lower_c = 0.0
+    for j in range(cuts + 1):
+        upper_t = 1.0 if j == cuts else _expit(theta[j] - beta)
+        upper_c = 1.0 if j == cuts else _expit(theta[j])
+        p_t, p_c = upper_t - lower_t, upper_c - lower_c
+        lower_t, lower_c = upper_t, upper_c
+        for x, p, f, h, treated in ((a[j], p_t, f_t, h_t, True), (c[j], p_c, f_c, h_c, False)):
+            if x == 0.0:
+                continue
+            f_hi = f[j] if j < cuts else 0.0
+            h_hi = h[j] if j < cuts else 0.0
+            f_lo = f[j - 1] if j > 0 else 0.0
+            h_lo = h[j - 1] if j > 0 else 0.0
+            w, v = x / (p * p), x / p
+            if j < cuts:
+                d[j] += w * f_hi * f_hi - v * h_hi
+                if treated:
+                    b[j] += v * h_hi - w * f_hi * (f_hi - f_lo)
+            if j > 0:
+                d[j - 1] += w * f_lo * f_lo + v * h_lo
+                if treated:
+                    b[j - 1] += w * f_lo * (f_hi - f_lo) - v * h_lo
+                if j < cuts:
+                    e[j - 1] -= w * f_lo * f_hi
+            if treated:
+                info_beta += w * (f_hi - f_lo) ** 2 - v * (h_hi - h_lo)
+    _solve_bordered(d, e, b, b, y, z, cuts)
+    for k in range(cuts):
+        info_beta -= b[k] * z[k]
+    return 1.0 / info_beta if info_beta > 0.0 else math.nan
 
 
 @kernel

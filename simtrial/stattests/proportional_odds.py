@@ -27,13 +27,13 @@ from simtrial.stattests._base import Statistic, Test, pvalue_of
 if TYPE_CHECKING:
     from simtrial.scenario import Endpoint
 
-__all__ = ["PO", "PROPORTIONAL_ODDS", "cumulative_odds_shift", "proportional_odds",
-           "whitehead_odds_ratio", "whitehead_power", "whitehead_sample_size"]
+__all__ = ["PO", "PROPORTIONAL_ODDS", "cumulative_odds_shift", "odds_ratio_margin",
+           "proportional_odds", "whitehead_odds_ratio", "whitehead_power", "whitehead_sample_size"]
 
-PO = Statistic("po", 4, np.float64, "assessed in treatment and in control, the signed root "
-               "of the proportional-odds likelihood-ratio statistic sign(beta) sqrt(LR) and "
-               "the estimated log odds ratio beta (simtrial.kernels.ordinal; beta > 0: the "
-               "treatment arm in higher levels)", (0, 1))
+PO = Statistic("po", 5, np.float64, "assessed in treatment and in control, the signed root "
+               "of the proportional-odds likelihood-ratio statistic sign(beta) sqrt(LR), "
+               "the estimated log odds ratio beta and its variance (simtrial.kernels.ordinal; "
+               "beta > 0: the treatment arm in higher levels)", (0, 1))
 
 
 def proportional_odds(po: np.ndarray, alternative: str, sign: int) -> np.ndarray:
@@ -41,8 +41,9 @@ def proportional_odds(po: np.ndarray, alternative: str, sign: int) -> np.ndarray
 
     Parameters
     ----------
-    po : ndarray of shape (reps, 4)
-        Columns of :data:`PO`: assessed per arm, ``z = sign(beta) sqrt(LR)``, beta.
+    po : ndarray of shape (reps, 5)
+        Columns of :data:`PO`: assessed per arm, ``z = sign(beta) sqrt(LR)``, beta, its
+        variance.
     alternative : {"two-sided", "one-sided"}
     sign : {1, -1}
         Direction of benefit (+1: higher levels are better).
@@ -58,11 +59,47 @@ def proportional_odds(po: np.ndarray, alternative: str, sign: int) -> np.ndarray
     R: ``pchisq(2.094428856121, 1, lower.tail = FALSE)`` is 0.1478369 (polr's LR statistic
     of a data set in tests/reference/po_reference.json):
 
-    >>> row = np.array([[25, 25, math.sqrt(2.094428856121), 0.546]])
+    >>> row = np.array([[25, 25, math.sqrt(2.094428856121), 0.546, 0.144]])
     >>> round(float(proportional_odds(row, "two-sided", 1)[0]), 6)
     0.147837
     """
     return pvalue_of(po[:, 2], special.ndtr, alternative, sign)
+
+
+def odds_ratio_margin(po: np.ndarray, sign: int, shift: float) -> np.ndarray:
+    r"""One-sided p-values of H0: the odds ratio is at the margin or beyond it, against benefit.
+
+    The Wald test of the proportional-odds log odds ratio against the log of the margin M,
+    :math:`z = (\hat\beta - \log M) / \mathrm{se}`, whose rejection at one-sided alpha is the
+    lower (``sign = +1``: higher levels are better) or upper (``sign = -1``) bound of the
+    two-sided 1 - 2 alpha Wald interval of the odds ratio beyond M.
+
+    Parameters
+    ----------
+    po : ndarray of shape (reps, 5)
+        Columns of :data:`PO`: column 3 the estimate :math:`\hat\beta`, column 4 its
+        variance, the inverse of beta's observed information with the cut points profiled out
+        (R ``vcov(polr(...))``).
+    sign : {1, -1}
+        Direction of benefit (+1: an odds ratio above the margin is the benefit).
+    shift : float
+        :math:`\log M` (:meth:`~simtrial.endpoints.EndpointModel.test_margin`).
+
+    Returns
+    -------
+    ndarray of p-values :math:`\Phi(-\mathrm{sign}\,(\hat\beta - \log M) / \mathrm{se})`,
+    1 where the model could not be fitted.
+
+    Examples
+    --------
+    >>> row = np.array([[65, 35, 1.2, 0.2, 0.04]])  # OR exp(0.2), se 0.2; margin 0.8
+    >>> p = odds_ratio_margin(row, 1, math.log(0.8))
+    >>> round(float(p[0]), 8)  # R: pnorm(-(0.2 - log(0.8)) / 0.2): 0.01718441
+    0.01718441
+    """
+    with np.errstate(invalid="ignore"):
+        z = (po[:, 3] - shift) / np.sqrt(po[:, 4])
+    return pvalue_of(z, special.ndtr, "one-sided", sign)
 
 
 def cumulative_odds_shift(probs: np.ndarray, odds_ratio: float) -> np.ndarray:
@@ -176,6 +213,8 @@ def _closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float, alternative
     """Whitehead's power at the expected numbers assessed, for a proportional-odds effect.
 
     The marginal probabilities are the mixture of the arms weighted by the numbers assessed.
+    With a margin M, one-sided Whitehead power at ``log(OR) - log(M)`` (the information
+    taken at the marginal probabilities, as for the test of OR = 1).
     """
     odds_ratio = ep.model.odds_ratio(ep)
     if odds_ratio is None:
@@ -183,9 +222,15 @@ def _closed_form(ep: Endpoint, m_t: float, m_c: float, alpha: float, alternative
                       "(give the treatment arm as { odds_ratio = ... } for Whitehead's power)")
     probs_t, probs_c = (ep.model.level_probabilities(ep, arm) for arm in ("treatment", "control"))
     pooled = (m_t * probs_t + m_c * probs_c) / (m_t + m_c)
+    if ep.margin is not None:
+        return whitehead_power(pooled, odds_ratio / ep.margin, m_t, m_c, alpha, "one-sided",
+                               ep.benefit_sign), None
     return whitehead_power(pooled, odds_ratio, m_t, m_c, alpha, alternative,
                            ep.benefit_sign), None
 
 
+#: With a margin, the odds ratio is tested against it by the Wald test
+#: (:func:`odds_ratio_margin`).
 PROPORTIONAL_ODDS = Test("po", "the proportional-odds likelihood-ratio test", PO,
-                         proportional_odds, closed_form=_closed_form)
+                         proportional_odds, closed_form=_closed_form,
+                         margin_pvalues=odds_ratio_margin)
