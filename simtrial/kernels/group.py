@@ -112,16 +112,9 @@ def group_stats(rngs, visits, lower, n_t, n_c, modes, params, drops, cuts, n_cut
     scratch = rank_scratch(n, 2 * n)
     work = po_workspace(levels.shape[1])
     for r in range(reps):
-        if r % block == 0:
-            for s in range(min(block, reps - r)):
-                _standard_normals(rngs[0], first[s])
-        for j in range(1, k):
-            _standard_normals(rngs[j], latent[j])
-        _uniforms(visits, visit)
+        _draw_replicate(rngs, visits, r, reps, first, latent, visit)
         for j in range(k):
-            _combine(lower[j], first[r % block], latent, z)
-            if modes[j] == BASELINE_VALUES or modes[j] == BASELINE_LEVELS:
-                _standard_normals(baseline_rngs[j], noise)
+            _patient_latents(j, lower, first[r % block], latent, modes, baseline_rngs, z, noise)
             _endpoint_row(modes[j], z, noise, visit, n_t, params[j], drops[j], cuts[j],
                           n_cuts[j], levels[j], buckets[j], tables[j], baselines[j], counts_t,
                           counts_c, values, scratch, work, out[j, r])
@@ -157,16 +150,9 @@ def group_prefix_stats(rngs, visits, lower, n_t, n_c, sizes_t, sizes_c, modes, p
     scratch = rank_scratch(n, 2 * n)
     work = po_workspace(levels.shape[1])
     for r in range(reps):
-        if r % block == 0:
-            for s in range(min(block, reps - r)):
-                _standard_normals(rngs[0], first[s])
-        for j in range(1, k):
-            _standard_normals(rngs[j], latent[j])
-        _uniforms(visits, visit)
+        _draw_replicate(rngs, visits, r, reps, first, latent, visit)
         for j in range(k):
-            _combine(lower[j], first[r % block], latent, z)
-            if modes[j] == BASELINE_VALUES or modes[j] == BASELINE_LEVELS:
-                _standard_normals(baseline_rngs[j], noise)
+            _patient_latents(j, lower, first[r % block], latent, modes, baseline_rngs, z, noise)
             for look in range(looks):
                 m_t, m_c = sizes_t[look], sizes_c[look]
                 _prefix(z, n_t, m_t, m_c, z_look)
@@ -176,6 +162,26 @@ def group_prefix_stats(rngs, visits, lower, n_t, n_c, sizes_t, sizes_c, modes, p
                               visit_look[:m_t + m_c], m_t, params[j], drops[j], cuts[j],
                               n_cuts[j], levels[j], buckets[j], tables[j], baselines[j],
                               counts_t, counts_c, values, scratch, work, out[j, look, r])
+
+
+@kernel(inline=True)
+def _draw_replicate(rngs, visits, r, reps, first, latent, visit):
+    """Replicate r's draws: endpoint 0's latents (``first``, a block ahead), the others', visits."""
+    block = first.shape[0]
+    if r % block == 0:
+        for s in range(min(block, reps - r)):
+            _standard_normals(rngs[0], first[s])
+    for j in range(1, latent.shape[0]):
+        _standard_normals(rngs[j], latent[j])
+    _uniforms(visits, visit)
+
+
+@kernel(inline=True)
+def _patient_latents(j, lower, first, latent, modes, baseline_rngs, z, noise):
+    """Endpoint j's correlated latents into ``z`` and, with a baseline, its noise."""
+    _combine(lower[j], first, latent, z)
+    if modes[j] == BASELINE_VALUES or modes[j] == BASELINE_LEVELS:
+        _standard_normals(baseline_rngs[j], noise)
 
 
 @kernel(inline=True)
