@@ -35,11 +35,12 @@ from dataclasses import replace
 from types import MappingProxyType, SimpleNamespace
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from simtrial import analytic, rng
 from simtrial._version import __version__
 from simtrial.design.family import family_plan
+from simtrial.design.plan import design_power, inflation_factor, required_drift
 from simtrial.errors import InputError, TargetNotReached
 from simtrial.results import (
     DetectableEffectResult,
@@ -378,14 +379,11 @@ def _design_sample_size(scenario: Scenario, ep: Endpoint, target_power: float, r
         "power": final[1].power, "mcse": final[1].mcse}
     fixed = sample_size(replace(scenario, design=None), ep.id, target_power, reps=reps,
                         seed=seed, max_n=max_n, jobs=jobs)
-    z_alpha = special.ndtri(1 - design.alpha / design.sided)
-    theta = _required_drift(design, target_power)
     block = {**final[0].design, "fixed_n": fixed.n_total, "fixed_power": fixed.power,
              "fixed_mcse": fixed.mcse, "inflation_factor_simulated": n / fixed.n_total,
              "inflation_factor_design": design.inflation_factor, "design_beta": design.beta,
-             "inflation_factor_at_target": float(
-                 (theta / (z_alpha + special.ndtri(target_power))) ** 2),
-             "required_drift": theta}
+             "inflation_factor_at_target": inflation_factor(design, target_power),
+             "required_drift": required_drift(design, target_power)}
     n_t, n_c = trial.split(n)
     return SampleSizeResult(
         scenario=scenario.name, endpoint=ep.id, label=ep.label, test=ep.test, effect=ep.describe(),
@@ -406,8 +404,9 @@ def design_closed_form_n(endpoint: Endpoint, trial: Trial, design, target_power:
     In the canonical model the z-statistic at information fraction t has mean
     ``drift sqrt(t)``; the test's drift (:data:`simtrial.stattests._base.Drift`, at the
     numbers expected to be assessed at the last look) grows with n, and the design rejects
-    with probability ``target_power`` at the drift :func:`_required_drift` (``design.drift``
-    when the target is the design's own 1 - beta). The answer is the smallest n whose drift
+    with probability ``target_power`` at the drift
+    :func:`~simtrial.design.plan.required_drift` (``design.drift`` when the target is the
+    design's own 1 - beta). The answer is the smallest n whose drift
     reaches that (Newton steps on drift proportional to sqrt(n), then single steps): what
     rpact's ``getSampleSizeMeans`` (normal approximation) and ``getSampleSizeRates`` compute,
     rounded up to a whole n split by the allocation. None when the test has no drift formula
@@ -427,7 +426,7 @@ def design_closed_form_n(endpoint: Endpoint, trial: Trial, design, target_power:
     drift_of = TESTS[endpoint.test].drift
     if drift_of is None or drift_of(endpoint, 1.0, 1.0, design.alpha) is None:
         return None  # no canonical normal model (the t tests of scores)
-    theta = _required_drift(design, target_power)
+    theta = required_drift(design, target_power)
     drift = _drift_at(endpoint, trial, design)
     low, n = trial.smallest_n(), min(max_n, 64)
     for _ in range(60):
@@ -461,33 +460,13 @@ def _drift_at(ep: Endpoint, trial: Trial, design) -> Callable[[int], float]:
     return drift
 
 
-def _design_power(design, drift: float) -> float:
-    """The canonical model's rejection probability at ``drift`` (both directions if two-sided)."""
-    stopping = design.stopping_probabilities(drift)
-    return float(stopping.efficacy.sum() + stopping.efficacy_lower.sum())
-
-
-def _required_drift(design, target_power: float) -> float:
-    """The drift at which the design rejects with probability ``target_power``.
-
-    Examples
-    --------
-    >>> from simtrial.design import group_sequential_design
-    >>> d = group_sequential_design([0.5, 1.0], alpha=0.025, efficacy="obf", beta=0.1)
-    >>> round(_required_drift(d, 0.9) - d.drift, 8)
-    0.0
-    """
-    return float(optimize.brentq(lambda theta: _design_power(design, theta) - target_power,
-                                 0.0, 15.0, xtol=1e-10))
-
-
 def _design_slope(ep: Endpoint, trial: Trial, design, n: int) -> float | None:
     """Slope of probit(canonical power) against sqrt(n) over the SPREAD window around n."""
     drift = _drift_at(ep, trial, design)
     ns = [max(trial.smallest_n(), round(n * factor)) for factor in (SPREAD[0], SPREAD[-1])]
     if ns[0] == ns[1]:
         return None
-    y = [special.ndtri(_design_power(design, drift(m))) for m in ns]
+    y = [special.ndtri(design_power(design, drift(m))) for m in ns]
     slope = (y[1] - y[0]) / (math.sqrt(ns[1]) - math.sqrt(ns[0]))
     return float(slope) if math.isfinite(slope) and slope > 0 else None
 

@@ -274,20 +274,17 @@ def events_sample_size(scenario: Scenario | str, endpoint: str, target_power: fl
 def _inflation(scenario: Scenario, target_power: float) -> float:
     """Events of the scenario's group-sequential design over the fixed design's (1 without).
 
-    ``(theta / (z_alpha + z_power))^2`` with theta the drift at which the design's boundaries
-    reach the target (:func:`simtrial.search._required_drift`): Schoenfeld's and Freedman's
-    events times this are rpact ``getSampleSizeSurvival``'s ``maxNumberOfEvents`` with that
-    design.
+    Schoenfeld's and Freedman's events times :func:`simtrial.design.plan.inflation_factor` are
+    rpact ``getSampleSizeSurvival``'s ``maxNumberOfEvents`` with that design.
     """
     design = scenario.design
     if design is None:
         return 1.0
-    from scipy import special
+    from simtrial.design.plan import inflation_factor
 
-    from simtrial.search import _required_drift
-
-    z = special.ndtri(1 - design.alpha / design.sided) + special.ndtri(target_power)
-    return float((_required_drift(design, target_power) / z) ** 2)
+    factor = inflation_factor(design, target_power)
+    assert factor is not None  # the search checked target_power
+    return factor
 
 
 def _survival(ep: Endpoint) -> Survival:

@@ -32,9 +32,9 @@ from conftest import scenario_text
 from test_sequential import lookwise_normal
 
 from simtrial.cli import main
+from simtrial.design.plan import design_power
 from simtrial.scenario import parse_scenario
 from simtrial.search import (
-    _design_power,
     _drift_at,
     analytic_sample_size,
     design_closed_form_n,
@@ -97,7 +97,7 @@ SETUPS = {
 def canonical_power(sc, endpoint):
     """Power of the design's canonical normal model at maximum n (the test's drift)."""
     drift = _drift_at(sc.endpoint(endpoint), sc.trial, sc.design)
-    return lambda n: _design_power(sc.design, drift(n))
+    return lambda n: design_power(sc.design, drift(n))
 
 
 def lookwise_power(sc):

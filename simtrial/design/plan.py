@@ -33,15 +33,36 @@ if TYPE_CHECKING:
     from simtrial.design.boundaries import GroupSequentialDesign
     from simtrial.scenario import Scenario
 
-__all__ = ["inflation_factor", "interim_plan"]
+__all__ = ["design_power", "inflation_factor", "interim_plan", "required_drift"]
 
 _MAX_DRIFT = 15.0
+
+
+def design_power(design: GroupSequentialDesign, drift: float) -> float:
+    """The canonical model's rejection probability at ``drift`` (both directions if two-sided)."""
+    stopping = design.stopping_probabilities(drift)
+    return float(stopping.efficacy.sum() + stopping.efficacy_lower.sum())
+
+
+def required_drift(design: GroupSequentialDesign, power: float) -> float:
+    """The drift at which the design rejects with probability ``power``.
+
+    Examples
+    --------
+    >>> from simtrial.design import group_sequential_design
+    >>> d = group_sequential_design([0.5, 1.0], alpha=0.025, efficacy="obf", beta=0.1)
+    >>> round(required_drift(d, 0.9) - d.drift, 8)
+    0.0
+    """
+    return float(optimize.brentq(lambda theta: design_power(design, theta) - power,
+                                 0.0, _MAX_DRIFT, xtol=1e-10))
 
 
 def inflation_factor(design: GroupSequentialDesign, power: float) -> float | None:
     """Maximum over fixed sample size giving the same power ``power``, canonical normal model.
 
-    None where the power is not strictly between the design's alpha (one direction) and 1.
+    ``(theta / (z_alpha + z_power))^2`` with theta the :func:`required_drift`; None where the
+    power is not strictly between the design's alpha (one direction) and 1.
 
     Examples
     --------
@@ -54,14 +75,8 @@ def inflation_factor(design: GroupSequentialDesign, power: float) -> float | Non
     """
     if not design.alpha / design.sided < power < 1.0 - 1e-9:
         return None
-
-    def excess(theta: float) -> float:
-        stopping = design.stopping_probabilities(theta)
-        return float(stopping.efficacy.sum() + stopping.efficacy_lower.sum()) - power
-
-    theta = optimize.brentq(excess, 0.0, _MAX_DRIFT, xtol=1e-10)
     fixed = special.ndtri(1.0 - design.alpha / design.sided) + special.ndtri(power)
-    return float((theta / fixed) ** 2)
+    return float((required_drift(design, power) / fixed) ** 2)
 
 
 def interim_plan(scenario: Scenario | str, n: int, *, reps: int = 10_000,
