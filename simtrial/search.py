@@ -33,6 +33,7 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 from types import MappingProxyType, SimpleNamespace
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -177,23 +178,36 @@ def sample_size(scenario: Scenario | str, endpoint: str, target_power: float, *,
         raise TargetNotReached(
             f"endpoint {ep.id!r}: power {target_power:g} is not reached by n = {max_n} "
             f"(simulated power {results[max_n].power:.4f}); raise --max-n or check the effect")
-    n = crossing
-    final = [results[m] for m in (n, n - 1) if m in results]
-    below = None
-    if len(final) == 2:
-        below = {"n_total": n - 1, "n_per_arm": dict(zip(("treatment", "control"),
-                                                         trial.split(n - 1), strict=True)),
-                 "power": final[1].power, "mcse": final[1].mcse}
+    return _endpoint_answer(scenario, ep, target_power, crossing, results, analytic_n,
+                            curve.method, reps, seed, max_n, trace)
+
+
+def _answer(trial: Trial, n: int, results: dict) -> tuple[Any, dict | None]:
+    """The simulated result at the answer n, and the one at n - 1 (power, mcse), if simulated."""
+    at_n, below = results[n], results.get(n - 1)
+    return at_n, None if below is None else {
+        "n_total": n - 1, "n_per_arm": dict(zip(("treatment", "control"), trial.split(n - 1),
+                                                strict=True)),
+        "power": below.power, "mcse": below.mcse}
+
+
+def _endpoint_answer(scenario: Scenario, ep: Endpoint, target_power: float, n: int,
+                     results: dict, analytic_n: int | None, method: str, reps: int, seed: int,
+                     max_n: int, trace: list, design: dict | None = None) -> SampleSizeResult:
+    """An endpoint's :class:`SampleSizeResult` at the answer n (fixed or sequential design)."""
+    trial = scenario.trial
+    at_n, below = _answer(trial, n, results)
     n_t, n_c = trial.split(n)
     return SampleSizeResult(
         scenario=scenario.name, endpoint=ep.id, label=ep.label, test=ep.test, effect=ep.describe(),
         target_power=target_power, n_total=n, n_per_arm={"treatment": n_t, "control": n_c},
         arms=trial.arms, allocation=trial.allocation, alpha=trial.alpha,
-        alternative=trial.alternative, power=final[0].power, mcse=final[0].mcse, ci=final[0].ci,
+        alternative=trial.alternative, power=at_n.power, mcse=at_n.mcse, ci=at_n.ci,
         n_minus_step=below, analytic_n=analytic_n, dropout=ep.dropout,
-        expected_assessed=final[0].expected_assessed,
+        expected_assessed=at_n.expected_assessed,
         naive_inflation_n=_naive_inflation_n(ep, trial, target_power, max_n),
-        method=curve.method, reps=reps, seed=seed, version=__version__, trace=tuple(trace))
+        method=method, reps=reps, seed=seed, version=__version__, trace=tuple(trace),
+        design=design)
 
 
 def family_sample_size(scenario: Scenario | str, criterion: str, target_power: float, *,
@@ -282,18 +296,14 @@ def family_sample_size(scenario: Scenario | str, criterion: str, target_power: f
             f"family ({criterion} of {', '.join(family)}): power {target_power:g} is not "
             f"reached by n = {max_n} (simulated power {results[max_n].power:.4f}); raise "
             "--max-n or check the effects")
-    final = [results[m] for m in (n, n - 1) if m in results]
-    below = None if len(final) < 2 else {
-        "n_total": n - 1, "n_per_arm": dict(zip(("treatment", "control"), trial.split(n - 1),
-                                                strict=True)),
-        "power": final[1].power, "mcse": final[1].mcse}
+    at_n, below = _answer(trial, n, results)
     n_t, n_c = trial.split(n)
     return FamilySampleSizeResult(
         scenario=scenario.name, criterion=criterion, procedure=scenario.analysis.multiplicity,
         family=family, target_power=target_power, n_total=n,
         n_per_arm={"treatment": n_t, "control": n_c}, arms=trial.arms,
         allocation=trial.allocation, alpha=trial.alpha, alternative=trial.alternative,
-        power=final[0].power, mcse=final[0].mcse, ci=final[0].ci, n_minus_step=below,
+        power=at_n.power, mcse=at_n.mcse, ci=at_n.ci, n_minus_step=below,
         method="one simulation of the family per n, same seed", reps=reps, seed=seed,
         version=__version__, trace=tuple(trace))
 
@@ -372,29 +382,15 @@ def _design_sample_size(scenario: Scenario, ep: Endpoint, target_power: float, r
             f"n = {max_n} (simulated power {results[max_n].power:.4f}); raise --max-n or "
             "check the effect")
     n = crossing
-    final = [results[m] for m in (n, n - 1) if m in results]
-    below = None if len(final) < 2 else {
-        "n_total": n - 1, "n_per_arm": dict(zip(("treatment", "control"), trial.split(n - 1),
-                                                strict=True)),
-        "power": final[1].power, "mcse": final[1].mcse}
     fixed = sample_size(replace(scenario, design=None), ep.id, target_power, reps=reps,
                         seed=seed, max_n=max_n, jobs=jobs)
-    block = {**final[0].design, "fixed_n": fixed.n_total, "fixed_power": fixed.power,
+    block = {**results[n].design, "fixed_n": fixed.n_total, "fixed_power": fixed.power,
              "fixed_mcse": fixed.mcse, "inflation_factor_simulated": n / fixed.n_total,
              "inflation_factor_design": design.inflation_factor, "design_beta": design.beta,
              "inflation_factor_at_target": inflation_factor(design, target_power),
              "required_drift": required_drift(design, target_power)}
-    n_t, n_c = trial.split(n)
-    return SampleSizeResult(
-        scenario=scenario.name, endpoint=ep.id, label=ep.label, test=ep.test, effect=ep.describe(),
-        target_power=target_power, n_total=n, n_per_arm={"treatment": n_t, "control": n_c},
-        arms=trial.arms, allocation=trial.allocation, alpha=trial.alpha,
-        alternative=trial.alternative, power=final[0].power, mcse=final[0].mcse, ci=final[0].ci,
-        n_minus_step=below, analytic_n=closed_n, dropout=ep.dropout,
-        expected_assessed=final[0].expected_assessed,
-        naive_inflation_n=_naive_inflation_n(ep, trial, target_power, max_n),
-        method=curve.method, reps=reps, seed=seed, version=__version__, trace=tuple(trace),
-        design=block)
+    return _endpoint_answer(scenario, ep, target_power, n, results, closed_n, curve.method, reps,
+                            seed, max_n, trace, design=block)
 
 
 def design_closed_form_n(endpoint: Endpoint, trial: Trial, design, target_power: float,
