@@ -1,5 +1,6 @@
 """The numbers of a report's interim-analysis-plan section (simtrial.design.plan)."""
 
+import math
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,10 @@ def test_plan_holds_the_simulated_and_canonical_characteristics():
         assert row["h1"]["reject"] == h1["reject"] and row["h0"]["reject"] == h0["reject"]
         assert row["h1"]["stop_futility"] == h1["stop_futility"]
         assert sum(row["n_per_arm"].values()) == row["n"]
-        assert row["closed_form"]["h1"]["reject"] == pytest.approx(h1["reject"], abs=0.05)
+        # 4 MCSE of 4,000 trials, plus the t-versus-z difference of the canonical model (1e-3)
+        mcse = math.sqrt(h1["reject"] * (1 - h1["reject"]) / 4000)
+        assert row["closed_form"]["h1"]["reject"] == pytest.approx(h1["reject"],
+                                                                   abs=4 * mcse + 1e-3)
     assert plan["power"]["value"] == pytest.approx(sum(r["h1"]["reject"] for r in plan["looks"]))
     assert plan["type_one_error"]["value"] <= 0.025 + 3 * plan["type_one_error"]["mcse"]
     for hypothesis in ("h1", "h0"):

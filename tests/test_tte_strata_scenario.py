@@ -38,8 +38,13 @@ def test_expected_events_of_strata_equal_the_simulated_by_month_18():
 
 
 def test_stratified_power_reports_the_cox_hazard_ratio():
-    res = power(_scenario(), 600, reps=2000, seed=4).endpoint("death")
-    assert res.hazard_ratio_median == pytest.approx(0.7, abs=0.02)
+    sc = _scenario()
+    res = power(sc, 600, reps=2000, seed=4).endpoint("death")
+    # The Cox estimate of a constant hazard ratio is consistent; the MCSE of a median is about
+    # 1.2533 sd / sqrt(reps) (on the log scale; times 0.7 on the ratio scale), 4 of them allowed
+    log_hr = simulate_looks(list(sc.endpoints), 390, 210, "one-sided", 2000, 4)[0].statistics[:, 8]
+    mcse = 1.2533 * 0.7 * log_hr.std() / math.sqrt(len(log_hr))
+    assert res.hazard_ratio_median == pytest.approx(0.7, abs=4 * mcse), mcse
     assert res.hazard_ratio_mean > res.hazard_ratio_median  # exp of a symmetric estimate
     assert res.analytic_power is not None and res.analytic_duration is not None
     assert res.events == 300.0
