@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
-from simtrial.text import terminal
+from simtrial.text import probability, terminal
 
 __all__ = ["assurance_table", "detectable_table", "power_csv", "power_table", "sample_size_table",
            "scenario_text", "table"]
@@ -206,9 +206,10 @@ def _safety_lines(result) -> list[str]:
         level = f"{e.safety['level']:.0%}"
         for arm, name in zip(("treatment", "control"), result.arms, strict=True):
             bound = e.safety["zero_event_upper_bound"][arm]
+            p_any = probability(e.safety["p_any_event"][arm])
             lines.append(
-                f"safety [{e.id}] {name}: P(at least one event) = "
-                f"{e.safety['p_any_event'][arm]:.4f}; with 0 events in "
+                f"safety [{e.id}] {name}: P(at least one event) "
+                f"{p_any if p_any[0] in '<>' else '= ' + p_any}; with 0 events in "
                 f"{e.safety['assessed'][arm]} assessed, the {level} upper bound is "
                 + ("-" if bound is None else f"{bound:.4f}"))
     return [""] + lines if lines else []

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["markdown_code", "markdown_inline", "plot_label", "terminal"]
+__all__ = ["markdown_code", "markdown_inline", "plot_label", "probability", "terminal"]
 
 #: Characters a terminal must not receive raw: C0 (with tab and newline), DEL, C1, the line and
 #: paragraph separators, and the bidirectional embeddings, overrides and isolates.
@@ -151,6 +151,19 @@ def markdown_code(text: str) -> str:
     pad = text[:1] == "`" or text[-1:] == "`" or (
         text[:1] == " " and text[-1:] == " " and text.strip(" ") != "") or not text
     return fence + (f" {text} " if pad else text) + fence
+
+
+def probability(p: float) -> str:
+    """A probability to four decimals, never a rounded 0 or 1 for one strictly between them.
+
+    Examples
+    --------
+    >>> probability(0.99999), probability(1.0), probability(0.78081), probability(2e-6)
+    ('> 0.9999', '1', '0.7808', '< 0.0001')
+    """
+    if 0 < p < 1 and f"{p:.4f}" in ("1.0000", "0.0000"):
+        return "> 0.9999" if p > 0.5 else "< 0.0001"
+    return f"{p:g}" if p in (0, 1) else f"{p:.4f}"
 
 
 def plot_label(text: str) -> str:

@@ -38,6 +38,7 @@ from simtrial.reports.document import (
 from simtrial.reports.figures import has_sensitivity_figure
 from simtrial.scenario import Endpoint, Scenario
 from simtrial.stattests import TESTS
+from simtrial.text import probability
 
 __all__ = ["ABBREVIATIONS", "SECTIONS", "Context", "build", "method_references"]
 
@@ -90,19 +91,6 @@ def _number(value) -> str:
     if isinstance(value, list):
         return ":".join(f"{v:g}" for v in value)
     return f"{value:g}" if isinstance(value, float | int) else str(value)
-
-
-def _probability(p: float) -> str:
-    """Four decimals, never a rounded 0 or 1 for a probability strictly between them.
-
-    Examples
-    --------
-    >>> _probability(0.99999), _probability(1.0), _probability(0.78081), _probability(2e-6)
-    ('> 0.9999', '1', '0.7808', '< 0.0001')
-    """
-    if 0 < p < 1 and f"{p:.4f}" in ("1.0000", "0.0000"):
-        return "> 0.9999" if p > 0.5 else "< 0.0001"
-    return f"{p:g}" if p in (0, 1) else f"{p:.4f}"
 
 
 def _label(ep: Endpoint) -> str:
@@ -430,10 +418,10 @@ def power_at_n(ctx: Context) -> list[Block]:
             s = e["safety"]
             notes.append(spans(
                 f"Safety [{e['id']}]: probability of observing at least one event, "
-                f"{_probability(s['p_any_event']['treatment'])} ({ctx.t_arm}) and "
-                f"{_probability(s['p_any_event']['control'])} ({ctx.c_arm}); with no events the "
+                f"{probability(s['p_any_event']['treatment'])} ({ctx.t_arm}) and "
+                f"{probability(s['p_any_event']['control'])} ({ctx.c_arm}); with no events the "
                 f"{s['level']:.0%} upper bound on the rate would be "
-                f"{_probability(s['zero_event_upper_bound']['treatment'])} ({ctx.t_arm}, "
+                f"{probability(s['zero_event_upper_bound']['treatment'])} ({ctx.t_arm}, "
                 f"{s['assessed']['treatment']} assessed; Clopper 1934). The rejection rate of "
                 f"its test ({e['power']:.4f}) is shown for completeness: the trial is not sized "
                 "for this endpoint and has no power target for it."))
@@ -452,11 +440,11 @@ def power_at_n(ctx: Context) -> list[Block]:
 
 def _power_row(ctx: Context, e: dict) -> tuple[Inline, ...]:
     def opt(x):  # a simulated power of exactly 1 (every trial rejects) reads "1", not "1.0000"
-        return "-" if x is None else _probability(x)
+        return "-" if x is None else probability(x)
 
     ep = ctx.sc.endpoint(e["id"])
     return (spans(f"{e['label'] or e['id']} [{e['id']}]"), spans(_role(ctx, ep)),
-            spans(e["test"]), spans(e["effect"]), spans(_probability(e["power"])),
+            spans(e["test"]), spans(e["effect"]), spans(probability(e["power"])),
             spans(f"{e['mcse']:.4f}"), spans(f"{e['ci'][0]:.4f} to {e['ci'][1]:.4f}"),
             spans(opt(e["power_unadjusted"])), spans(opt(e["analytic_power"])),
             spans(opt(e["exact_power"])))
@@ -535,8 +523,8 @@ def interim_plan(ctx: Context) -> list[Block]:
         tuple((spans(str(row["look"])), spans(f"{row['information']:g}"),
                spans(f"{row['n']} ({row['n_per_arm']['treatment']} / "
                      f"{row['n_per_arm']['control']})"),
-               spans(_z(row["efficacy_z"])), spans(_probability(row["nominal_p"])),
-               spans(_probability(row["alpha_spent"])), spans(_z(row["futility_z"])))
+               spans(_z(row["efficacy_z"])), spans(probability(row["nominal_p"])),
+               spans(probability(row["alpha_spent"])), spans(_z(row["futility_z"])))
               for row in plan["looks"]),
         (spans("z > 0 favours ", t, "; the trial stops for efficacy when z reaches the "
                "efficacy bound" + (" in either direction" if plan["sided"] == 2 else "")
