@@ -153,7 +153,7 @@ def _count_wins(scores, values, times, m, m_t, levels, terminal, timed, continuo
     _summary(wins, losses, m_t, m_c, out, per_patient_float[2], per_patient_float[3])
 
 
-@kernel(inline=True)
+@kernel
 def _value_counts(values, m, m_t, group, n_groups, margin, wins, losses, work):
     """Add the wins and losses on the continuous level within each group.
 
@@ -199,7 +199,7 @@ def _value_counts(values, m, m_t, group, n_groups, margin, wins, losses, work):
             losses[slots[c0 + k]] += beating
 
 
-@kernel(inline=True)
+@kernel
 def _sorted_by_bucket(values, m, m_t, group, n_groups, work):
     """``(start, sorted_values, slots)``: the values of each arm and group, sorted.
 
@@ -250,7 +250,8 @@ def _sorted_by_bucket(values, m, m_t, group, n_groups, work):
         scale = 0.0
     cell_start = value_buckets[:cells + 1]
     cell_start[:] = 0
-    fill[:] = start[:buckets]
+    for b in range(buckets):
+        fill[b] = start[b]
     for i in range(count):
         p = live[i]
         x = (values[p] - lo) * scale
@@ -267,7 +268,8 @@ def _sorted_by_bucket(values, m, m_t, group, n_groups, work):
         by_value[j] = values[live[i]]
         bucket_by_value[j] = bucket_of[i]
         cell_start[key[i]] = j + 1
-    fill[:] = start[:buckets]
+    for b in range(buckets):
+        fill[b] = start[b]
     for i in range(count):
         b = bucket_by_value[i]
         sorted_values[fill[b]] = by_value[i]
@@ -284,7 +286,7 @@ def _sorted_by_bucket(values, m, m_t, group, n_groups, work):
     return start, sorted_values, slots
 
 
-@kernel(inline=True)
+@kernel
 def _merges(sorted_values, t0, t1, c0, c1, margin, below, not_above):
     """Fill ``below[i]`` and ``not_above[i]``: controls beaten by, and not beating, value i.
 
