@@ -291,14 +291,14 @@ def _merges(sorted_values, t0, t1, c0, c1, margin, below, not_above):
     """Fill ``below[i]`` and ``not_above[i]``: controls beaten by, and not beating, value i.
 
     For each sorted treatment value t (``t0 .. t1``), the number of sorted control values c
-    (``c0 .. c1``) with ``c < t - margin`` (:func:`_counted`), and the number without
-    ``t < c - margin``: each a prefix of the controls. A merge takes one step a value,
-    treatment or control, the comparison moving one pointer or the other without a branch;
-    but each step waits for the one before (a load, a comparison, an add). So each count is
-    merged from both ends, the lower half of the treatment values forwards and the upper half
-    backwards, and the four merges run side by side in one loop, their chains overlapping. A
-    merge that has finished marks time, rewriting its last count (a backward merge
-    with no value reads and writes one slot past t1: the buffers have n + 1).
+    (``c0 .. c1``) with ``c < t - margin``, and the number without ``t < c - margin``: each a
+    prefix of the controls. A merge takes one step a value, treatment or control, the
+    comparison moving one pointer or the other without a branch; but each step waits for the
+    one before (a load, a comparison, an add). So each count is merged from both ends, the
+    lower half of the treatment values forwards and the upper half backwards, and the four
+    merges run side by side in one loop, their chains overlapping. A merge that has finished
+    marks time, rewriting its last count (a backward merge with no value reads and writes one
+    slot past t1: the buffers have n + 1).
     """
     mid = (t0 + t1 + 1) // 2  # at least one value forwards
     last_c = c1 - 1
@@ -307,40 +307,30 @@ def _merges(sorted_values, t0, t1, c0, c1, margin, below, not_above):
     ib = ib2 = t1 - 1  # backwards: treatment values t1 - 1 down to mid
     jb = jb2 = c1
     while i < mid or i2 < mid or ib >= mid or ib2 >= mid:
-        going = i < mid
-        take = going and j < c1 and _counted(sorted_values[min(j, last_c)],
-                                             sorted_values[min(i, mid - 1)], margin, False)
+        going = i < mid  # c < t - margin
+        take = going and j < c1 and (sorted_values[min(j, last_c)]
+                                     < sorted_values[min(i, mid - 1)] - margin)
         below[min(i, mid - 1)] = j - c0
         j += take
         i += going and not take
-        going = i2 < mid
-        take = going and j2 < c1 and _counted(sorted_values[min(j2, last_c)],
-                                             sorted_values[min(i2, mid - 1)], margin, True)
+        going = i2 < mid  # not t < c - margin
+        take = going and j2 < c1 and not (sorted_values[min(i2, mid - 1)]
+                                          < sorted_values[min(j2, last_c)] - margin)
         not_above[min(i2, mid - 1)] = j2 - c0
         j2 += take
         i2 += going and not take
-        going = ib >= mid
-        take = going and jb > c0 and not _counted(sorted_values[max(jb - 1, c0)],
-                                                  sorted_values[max(ib, mid)], margin, False)
+        going = ib >= mid  # not c < t - margin
+        take = going and jb > c0 and not (sorted_values[max(jb - 1, c0)]
+                                          < sorted_values[max(ib, mid)] - margin)
         below[max(ib, mid)] = jb - c0
         jb -= take
         ib -= going and not take
-        going = ib2 >= mid
-        take = going and jb2 > c0 and not _counted(sorted_values[max(jb2 - 1, c0)],
-                                                  sorted_values[max(ib2, mid)], margin, True)
+        going = ib2 >= mid  # t < c - margin
+        take = going and jb2 > c0 and (sorted_values[max(ib2, mid)]
+                                       < sorted_values[max(jb2 - 1, c0)] - margin)
         not_above[max(ib2, mid)] = jb2 - c0
         jb2 -= take
         ib2 -= going and not take
-
-
-@kernel(inline=True)
-def _counted(c, t, margin, loss):
-    """Whether control value c counts for treatment value t.
-
-    ``c < t - margin`` (a win) or, if ``loss``, not ``t < c - margin`` (no loss): either
-    holds for a prefix of the sorted controls.
-    """
-    return not (t < c - margin) if loss else c < t - margin
 
 
 @kernel(inline=True)
