@@ -38,8 +38,13 @@ def kernel(function=None, *, inline=False):
 
     ``inline=True`` (numba's ``inline="always"``) compiles the function into each kernel that
     calls it, for a small function called once per replicate with many arrays, whose call
-    would cost more than its work. Its code is then typed and compiled again in every caller
-    that a run uses, so it suits a function with one caller in any run.
+    would cost more than its work. Its code is then copied and typed again at every call site
+    in every caller that a run uses, so it suits a function with one call site in any run
+    (or a few, if it is small).
+    It also compiles faster than a plain kernel there: a kernel's code is linked into each
+    caller's LLVM module and optimised and emitted again in it, once more at every level of
+    a chain of kernels. A large function called from several sites is better a plain kernel,
+    typed once (LLVM still inlines it into its callers where that pays).
 
     Each kernel compiles one specialisation per argument types (:class:`_Kernel`: a constant
     passed by another kernel counts as its plain type), and one process at a time compiles

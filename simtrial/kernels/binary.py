@@ -40,7 +40,7 @@ def bernoulli_counts(rng, n_t, n_c, p_t, p_c, drop_t, drop_c, out):
         out[r, 2], out[r, 3] = _arm(rng, n_c, p_c, drop_c)
 
 
-@kernel
+@kernel(inline=True)
 def _binomial_arm(rng, n, p, drop):
     assessed = n if drop == 0.0 else rng.binomial(n, 1.0 - drop)
     return assessed, rng.binomial(assessed, p)

@@ -45,7 +45,7 @@ def normal_moments(rng, n_t, n_c, mean_t, sd_t, mean_c, sd_c, drop_t, drop_c, ou
         out[r, 3], out[r, 4], out[r, 5] = _arm(rng, n_c, mean_c, sd_c, drop_c)
 
 
-@kernel
+@kernel(inline=True)
 def _chi2_arm(rng, n, mean, sd, drop):
     m = n if drop == 0.0 else rng.binomial(n, 1.0 - drop)
     if m == 0:

@@ -48,7 +48,10 @@ def fisher_pvalues(counts, tail, out):
     """
     if counts.shape[0] == 0:
         return
-    work = np.empty(counts[:, 0].max() + 1)
+    largest = counts[0, 0]  # a loop, not counts[:, 0].max(): numba's max compiles slowly
+    for r in range(1, counts.shape[0]):
+        largest = max(largest, counts[r, 0])
+    work = np.empty(largest + 1)
     if _same_assessed(counts):
         _pvalues_by_total(counts, tail, work, out)
         return
@@ -57,7 +60,7 @@ def fisher_pvalues(counts, tail, out):
         out[r] = _pvalue_or_one(m_t, m_c, x_t + x_c, x_t, tail, work)
 
 
-@kernel
+@kernel(inline=True)
 def fisher_pvalue(m_t, m_c, s, x, tail, work):
     """P-value of ``x`` events in treatment, given the margins ``m_t``, ``m_c`` and ``s``.
 
@@ -147,7 +150,7 @@ def hypergeom_pvalues(m_t, m_c, s, tail, pvalues, work, order):
     return lo
 
 
-@kernel
+@kernel(inline=True)
 def _support(m_t, m_c, s):
     """``lo``, ``hi`` and the mode of the number of treatment events."""
     lo = max(0, s - m_c)
@@ -163,7 +166,7 @@ def _pvalue_or_one(m_t, m_c, s, x, tail, work):
     return fisher_pvalue(m_t, m_c, s, x, tail, work)
 
 
-@kernel
+@kernel(inline=True)
 def _same_assessed(counts):
     """Whether every replicate has the first one's numbers assessed in both arms."""
     for r in range(1, counts.shape[0]):
@@ -172,7 +175,7 @@ def _same_assessed(counts):
     return True
 
 
-@kernel
+@kernel(inline=True)
 def _pvalues_by_total(counts, tail, work, out):
     """:func:`fisher_pvalues` when every replicate has the same numbers assessed.
 
@@ -181,7 +184,9 @@ def _pvalues_by_total(counts, tail, work, out):
     others get one :func:`fisher_pvalue` each.
     """
     m_t, m_c = counts[0, 0], counts[0, 2]
-    totals = counts[:, 1] + counts[:, 3]
+    totals = np.empty(counts.shape[0], np.int64)
+    for r in range(counts.shape[0]):
+        totals[r] = counts[r, 1] + counts[r, 3]
     order = _counting_sort(totals)
     pvalues = np.empty(work.shape[0])
     index = np.empty(work.shape[0], np.int64)
@@ -201,10 +206,13 @@ def _pvalues_by_total(counts, tail, work, out):
         start = stop
 
 
-@kernel
+@kernel(inline=True)
 def _counting_sort(values):
     """Indices that sort small non-negative integers, ties in their order (stable)."""
-    starts = np.zeros(values.max() + 2, np.int64)
+    largest = 0
+    for value in values:
+        largest = max(largest, value)
+    starts = np.zeros(largest + 2, np.int64)
     for value in values:
         starts[value + 1] += 1
     for v in range(1, starts.shape[0]):
@@ -216,7 +224,7 @@ def _counting_sort(values):
     return order
 
 
-@kernel
+@kernel(inline=True)
 def _table_pays(m_t, m_c, s, replicates):
     """Whether one table of every p-value costs less than ``replicates`` walks.
 
@@ -260,7 +268,7 @@ def _walk(m_t, m_c, s, lo, mode, end, step, x, limit, work):
     return k
 
 
-@kernel
+@kernel(inline=True)
 def _ratio(m_t, m_c, s, x, step):
     """``f(x + step) / f(x)``, with ``step`` 1 or -1."""
     if step > 0:

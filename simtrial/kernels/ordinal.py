@@ -138,7 +138,7 @@ def po_lr_from_counts(counts_t, counts_c, work):
     return math.copysign(math.sqrt(lr), beta), beta, variance
 
 
-@kernel
+@kernel(inline=True)
 def _observed_variance(a, c, theta, beta, cuts, d, e, b, y, z, f_t, f_c, h_t, h_c):
     r"""Beta's variance at ``(theta, beta)``: one over its observed information, cuts profiled.
 
@@ -202,7 +202,7 @@ def _expit(x):
     return t / (1.0 + t)
 
 
-@kernel
+@kernel(inline=True)
 def _loglik(a, c, theta, beta, cuts):
     """Log-likelihood of the counts ``a`` (treatment) and ``c`` (control); -inf if impossible."""
     total = 0.0
@@ -222,7 +222,7 @@ def _loglik(a, c, theta, beta, cuts):
     return total
 
 
-@kernel
+@kernel(inline=True)
 def _score_information(a, c, m_t, m_c, theta, beta, cuts, g, d, e, b, f_t, f_c):
     """Fill the score ``g`` and the expected information (``d``, ``e``, ``b``) of the cuts.
 

@@ -38,6 +38,8 @@ from numba import types
 from numba.extending import intrinsic
 from numba.np.random._constants import fe_double, ke_double, we_double, ziggurat_exp_r
 
+from simtrial.kernels._jit import kernel
+
 __all__ = ["random", "standard_exponential", "state_of", "store_state"]
 
 _MULTIPLIER = (2549297995355413924 << 64) + 4865540595714422341  # PCG's 128-bit multiplier
@@ -110,9 +112,13 @@ def random(hi, lo, inc_hi, inc_lo):
     return (value >> np.uint64(11)) * (1.0 / 9007199254740992.0), hi, lo
 
 
-@numba.njit(inline="always")
+@kernel
 def standard_exponential(hi, lo, inc_hi, inc_lo):
-    """``(value, hi, lo)``: a standard exponential as ``Generator.standard_exponential``."""
+    """``(value, hi, lo)``: a standard exponential as ``Generator.standard_exponential``.
+
+    A plain kernel, not numba-inlined like the step: numba types an inlined function again at
+    each call site (the survival kernel has four), and LLVM inlines this one where it is called.
+    """
     while True:
         bits, hi, lo = next_uint64(hi, lo, inc_hi, inc_lo)
         bits >>= np.uint64(3)

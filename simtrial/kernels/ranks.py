@@ -353,7 +353,13 @@ def _guide_table(probs):
     The level drawn does not depend on the table's size.
     """
     levels = probs.shape[0]
-    cdf = np.cumsum(probs) / probs.sum()
+    cdf = np.empty(levels)
+    total = 0.0
+    for k in range(levels):  # np.cumsum(probs) / probs.sum() in loops, which compile faster
+        total += probs[k]
+        cdf[k] = total
+    for k in range(levels):
+        cdf[k] /= total
     cdf[levels - 1] = 1.0
     for k in range(levels - 1, 0, -1):  # trailing empty levels: never drawn
         if probs[k] > 0.0:

@@ -289,7 +289,10 @@ def logrank_looks(rng_state, n_t, n_c, entry, accrual_n, event_t, cure_t, dropou
                 taus[k] = min(taus[k], _smallest(calendar, m, target - 1, last, scratch))
             if math.isinf(taus[k]):
                 taus[k] = last
-        exited = _sort_exits(entries, exits, taus.max(), scratch)
+        latest = taus[0]  # a loop, not taus.max(): numba's max compiles slowly
+        for k in range(1, taus.shape[0]):
+            latest = max(latest, taus[k])
+        exited = _sort_exits(entries, exits, latest, scratch)
         for k in range(out.shape[0]):
             _logrank_at(taus[k], n_t, blocks, entries, exits, observed, scratch, state, exited,
                         rho, gamma, out[k, r])
@@ -356,7 +359,7 @@ def _row_of_data(exits, observed, n_t, blocks, rho, gamma, row):
                 gamma, row)
 
 
-@kernel(inline=True)
+@kernel
 def _draw_arm(rng_state, first, stop, entry, accrual_n, event, cure, dropout, multiplier,
               entries, exits, observed, dropouts):
     """Entries (sorted), exits and observed events of patients ``first..stop-1`` of one block.
@@ -375,7 +378,9 @@ def _draw_arm(rng_state, first, stop, entry, accrual_n, event, cure, dropout, mu
         entries[i] = total
     spacing, hi, lo = pcg64.standard_exponential(hi, lo, inc_hi, inc_lo)
     total += spacing
-    has_dropout = dropout[2].max() > 0.0
+    has_dropout = False
+    for rate in dropout[2]:
+        has_dropout |= rate > 0.0
     for i in range(first, stop):
         cured = False
         if cure > 0.0:
@@ -430,7 +435,7 @@ def _entry_time(entry, count):
     return entry[0, k] + (excess / entry[2, k] if excess > 0 else 0.0)
 
 
-@kernel(inline=True)
+@kernel
 def _inverse_cumulative_hazards(table, values):
     """Replace each cumulative hazard in ``values`` by :func:`_inverse_cumulative_hazard`'s time.
 
@@ -464,7 +469,7 @@ def _inverse_cumulative_hazard(table, target):
     return table[0, j] + (excess / rate if rate > 0 else math.inf)
 
 
-@kernel(inline=True)
+@kernel
 def _smallest(values, m, k, top, scratch):
     """The k-th smallest (0-based) of ``values[:m]``, all in [0, top], in linear expected time.
 
@@ -528,7 +533,7 @@ def _sort_scratch(n):
             np.empty(n, np.int64))
 
 
-@kernel(inline=True)
+@kernel
 def _sort_exits(entries, exits, tau, scratch):
     """Sort the patients whose exit (event or dropout) is by calendar time ``tau``.
 
@@ -594,7 +599,7 @@ def _strata_scratch(blocks, n):
     return stratum_of, np.empty((n, 4))
 
 
-@kernel(inline=True)
+@kernel
 def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exited, rho, gamma,
                 row):
     """Fill ``row`` with the (stratified) log-rank test and Cox estimate at calendar time ``tau``.
@@ -622,8 +627,8 @@ def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exit
     rows = 0
     for j in range(strata):
         first_t, first_c = blocks[j], blocks[strata + j]
-        at_t = np.searchsorted(entries[first_t:blocks[j + 1]], tau, side="right")
-        at_c = np.searchsorted(entries[first_c:blocks[strata + j + 1]], tau, side="right")
+        at_t = _entered_by(entries, first_t, blocks[j + 1], tau)
+        at_c = _entered_by(entries, first_c, blocks[strata + j + 1], tau)
         randomised_t += at_t
         randomised += at_t + at_c
         # the patients censored at the cut, latest entry last: next is cut[cut_t - 1]
@@ -687,6 +692,23 @@ def _logrank_at(tau, n_t, blocks, entries, exits, observed, scratch, state, exit
     row[9] = _cox_variance(cox_rows, rows, row[8])
 
 
+@kernel
+def _entered_by(entries, first, stop, tau):
+    """How many of ``entries[first:stop]`` (ascending) are at most ``tau``: a binary search.
+
+    As ``np.searchsorted(entries[first:stop], tau, side="right")``, whose numba version
+    compiled several times slower.
+    """
+    low, high = first, stop
+    while low < high:
+        middle = (low + high) // 2
+        if entries[middle] <= tau:
+            low = middle + 1
+        else:
+            high = middle
+    return low - first
+
+
 @kernel(inline=True)
 def _censored_at_cut(entries, exits, tau, first, count, cut):
     """Gather the patients of ``first..first+count-1`` whose exit is after ``tau`` into ``cut``.
@@ -740,7 +762,7 @@ def _cox_variance(rows, m, beta):
     return 1.0 / information if information > 0.0 else math.nan
 
 
-@kernel(inline=True)
+@kernel
 def _cox_score(rows, m, beta):
     r"""The Cox partial likelihood's score and information in ``beta`` (Efron's ties).
 

@@ -174,7 +174,7 @@ def t_cdf_value(t, df):
     return lower if t < 0 else 1.0 - lower
 
 
-@kernel
+@kernel(inline=True)
 def _lower_tail(abs_t, df):
     """P(T <= -abs_t) = I_x(df/2, 1/2) / 2, for abs_t > 0."""
     if df >= NORMAL_DF:
@@ -192,7 +192,7 @@ def _lower_tail(abs_t, df):
     return 0.5 * total
 
 
-@kernel
+@kernel(inline=True)
 def _beta_argument(abs_t, df):
     """(x, ln x, 1 - x) for x = df / (df + t^2), without overflow for any t."""
     if abs_t <= 1e150:
@@ -203,7 +203,7 @@ def _beta_argument(abs_t, df):
     return s2 / (1.0 + s2), 2.0 * math.log(s) - math.log1p(s2), 1.0 / (1.0 + s2)
 
 
-@kernel
+@kernel(inline=True)
 def _shift_sum(a, n, x, log_x, y, ratio):
     """sum_{i<n} x^(a+i) (1-x)^(1/2) / ((a+i) B(a+i, 1/2)): TOMS 708's ``bup`` for b = 1/2.
 
@@ -218,7 +218,7 @@ def _shift_sum(a, n, x, log_x, y, ratio):
     return x_a * math.sqrt(y) / _SQRT_PI * total
 
 
-@kernel
+@kernel(inline=True)
 def _bgrat_sum(a, log_x):
     """sum_n d_n J_n of TOMS 708's ``bgrat`` for b = 1/2 (module notes); a >= SHIFTED_A."""
     big_t = a - 0.25
@@ -243,7 +243,7 @@ def _bgrat_sum(a, log_x):
     return total
 
 
-@kernel
+@kernel(inline=True)
 def _erfcx(y):
     """exp(y^2) erfc(y) for y >= 0.46875, to a few ulps (Cody 1969; module notes)."""
     if y <= 4.0:
@@ -262,7 +262,7 @@ def _erfcx(y):
     return (1.0 / _SQRT_PI - s * numerator / denominator) / y
 
 
-@kernel
+@kernel(inline=True)
 def gamma_half_ratio(a):
     """Gamma(a + 1/2) / (Gamma(a) sqrt(a - 1/4)) for a >= SHIFTED_A, to a few ulps.
 
