@@ -55,6 +55,7 @@ MODULE_TIERS = {
     "test_properties": "unit",
     "test_proportional_odds": "reference",
     "test_public_api": "unit",
+    "test_quantiles": "reference",
     "test_ranks": "reference",
     "test_references": "unit",
     "test_registries": "unit",
