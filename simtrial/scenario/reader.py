@@ -2,7 +2,7 @@
 
 Validation happens once, here, and every error names the file, the key path and what is
 allowed, so the layers below never see an invalid scenario. Reading needs neither numpy nor
-scipy (a scenario whose numbers carry derivations imports :mod:`simtrial.evidence`).
+scipy (derived numbers are recomputed by :mod:`simtrial.evidence` in plain Python).
 """
 
 from __future__ import annotations
@@ -242,7 +242,7 @@ class _Reader:
         digit of the recomputed number (24.8695...): a derivation that does not give the number
         it stands beside is an error here, not a silent disagreement in a report.
         """
-        from simtrial import evidence  # scipy: only for scenarios that carry derivations
+        from simtrial import evidence  # only scenarios that carry derivations need it
 
         try:
             derived = evidence.derive(**derivation).value
