@@ -64,6 +64,7 @@ MODULE_TIERS = {
     "test_report_sections": "unit",
     "test_rescaled": "statistical",
     "test_scenario": "unit",
+    "test_score_fit": "reference",
     "test_search": "statistical",
     "test_sequential": "statistical",
     "test_sequential_endpoints": "statistical",

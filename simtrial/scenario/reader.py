@@ -33,6 +33,7 @@ from simtrial.scenario.model import (
     Trial,
     correlation_matrix,
 )
+from simtrial.score_fit import score_level_count
 from simtrial.text import terminal
 
 if TYPE_CHECKING:
@@ -651,10 +652,8 @@ class _Reader:
         low, high, step = (self.number(raw, name, where, _SCALE, LOCATION.allowed,
                                        provenance_key=f"{key}.scale.{name}")
                            for name in ("min", "max", "step"))
-        from simtrial.distributions import score_levels
-
         try:
-            score_levels(low, high, step)
+            score_level_count(low, high, step)
         except ValueError as exc:
             raise self.fail(where, str(exc)) from None
         return low, high, step
