@@ -15,9 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
 
-from scipy import special
-
 from simtrial.errors import InputError
+from simtrial.quantiles import normal_quantile, t_quantile
 from simtrial.references import reference
 
 __all__ = [
@@ -206,12 +205,12 @@ def sd_from_ci(
     level = _level(level)
     tail = (1 - level) / 2
     if quantile == "z":
-        q = -special.ndtri(tail)
+        q = -normal_quantile(tail)
         which = ""
     elif quantile == "t":
         if n1 + n2 < 3:
             raise InputError("`n1` + `n2` must be at least 3 with `quantile`='t'.")
-        q = -special.stdtrit(n1 + n2 - 2, tail)
+        q = -t_quantile(tail, n1 + n2 - 2)
         which = f" ({_g(q)}: t quantile, {n1 + n2 - 2} df)"
     else:
         raise InputError(f"`quantile` must be 'z' or 't'; got {quantile!r}.")
@@ -275,7 +274,7 @@ def se_from_ci(lower: float, upper: float, level: float = 0.95, log: bool = Fals
     if not lower < upper:
         raise InputError(f"`lower` must be less than `upper`; got {lower!r} and {upper!r}.")
     level = _level(level)
-    z = -special.ndtri((1 - level) / 2)
+    z = -normal_quantile((1 - level) / 2)
     lo, hi = (math.log(lower), math.log(upper)) if log else (lower, upper)
     se = (hi - lo) / (2 * z)
     scale = f"ln {upper} - ln {lower}" if log else f"{upper} - {lower}"
@@ -514,7 +513,7 @@ def sd_from_iqr(q1: float, q3: float, n: int) -> Derivation:
     q1, q3 = _quartiles_iv(q1, q3)
     n = _count("n", n, minimum=5)
     prob = (0.75 * n - 0.125) / (n + 0.25)
-    eta = 2 * special.ndtri(prob)
+    eta = 2 * normal_quantile(prob)
     sd = (q3 - q1) / eta
     return Derivation(
         method="sd_from_iqr",
@@ -589,6 +588,28 @@ def _pooled_z(p1: float, p0: float, n1: int, n2: int) -> float:
     return (p1 - p0) / math.sqrt(pbar * (1 - pbar) * (1 / n1 + 1 / n2))
 
 
+def _bisect(f: Callable[[float], float], a: float, b: float) -> float:
+    """A root of `f` between `a` and `b`, where f changes sign, by bisection to the last bit.
+
+    Returns the end, of the last two adjacent floating-point numbers, where `f` is closer to 0
+    (`a` if ``f(a) == 0``).
+    """
+    fa = f(a)
+    if fa == 0:
+        return a
+    while True:
+        mid = a + (b - a) / 2
+        if mid in (a, b):
+            return a if abs(fa) <= abs(f(b)) else b
+        f_mid = f(mid)
+        if f_mid == 0:
+            return mid
+        if (f_mid < 0) == (fa < 0):
+            a, fa = mid, f_mid
+        else:
+            b = mid
+
+
 def _effect_from_p_value_iv(p_value, n1, n2, sd, p_control, sided, direction):
     p_value = _real("p_value", p_value, low=0.0, high=1.0, open_low=True, open_high=True)
     n1 = _count("n1", n1, minimum=1)
@@ -656,7 +677,8 @@ def effect_from_p_value(
       :math:`(p_1 - p_0) / \sqrt{\bar p (1 - \bar p)(1/n_1 + 1/n_2)} = \pm z`,
       :math:`\bar p = (n_1 p_1 + n_2 p_0)/(n_1 + n_2)` (the pooled two-proportion z test
       without continuity correction, equivalent to Pearson's chi-squared test [2]_), solved
-      with Brent's method. A `ValueError` is raised if no proportion in [0, 1] reaches z.
+      by bisection to adjacent floating-point numbers. A `ValueError` is raised if no
+      proportion in [0, 1] reaches z.
 
     This is the effect *observed* in the reporting trial, not the true effect: a planning
     assumption, biased away from zero when selected for significance (winner's curse, [3]_).
@@ -685,7 +707,7 @@ def effect_from_p_value(
     p_value, n1, n2, sd, p0, sided, direction = _effect_from_p_value_iv(
         p_value, n1, n2, sd, p_control, sided, direction
     )
-    z = -special.ndtri(p_value / sided)
+    z = -normal_quantile(p_value / sided)
     caveat = (
         "observed effect implied by the p-value: a planning assumption, prone to winner's curse"
     )
@@ -706,15 +728,7 @@ def effect_from_p_value(
                 f"`p_control` = {p0}, `n1` = {n1}, `n2` = {n2} and "
                 f"`direction` = {direction:+d}."
             )
-        from scipy import optimize  # here: validating a scenario file needs no solver
-
-        value = optimize.brentq(
-            lambda p1: _pooled_z(p1, p0, n1, n2) - direction * z,
-            min(p0, end),
-            max(p0, end),
-            xtol=1e-14,
-            rtol=1e-14,
-        )
+        value = _bisect(lambda p1: _pooled_z(p1, p0, n1, n2) - direction * z, p0, end)
         inputs["p_control"] = p0
         explanation = (
             f"p1 such that (p1 - {p0}) / sqrt(pbar (1 - pbar) (1/{n1} + 1/{n2})) "
@@ -793,7 +807,7 @@ def odds_ratio_ci(x1: int, n1: int, x2: int, n2: int, level: float = 0.95) -> De
     a, b, c, d = x1, n1 - x1, x2, n2 - x2
     odds_ratio = a * d / (b * c)
     se = math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
-    z = -special.ndtri((1 - level) / 2)
+    z = -normal_quantile((1 - level) / 2)
     lower = math.exp(math.log(odds_ratio) - z * se)
     upper = math.exp(math.log(odds_ratio) + z * se)
     return Derivation(

@@ -1,5 +1,6 @@
 """What the quick commands import: `simtrial --help` and `validate` answer without the heavy
-packages (numba, scipy.stats; numpy and scipy only where a file's derivations need them).
+packages (numpy, scipy, numba; scipy only where reading a scenario solves an equation: group-
+sequential boundaries, the calibration of a hierarchical endpoint).
 
 Timings are benchmarks' business (benchmarks/RESULTS.md); this checks the imports that set
 them, in a fresh interpreter.
@@ -11,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from simtrial.scenario import builtin_names
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 HEAVY = ("numpy", "scipy", "scipy.special", "scipy.stats", "scipy.optimize", "numba")
@@ -39,10 +42,20 @@ def test_help_and_validating_a_plain_file_import_no_numerical_package(args):
     assert imported(*args) == []
 
 
-def test_validating_derivations_imports_scipy_special_not_scipy_stats_nor_numba():
-    # the built-in scenario's numbers carry derivations (t and normal quantiles, and a root of
-    # a pooled z for a proportion from a p-value, which needs scipy.optimize)
-    modules = imported("validate", str(SCENARIOS / "msc-covid19.toml"))
-    assert "scipy.special" in modules
-    assert "scipy.stats" not in modules
-    assert "numba" not in modules
+# Reading these solves something with scipy: group-sequential boundaries (simtrial.design) and
+# the survival component's calibration of a hierarchical endpoint.
+SOLVED_AT_LOAD = ("group-sequential", "group-sequential-family", "time-to-event-sequential",
+                  "hierarchical-survival")
+
+
+@pytest.mark.parametrize("name", [name for name in builtin_names() if name not in SOLVED_AT_LOAD])
+def test_validating_a_shipped_scenario_imports_no_numerical_package(name):
+    # The built-in's derived numbers (normal and t quantiles, a proportion from a p-value) are
+    # recomputed (simtrial.quantiles) and its score's latent normal fitted (simtrial.score_fit)
+    # in plain Python.
+    assert imported("validate", name) == []
+
+
+@pytest.mark.parametrize("name", SOLVED_AT_LOAD)
+def test_validating_what_is_solved_at_load_imports_no_numba(name):
+    assert "numba" not in imported("validate", name)

@@ -116,7 +116,7 @@ class Score(EndpointModel):
     def check_arm(self, params: Mapping[str, Any], scale: tuple[float, float, float] | None
                   ) -> tuple[str, str] | None:
         """Fit the latent normal now, so that impossible summaries fail at load."""
-        from simtrial.distributions import fit_score
+        from simtrial.score_fit import fit_score  # plain Python: validating needs no numpy
 
         if scale is None:
             return "", "a score needs its scale"
@@ -141,7 +141,7 @@ class Score(EndpointModel):
     def check_test(self, test: str, extra: Mapping[str, Any],
                    scale: tuple[float, float, float] | None) -> tuple[str, str] | None:
         """Fit a baseline's own mean and sd now, so that impossible ones fail at load."""
-        from simtrial.distributions import fit_score
+        from simtrial.score_fit import fit_score
 
         baseline = extra.get("baseline", {})
         if scale is not None and "mean" in baseline:

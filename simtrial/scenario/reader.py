@@ -2,7 +2,7 @@
 
 Validation happens once, here, and every error names the file, the key path and what is
 allowed, so the layers below never see an invalid scenario. Reading needs neither numpy nor
-scipy (a scenario whose numbers carry derivations imports :mod:`simtrial.evidence`).
+scipy (derived numbers are recomputed by :mod:`simtrial.evidence` in plain Python).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from simtrial.scenario.model import (
     Trial,
     correlation_matrix,
 )
+from simtrial.score_fit import score_level_count
 from simtrial.text import terminal
 
 if TYPE_CHECKING:
@@ -242,7 +243,7 @@ class _Reader:
         digit of the recomputed number (24.8695...): a derivation that does not give the number
         it stands beside is an error here, not a silent disagreement in a report.
         """
-        from simtrial import evidence  # scipy: only for scenarios that carry derivations
+        from simtrial import evidence  # only scenarios that carry derivations need it
 
         try:
             derived = evidence.derive(**derivation).value
@@ -651,10 +652,8 @@ class _Reader:
         low, high, step = (self.number(raw, name, where, _SCALE, LOCATION.allowed,
                                        provenance_key=f"{key}.scale.{name}")
                            for name in ("min", "max", "step"))
-        from simtrial.distributions import score_levels
-
         try:
-            score_levels(low, high, step)
+            score_level_count(low, high, step)
         except ValueError as exc:
             raise self.fail(where, str(exc)) from None
         return low, high, step
