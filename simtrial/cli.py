@@ -119,6 +119,7 @@ def power(scenario, n, reps, mcse, seed, jobs, endpoints, fmt):
     from simtrial import display
     from simtrial.scenario import load_scenario
     from simtrial.simulate import power as simulate_power
+    from simtrial.warmup import compile_alongside
 
     if reps is not None and mcse is not None:
         raise click.UsageError("--reps and --mcse exclude each other: give one")
@@ -129,8 +130,10 @@ def power(scenario, n, reps, mcse, seed, jobs, endpoints, fmt):
         raise click.BadParameter(f"{n} leaves an arm fewer than 2 patients at allocation "
                                  f"{':'.join(f'{a:g}' for a in sc.trial.allocation)} (allowed: "
                                  f"{sc.trial.smallest_n()} or more)", param_hint="'--n'")
-    result = simulate_power(sc, n, reps=reps or DEFAULT_REPS, seed=seed, jobs=_cap_jobs(jobs),
-                            endpoints=list(dict.fromkeys(endpoints)) or None)
+    chosen = list(dict.fromkeys(endpoints))
+    with compile_alongside(scenario, n, chosen):
+        result = simulate_power(sc, n, reps=reps or DEFAULT_REPS, seed=seed,
+                                jobs=_cap_jobs(jobs), endpoints=chosen or None)
     if fmt == "json":
         _echo_json(result.to_dict())
     elif fmt == "csv":

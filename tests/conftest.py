@@ -82,6 +82,7 @@ MODULE_TIERS = {
     "test_tte_samplesize": "statistical",
     "test_tte_sequential": "statistical",
     "test_tte_strata_scenario": "unit",
+    "test_warmup": "unit",
     "test_wins": "reference",
 }
 

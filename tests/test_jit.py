@@ -153,33 +153,55 @@ def test_a_constant_passed_between_kernels_compiles_one_specialisation(cache_dir
 KERNEL_USER = """
 import sys
 sys.path.insert(0, sys.argv[1])
-from quadruple import quadruple
+import quadruple
+kernel = getattr(quadruple, sys.argv[2])
 print("ready", flush=True)
-assert quadruple(2.0) == 8.0
-print(sum(quadruple.stats.cache_misses.values()), flush=True)
+assert kernel(2.0) == (8.0 if sys.argv[2] == "quadruple" else 6.0)
+print(sum(kernel.stats.cache_misses.values()), flush=True)
 """
 
 
-def test_processes_started_together_compile_a_kernel_once(tmp_path, monkeypatch):
-    # Sweep workers or test workers on an empty cache: while one compiles, the others wait
-    # for the cache directory's lock and then load what it saved.
-    fcntl = pytest.importorskip("fcntl")
+@pytest.fixture
+def two_kernels(tmp_path, monkeypatch):
+    """A module of two kernels, its cache directory, and ``quadruple``'s lock file."""
     package = tmp_path / "package"
     package.mkdir()
     (package / "quadruple.py").write_text(
         "from simtrial.kernels._jit import kernel\n\n\n@kernel\n"
-        "def quadruple(x):\n    return 4 * x\n")
+        "def quadruple(x):\n    return 4 * x\n\n\n@kernel\n"
+        "def triple(x):\n    return 3 * x\n")
     monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.syspath_prepend(str(package))
     from quadruple import quadruple
 
-    lock = os.path.join(quadruple._cache._cache_path, "simtrial-compile.lock")
+    cache = quadruple._cache
+    lock = os.path.join(cache._cache_path, f"{cache._impl.filename_base}.lock")
     os.makedirs(os.path.dirname(lock), exist_ok=True)
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    return package, env, lock
+
+
+def test_processes_started_together_compile_a_kernel_once(two_kernels):
+    # Sweep workers or test workers on an empty cache: while one compiles, the others wait
+    # for the kernel's lock and then load what it saved.
+    fcntl = pytest.importorskip("fcntl")
+    package, env, lock = two_kernels
     with open(lock, "a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # both processes wait for it, as for a compiler
-        runs = [subprocess.Popen([sys.executable, "-c", KERNEL_USER, str(package)], env=env,
-                                 stdout=subprocess.PIPE, text=True) for _ in range(2)]
+        runs = [subprocess.Popen([sys.executable, "-c", KERNEL_USER, str(package), "quadruple"],
+                                 env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
         assert [run.stdout.readline() for run in runs] == ["ready\n"] * 2
     misses = [int(run.communicate(timeout=120)[0]) for run in runs]
     assert sorted(misses) == [0, 1]
+
+
+def test_a_process_compiles_a_kernel_while_another_compiles_another(two_kernels):
+    # The lock is the kernel's own: compiling quadruple (its lock held here) does not hold up
+    # a process that compiles triple (simtrial.warmup's second process relies on it).
+    fcntl = pytest.importorskip("fcntl")
+    package, env, lock = two_kernels
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        run = subprocess.run([sys.executable, "-c", KERNEL_USER, str(package), "triple"],
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert run.stdout.split() == ["ready", "1"]

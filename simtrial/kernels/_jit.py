@@ -15,7 +15,7 @@ try:
 except ImportError:  # Windows: no lock between processes (each may compile)
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["kernel"]
+__all__ = ["kernel", "when_compiling"]
 
 _OPTIONS = {"nogil": True, "error_model": "numpy"}
 _notified: list[str] = []  # the notice given (one per process; see _notice)
@@ -98,21 +98,23 @@ _lock_depth = [0]  # compiles under way in this process (nested: a kernel types 
 
 @contextmanager
 def _one_compiler(cache):
-    """Hold the cache directory's compile lock around the outermost compile of the process.
+    """Hold the kernel's compile lock around the outermost compile of the process.
 
     Sweep workers, test workers and two shells started at once would each compile the same
-    kernels from an empty cache. With an exclusive ``fcntl.flock`` on
-    ``simtrial-compile.lock`` in the cache directory, the first process compiles a kernel and
-    saves it; the others wait, then find it in the cache and load it (numba reads the cache
-    index afresh at each lookup). The lock is taken per top-level kernel, so processes that
-    need different kernels share the work. Without a saving cache (none writable, or saving
-    failed) or without ``fcntl`` (Windows), each process compiles for itself. The operating
-    system releases the lock of a process that dies. Called with numba's compiler lock held,
-    so the depth count needs no lock of its own.
+    kernels from an empty cache. With an exclusive ``fcntl.flock`` on the kernel's lock file
+    in the cache directory (the name of its cache files, ending ``.lock``), the first process
+    compiles a kernel and saves it; the others wait, then find it in the cache and load it
+    (numba reads the cache index afresh at each lookup). The lock is the kernel's own, and
+    taken for a top-level compile only (a kernel compiled as another's callee is compiled
+    under its caller's lock), so processes that need different kernels compile them at the
+    same time (:mod:`simtrial.warmup`) and a process holds one lock at a time. Without a
+    saving cache (none writable, or saving failed) or without ``fcntl`` (Windows), each
+    process compiles for itself. The operating system releases the lock of a process that
+    dies. Called with numba's compiler lock held, so the depth count needs no lock of its own.
     """
     path = getattr(cache, "_cache_path", None)
     first = not _lock_depth[0] and path is not None and not _GuardedCache.gave_up
-    handle = _locked(os.path.join(path, "simtrial-compile.lock")) if first else None
+    handle = _locked(os.path.join(path, f"{cache._impl.filename_base}.lock")) if first else None
     _lock_depth[0] += 1
     try:
         yield
@@ -195,6 +197,8 @@ class _CompilingNotice(event.Listener):
             print("simtrial: compiling numerical kernels for this machine (once; later runs load "
                   "them from the cache)...", file=sys.stderr, flush=True)
         self.said = True
+        while _compile_hooks:
+            _compile_hooks.pop()()
 
     def on_end(self, _event):
         pass
@@ -210,6 +214,27 @@ def _is_terminal(stream):
 
 _compiling = _CompilingNotice()
 event.register("numba:compile", _compiling)
+_compile_hooks: list = []
+
+
+@contextmanager
+def when_compiling(hook):
+    """Within the block, call ``hook()`` when a kernel is first compiled (not in the cache).
+
+    Nothing is called in a block whose kernels all load from the cache: the hook is for work
+    that only a compiling run needs (:func:`simtrial.warmup.compile_alongside`).
+
+    Examples
+    --------
+    >>> with when_compiling(lambda: print("compiling")):
+    ...     pass  # nothing compiled here
+    """
+    _compile_hooks.append(hook)
+    try:
+        yield
+    finally:
+        if hook in _compile_hooks:
+            _compile_hooks.remove(hook)
 
 
 def _notice(message):
