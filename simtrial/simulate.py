@@ -557,7 +557,7 @@ def memory_needed(endpoints, n: int, reps: int, workers: int, correlations=()) -
     --------
     >>> sc = load_scenario("msc-covid19")
     >>> round(memory_needed(sc.endpoints, 400, 10_000, 2, sc.correlations) / 2**20)  # MiB
-    76
+    88
     >>> round(memory_needed(sc.endpoints, 10**7, 10**8, 2, sc.correlations) / 1e9)  # GB
     23
     """
