@@ -500,20 +500,25 @@ def test_family_sample_size_needs_a_family():
         family_sample_size(sc, "most", 0.8, reps=100)
 
 
+@pytest.mark.parametrize("baselines", [False, True])
 @pytest.mark.parametrize(("ahead", "block"), [(1, 1), (7, 300), (300, 7), (7, 4), (4, 7)])
-def test_group_kernel_gives_the_same_numbers_whatever_latent_block(monkeypatch, ahead, block):
+def test_group_kernel_gives_the_same_numbers_whatever_latent_block(monkeypatch, ahead, block,
+                                                                    baselines):
     # Large n holds the first endpoint's latents a few replicates at a time and takes the visit
     # uniforms from a second generator moved past them (correlated.latent_block), and every n
     # draws and reduces the replicates a block at a time (correlated.draw_block), whose
     # boundaries need not meet: the numbers must be those of the whole chunk at once, bit for
-    # bit, or results would change with n's memory rules.
+    # bit, or results would change with n's memory rules. The built-in scenario's group has
+    # two endpoints with a baseline, whose noise is drawn in the blocks too.
     from simtrial import correlated
+    from simtrial.scenario import load_scenario
 
-    sc = scenario(GROUP, GROUP_PAIRS, allocation=(3, 2))
-    group, = correlated_groups(sc.endpoints, sc.correlations)
+    sc = load_scenario("msc-covid19") if baselines else scenario(GROUP, GROUP_PAIRS,
+                                                                  allocation=(3, 2))
+    group = correlated_groups(sc.endpoints, sc.correlations)[0]
     model = joint_model(group, sc.correlations, *sc.trial.split(45))
     whole = simulate_group_chunk(model, 3, 2, 300)
-    rows = len(group) + 1  # latents and visits (no baseline here)
+    rows = len(group) + len(model.noisy) + 1  # latents, baseline noise and visits
     monkeypatch.setattr(correlated, "LATENT_BYTES", 8 * 45 * ahead)
     monkeypatch.setattr(correlated, "BLOCK_BYTES", 8 * 45 * rows * block)
     assert correlated.latent_block(300, 45) == ahead
