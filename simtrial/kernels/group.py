@@ -35,8 +35,8 @@ Each row kernel takes ``(z, visit, n_t, sizes_t, sizes_c, ..., start, out)`` (th
 ``(z, noise, visit, ...)``): the endpoint's latents and the visit uniforms of a block, shape
 (replicates, n) with the ``n_t`` treated patients first; the looks' patients per arm
 (non-decreasing int64 arrays, the last ``n_t`` and ``n_c``: look k holds the first
-``sizes_t[k]`` treated and ``sizes_c[k]`` control patients); the endpoint's parameters (its
-own arguments below); and ``out`` (float64, shape (looks, reps, columns)), whose rows
+``sizes_t[k]`` treated and ``sizes_c[k]`` control patients); the endpoint's parameters (each
+kernel's own, in its docstring); and ``out`` (float64, shape (looks, reps, columns)), whose rows
 ``start`` onwards the block fills. Each look is computed afresh from its patients (ranks,
 ties and all), so the last look is the whole trial's answer.
 """
