@@ -187,22 +187,23 @@ def floor_uniforms(rng, n_t, n_c, reps):
 
 
 @kernel
-def floor_group(rngs, baseline_rngs, noisy, n, reps):
+def floor_group(rngs, k, n, reps):
     """draw_latents' draws: the first stream's latents for the chunk, then per replicate the
-    other streams' latents, the first stream's visit uniforms and the baseline noises."""
+    other k - 1 endpoints' latents, the first stream's visit uniforms and the baselines' noise
+    (the streams after the k-th)."""
     total = 0
     for _ in range(reps):
         for _ in range(n):
             total += rngs[0].standard_normal() > 0.0
     for _ in range(reps):
-        for j in range(1, len(rngs)):
+        for j in range(1, k):
             generator = rngs[j]
             for _ in range(n):
                 total += generator.standard_normal() > 0.0
         for _ in range(n):
             total += rngs[0].random() < 0.5
-        for j in noisy:
-            generator = baseline_rngs[j]
+        for j in range(k, len(rngs)):
+            generator = rngs[j]
             for _ in range(n):
                 total += generator.standard_normal() > 0.0
     return total
@@ -410,10 +411,10 @@ def measure_group(n: int, quick: bool):
             simulate_group_chunk(model, 1, i, part.stop - part.start)
 
     def floor_chunks(reps):
+        keys = [*model.ids, *(f"{model.ids[j]}.baseline" for j in model.noisy)]
         for i, part in enumerate(streams.chunk_slices(reps)):
-            floor_group(*(tuple(streams.chunk_generator(1, f"{ep.id}{key}", i) for ep in group)
-                          for key in ("", ".baseline")), model.noisy, n_t + n_c,
-                        part.stop - part.start)
+            floor_group(tuple(streams.chunk_generator(1, key, i) for key in keys),
+                        len(model.ids), n_t + n_c, part.stop - part.start)
 
     ids = [ep.id for ep in group]
     ours = [rate(lambda reps, j=j: power(sc, n, reps=reps, endpoints=ids, jobs=j))

@@ -102,8 +102,8 @@ class JointModel:
     n_c: int
     #: Lower Cholesky factor of the correlation matrix (endpoints in ``ids`` order).
     lower: np.ndarray
-    #: The endpoints with a baseline, whose noise the draws follow the latents with (int64).
-    noisy: np.ndarray
+    #: The endpoints with a baseline, whose noise is drawn after the latents, in order.
+    noisy: tuple[int, ...]
     #: Per endpoint: its mode's row kernel, the rows of the drawn latents it reads (its own,
     #: and its baseline noise) and its own arguments (the module docstring of
     #: :mod:`simtrial.kernels.group`).
@@ -137,7 +137,7 @@ def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
     lower = np.linalg.cholesky(np.array(correlation_matrix([ep.id for ep in group],
                                                           correlations)))
     return JointModel(ids=tuple(ep.id for ep in group), statistics=statistics, n_t=n_t,
-                      n_c=n_c, lower=lower, noisy=np.array(noisy, np.int64), rows=tuple(rows))
+                      n_c=n_c, lower=lower, noisy=tuple(noisy), rows=tuple(rows))
 
 
 def _row_kernel(copula, drops: np.ndarray, n_t: int, n_c: int) -> tuple[Callable, tuple]:
@@ -217,26 +217,21 @@ def simulate_group_looks_chunk(model: JointModel, seed: int, chunk: int, size: i
     if ahead < size:  # a second copy of the stream, moved past the latents to the uniforms
         visits = rng.chunk_generator(seed, model.ids[0], chunk)
         skip_normals(visits, size * n)
-    baseline_generators = _baseline_generators(model, seed, chunk)
-    drawn = len(model.ids) + len(model.noisy)
-    block = draw_block(size, n, drawn + 1)
-    first, latents, visit = np.empty((ahead, n)), np.empty((drawn, block, n)), np.empty((block, n))
+    generators += tuple(rng.chunk_generator(seed, f"{model.ids[j]}.baseline", chunk)
+                        for j in model.noisy)  # each baseline's noise, a stream of its own
+    block = draw_block(size, n, len(generators) + 1)
+    first, latents = np.empty((ahead, n)), np.empty((len(generators), block, n))
+    visit = np.empty((block, n))
     sizes_t, sizes_c = (np.ascontiguousarray(sizes, np.int64) for sizes in (sizes_t, sizes_c))
     outs = [np.empty((len(sizes_t), size, statistic.columns)) for statistic in model.statistics]
     for start in range(0, size, block):
-        draw_latents(generators, visits, baseline_generators, model.lower, model.noisy, start,
-                     size, first, latents, visit)
+        draw_latents(generators, visits, model.lower, start, size, first, latents, visit)
         count = min(block, size - start)
         for (kernel, rows, arguments), out in zip(model.rows, outs, strict=True):
             kernel(*(latents[row, :count] for row in rows), visit[:count], model.n_t, sizes_t,
                    sizes_c, *arguments, start, out)
     return [np.ascontiguousarray(out, dtype=statistic.dtype)
             for out, statistic in zip(outs, model.statistics, strict=True)]
-
-
-def _baseline_generators(model: JointModel, seed: int, chunk: int) -> tuple:
-    """Each endpoint's stream of baseline noise (drawn only by endpoints with a baseline)."""
-    return tuple(rng.chunk_generator(seed, f"{ep_id}.baseline", chunk) for ep_id in model.ids)
 
 
 def latent_block(size: int, n: int) -> int:

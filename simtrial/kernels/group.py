@@ -56,24 +56,20 @@ __all__ = ["baseline_rows", "counts_rows", "draw_latents", "level_moment_rows", 
 
 
 @kernel
-def draw_latents(rngs, visits, baseline_rngs, lower, noisy, start, reps, first, latents,
-                 visit):
+def draw_latents(rngs, visits, lower, start, reps, first, latents, visit):
     """Fill a block's latents and visits: replicates ``start`` on of a chunk of ``reps``.
 
     Parameters
     ----------
-    rngs : tuple of k numpy Generators
-        Endpoint j's latents come from ``rngs[j]``.
+    rngs : tuple of k + b numpy Generators
+        Endpoint j's latents come from ``rngs[j]``; the baseline noise of the b endpoints with
+        a baseline, in order, from ``rngs[k:]``.
     visits : numpy Generator
         The visit uniforms: endpoint 0's stream after all of its latents, that is ``rngs[0]``
         itself when ``first`` holds every replicate, else a second generator of that stream
         advanced past ``reps * n`` normals (:func:`skip_normals`).
-    baseline_rngs : tuple of k numpy Generators
-        Endpoint j's baseline noise (drawn only for the endpoints in ``noisy``).
     lower : float64 array (k, k)
         Lower Cholesky factor of the correlation matrix: ``z_j = sum_l lower[j, l] e_l``.
-    noisy : int64 array (b,)
-        The endpoints with a baseline, in order.
     start, reps : int
         The block's first replicate and the chunk's number of replicates.
     first : float64 array (ahead, n)
@@ -82,7 +78,7 @@ def draw_latents(rngs, visits, baseline_rngs, lower, noisy, start, reps, first, 
         the chunk) or fewer for large ``n``; it carries them from block to block.
     latents : float64 array (k + b, block, n)
         Filled: ``latents[j, s]`` endpoint j's correlated latents ``z`` in replicate
-        ``start + s``, and ``latents[k + i, s]`` endpoint ``noisy[i]``'s baseline noise.
+        ``start + s``, and ``latents[k + i, s]`` the i-th baseline noise.
     visit : float64 array (block, n)
         Filled: the visit uniforms of replicate ``start + s``.
 
@@ -107,8 +103,8 @@ def draw_latents(rngs, visits, baseline_rngs, lower, noisy, start, reps, first, 
         _uniforms(visits, visit[s])
         for j in range(k):
             _combine(lower[j], first[r % ahead], raw, latents[j, s])
-        for i in range(noisy.shape[0]):
-            _standard_normals(baseline_rngs[noisy[i]], latents[k + i, s])
+        for j in range(k, len(rngs)):
+            _standard_normals(rngs[j], latents[j, s])
 
 
 @kernel
