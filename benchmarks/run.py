@@ -46,12 +46,11 @@ from scipy import stats
 
 import simtrial
 from simtrial import rng as streams
-from simtrial.correlated import correlated_groups, joint_model
+from simtrial.correlated import correlated_groups, joint_model, simulate_group_chunk
 from simtrial.distributions import level_probabilities, score_levels
 from simtrial.kernels._jit import kernel
 from simtrial.kernels.binary import bernoulli_counts
 from simtrial.kernels.continuous import normal_moments
-from simtrial.kernels.group import group_stats
 from simtrial.scenario import correlation_matrix, load_scenario, parse_scenario
 from simtrial.simulate import power
 from simtrial.stattests import TESTS
@@ -188,20 +187,25 @@ def floor_uniforms(rng, n_t, n_c, reps):
 
 
 @kernel
-def floor_group(rngs, n, reps):
-    """group_stats' draws: the first stream's latents for the chunk, then per replicate the
-    other streams' latents and the first stream's visit uniforms."""
+def floor_group(rngs, k, n, reps):
+    """draw_latents' draws: the first stream's latents for the chunk, then per replicate the
+    other k - 1 endpoints' latents, the first stream's visit uniforms and the baselines' noise
+    (the streams after the k-th)."""
     total = 0
     for _ in range(reps):
         for _ in range(n):
             total += rngs[0].standard_normal() > 0.0
     for _ in range(reps):
-        for j in range(1, len(rngs)):
+        for j in range(1, k):
             generator = rngs[j]
             for _ in range(n):
                 total += generator.standard_normal() > 0.0
         for _ in range(n):
             total += rngs[0].random() < 0.5
+        for j in range(k, len(rngs)):
+            generator = rngs[j]
+            for _ in range(n):
+                total += generator.standard_normal() > 0.0
     return total
 
 
@@ -401,30 +405,17 @@ def measure_group(n: int, quick: bool):
     sc, group = builtin_group()
     n_t, n_c = sc.trial.split(n)
     model = joint_model(group, sc.correlations, n_t, n_c)
-    lower, modes, *rest = model.arguments
-    out = np.empty((len(group), streams.CHUNK, 6))
-
-    def generators(i):
-        return tuple(streams.chunk_generator(1, ep.id, i) for ep in group)
 
     def kernel_chunks(reps):
         for i, part in enumerate(streams.chunk_slices(reps)):
-            draws = generators(i)
-            group_stats(draws, draws[0], lower, n_t, n_c, modes, *rest,
-                        np.empty((part.stop - part.start, n_t + n_c)),
-                        out[:, :part.stop - part.start])
+            simulate_group_chunk(model, 1, i, part.stop - part.start)
 
     def floor_chunks(reps):
+        keys = [*model.ids, *(f"{model.ids[j]}.baseline" for j in model.noisy)]
         for i, part in enumerate(streams.chunk_slices(reps)):
-            floor_group(generators(i), n_t + n_c, part.stop - part.start)
+            floor_group(tuple(streams.chunk_generator(1, key, i) for key in keys),
+                        len(model.ids), n_t + n_c, part.stop - part.start)
 
-    kernel_draws, floor_draws = generators(0), generators(0)
-    group_stats(kernel_draws, kernel_draws[0], lower, n_t, n_c, modes, *rest,
-                np.empty((50, n_t + n_c)), out[:, :50])
-    floor_group(floor_draws, n_t + n_c, 50)
-    if [g.bit_generator.state for g in kernel_draws] != [g.bit_generator.state
-                                                          for g in floor_draws]:
-        raise RuntimeError("floor_group does not make group_stats' draws")
     ids = [ep.id for ep in group]
     ours = [rate(lambda reps, j=j: power(sc, n, reps=reps, endpoints=ids, jobs=j))
             for j in (1, 2)]

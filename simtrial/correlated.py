@@ -23,39 +23,42 @@ Dropout is a property of the visit: one uniform ``U`` per patient, from the firs
 stream, and a patient is unassessed for endpoint j when ``U < dropout_j``. Endpoints with the
 same dropout therefore lose the same patients; with different rates the missingness is nested.
 
-The simulation runs patient by patient in one compiled pass per chunk
-(:func:`simtrial.kernels.group.group_stats`); :func:`joint_model` prepares its arguments.
+The simulation runs patient by patient in compiled kernels, a block of replicates at a time
+(:func:`simulate_group_looks_chunk`, :mod:`simtrial.kernels.group`); :func:`joint_model`
+prepares their arguments.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from simtrial import rng
 from simtrial.kernels.group import (
-    BASELINE_LEVELS,
-    BASELINE_VALUES,
-    COUNTS,
-    LEVEL_MOMENTS,
-    LEVEL_PO,
-    LEVEL_RANKS,
-    MOMENTS,
-    VALUE_RANKS,
-    group_prefix_stats,
-    group_stats,
+    baseline_rows,
+    counts_rows,
+    draw_latents,
+    level_moment_rows,
+    level_po_rows,
+    level_rank_rows,
+    moments_rows,
     skip_normals,
+    value_rank_rows,
 )
 from simtrial.kernels.ranks import quantile_buckets
 from simtrial.scenario import Endpoint, correlation_matrix
 from simtrial.stattests import TESTS, Statistic
 
-__all__ = ["LATENT_BYTES", "JointModel", "correlated_groups", "joint_model", "latent_block",
-           "simulate_group_chunk", "simulate_group_looks_chunk"]
+__all__ = ["BLOCK_BYTES", "LATENT_BYTES", "JointModel", "correlated_groups", "draw_block",
+           "joint_model", "latent_block", "simulate_group_chunk", "simulate_group_looks_chunk"]
 
 #: Memory a chunk may take for the first endpoint's latents (:func:`latent_block`).
 LATENT_BYTES = 64 * 2**20
+#: Memory a chunk may take for a block of replicates' latents, noise and visits
+#: (:func:`draw_block`).
+BLOCK_BYTES = 8 * 2**20
 
 
 def correlated_groups(endpoints, correlations) -> list[list[Endpoint]]:
@@ -87,21 +90,28 @@ def correlated_groups(endpoints, correlations) -> list[list[Endpoint]]:
 
 @dataclass(frozen=True)
 class JointModel:
-    """A correlated group's endpoints at a sample size, as :func:`group_stats` takes them.
+    """A correlated group's endpoints at a sample size, as :mod:`simtrial.kernels.group` takes them.
 
-    Built once per group and n by :func:`joint_model`; :func:`simulate_group_chunk` runs it.
+    Built once per group and n by :func:`joint_model`; :func:`simulate_group_looks_chunk`
+    runs it.
     """
 
     ids: tuple[str, ...]
     statistics: tuple[Statistic, ...]
     n_t: int
     n_c: int
-    #: lower, modes, params, drops, cuts, n_cuts, levels, buckets, tables, baselines
-    arguments: tuple
+    #: Lower Cholesky factor of the correlation matrix (endpoints in ``ids`` order).
+    lower: np.ndarray
+    #: The endpoints with a baseline, whose noise is drawn after the latents, in order.
+    noisy: tuple[int, ...]
+    #: Per endpoint: its mode's row kernel, the rows of the drawn latents it reads (its own,
+    #: and its baseline noise) and its own arguments (the module docstring of
+    #: :mod:`simtrial.kernels.group`).
+    rows: tuple[tuple[Callable, tuple[int, ...], tuple], ...]
 
 
 def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
-    """The arguments of :func:`simtrial.kernels.group.group_stats` for a group at (n_t, n_c).
+    """The arguments of :mod:`simtrial.kernels.group`'s kernels for a group at (n_t, n_c).
 
     Examples
     --------
@@ -111,44 +121,49 @@ def joint_model(group, correlations, n_t: int, n_c: int) -> JointModel:
     >>> model = joint_model(group, sc.correlations, 260, 140)
     >>> model.ids, [statistic.name for statistic in model.statistics]
     (('walk_lln', 'sf36_gh', 'walk_m'), ['counts', 'baseline', 'baseline'])
+    >>> [(kernel.__name__, latents) for kernel, latents, _ in model.rows]
+    [('counts_rows', (0,)), ('baseline_rows', (1, 3)), ('baseline_rows', (2, 4))]
     """
-    k = len(group)
     statistics = tuple(TESTS[ep.test].statistic for ep in group)
     copulas = [ep.model.copula(ep, statistic.name)
                for ep, statistic in zip(group, statistics, strict=True)]
-    levels_max = max([len(c.cuts[0]) + 1 for c in copulas if c.cuts is not None] + [1])
-    modes = np.array([_MODES[c.mode] for c in copulas], np.int64)
-    params = np.array([c.params for c in copulas], np.float64)
-    drops = np.array([ep.dropout for ep in group], dtype=np.float64)
-    cuts = np.full((k, 3, levels_max - 1), np.inf)
-    baselines = np.zeros((k, 3))
-    n_cuts = np.zeros(k, np.int64)
-    levels = np.zeros((k, levels_max))
-    bucket_maps = {}
-    for j, copula in enumerate(copulas):
-        if copula.cuts is not None:
-            for a, arm_cuts in enumerate(copula.cuts):
-                cuts[j, a, :len(arm_cuts)] = arm_cuts
-            n_cuts[j] = len(copula.cuts[0])
-        if copula.baseline is not None:
-            baselines[j] = copula.baseline
-        if copula.baseline_cuts is not None:
-            cuts[j, 2, :len(copula.baseline_cuts)] = copula.baseline_cuts
-        if copula.levels is not None:  # the values a t test of the levels averages
-            levels[j, :len(copula.levels)] = copula.levels
-        if copula.mode == "value_ranks":
-            bucket_maps[j] = quantile_buckets(n_t, *params[j, 0], n_c, *params[j, 1],
-                                              2 * (n_t + n_c))
-    buckets = np.zeros((k, 3))
-    tables = np.zeros((k, max([len(m[2]) for m in bucket_maps.values()] + [1])), np.uint32)
-    for j, (low, scale, table) in bucket_maps.items():
-        buckets[j] = low, scale, len(table)
-        tables[j, :len(table)] = table
+    noisy = [j for j, copula in enumerate(copulas)
+             if copula.mode in ("baseline_values", "baseline_levels")]
+    rows = []
+    for j, (ep, copula) in enumerate(zip(group, copulas, strict=True)):
+        kernel, arguments = _row_kernel(copula, np.array(ep.dropout, np.float64), n_t, n_c)
+        latents = (j, len(group) + noisy.index(j)) if j in noisy else (j,)
+        rows.append((kernel, latents, arguments))
     lower = np.linalg.cholesky(np.array(correlation_matrix([ep.id for ep in group],
                                                           correlations)))
     return JointModel(ids=tuple(ep.id for ep in group), statistics=statistics, n_t=n_t,
-                      n_c=n_c, arguments=(lower, modes, params, drops, cuts, n_cuts, levels,
-                                          buckets, tables, baselines))
+                      n_c=n_c, lower=lower, noisy=tuple(noisy), rows=tuple(rows))
+
+
+def _row_kernel(copula, drops: np.ndarray, n_t: int, n_c: int) -> tuple[Callable, tuple]:
+    """An endpoint's row kernel (by its copula's mode) and its own arguments."""
+    params = np.array(copula.params, np.float64)
+    cuts = None if copula.cuts is None else np.array(copula.cuts, np.float64)
+    if copula.mode == "counts":
+        return counts_rows, (params, drops)
+    if copula.mode == "moments":
+        return moments_rows, (params, drops)
+    if copula.mode == "value_ranks":
+        low, scale, table = quantile_buckets(n_t, *params[0], n_c, *params[1], 2 * (n_t + n_c))
+        return value_rank_rows, (params, drops, low, scale, table)
+    if copula.mode == "level_ranks":
+        return level_rank_rows, (cuts, drops)
+    if copula.mode == "level_moments":  # the values a t test of the levels averages
+        return level_moment_rows, (cuts, drops, np.array(copula.levels, np.float64))
+    if copula.mode == "level_po":
+        return level_po_rows, (cuts, drops)
+    on_levels = copula.mode == "baseline_levels"  # else baseline_values
+    follow_up_and_baseline = (np.array([*cuts, copula.baseline_cuts], np.float64) if on_levels
+                              else np.empty((3, 0)))
+    return baseline_rows, (params, drops, np.array(copula.baseline, np.float64),
+                           follow_up_and_baseline,
+                           np.array(copula.levels if on_levels else [0.0], np.float64),
+                           on_levels)
 
 
 def simulate_group_chunk(model: JointModel, seed: int, chunk: int,
@@ -156,35 +171,32 @@ def simulate_group_chunk(model: JointModel, seed: int, chunk: int,
     """Sufficient statistics of every endpoint of a correlated group for one chunk.
 
     Returns one array per endpoint, ``size`` rows of its test's statistics
-    (:class:`simtrial.stattests.Statistic`: counts, moments or rank statistics).
-    The first endpoint's latents are held :func:`latent_block` replicates at a time, so a
-    chunk takes ``O(n)`` memory at any n; the numbers drawn are the same for any block.
+    (:class:`simtrial.stattests.Statistic`: counts, moments or rank statistics): the one look
+    of :func:`simulate_group_looks_chunk` at ``(model.n_t, model.n_c)``.
     """
-    generators = tuple(rng.chunk_generator(seed, ep_id, chunk) for ep_id in model.ids)
-    n = model.n_t + model.n_c
-    block = latent_block(size, n)
-    visits = generators[0]
-    if block < size:  # a second copy of the stream, moved past the latents to the uniforms
-        visits = rng.chunk_generator(seed, model.ids[0], chunk)
-        skip_normals(visits, size * n)
-    lower, modes, *rest, baselines = model.arguments
-    out = np.empty((len(model.ids), size, max(s.columns for s in model.statistics)))
-    group_stats(generators, visits, lower, model.n_t, model.n_c, modes, *rest,
-                _baseline_generators(model, seed, chunk), baselines, np.empty((block, n)), out)
-    return [np.ascontiguousarray(out[j, :, :statistic.columns], dtype=statistic.dtype)
-            for j, statistic in enumerate(model.statistics)]
+    looks = simulate_group_looks_chunk(model, seed, chunk, size, np.array([model.n_t]),
+                                       np.array([model.n_c]))
+    return [statistics[0] for statistics in looks]
 
 
 def simulate_group_looks_chunk(model: JointModel, seed: int, chunk: int, size: int,
                                sizes_t: np.ndarray, sizes_c: np.ndarray) -> list[np.ndarray]:
     """Each endpoint's statistics at every look (nested samples) of a chunk's trials.
 
-    As :func:`simulate_group_chunk` (the same patients from the same random numbers, so the
-    last look, at ``(model.n_t, model.n_c)``, is its answer), analysed at look k on the
-    first ``sizes_t[k]`` treated and ``sizes_c[k]`` control patients
-    (:func:`simtrial.kernels.group.group_prefix_stats`). Returns one array per endpoint of
-    shape (looks, size, columns). A group may hold one endpoint: the interim looks of a test
-    whose endpoint model has no nested-sample kernel (ranks of scores, ordinal levels).
+    The trials of ``model.n_t`` treated and ``model.n_c`` control patients, analysed at look k
+    on the first ``sizes_t[k]`` treated and ``sizes_c[k]`` control patients (non-decreasing,
+    the last look all of them: :func:`simulate_group_chunk`'s answer). Returns one array per
+    endpoint of shape (looks, size, columns). A group may hold one endpoint: the interim looks
+    of a test whose endpoint model has no nested-sample kernel (ranks of scores, ordinal
+    levels).
+
+    The replicates are drawn and reduced :func:`draw_block` at a time
+    (:func:`simtrial.kernels.group.draw_latents`, then each endpoint's row kernel), so that a
+    run compiles only the modes its endpoints use and a chunk takes bounded memory: at most
+    :data:`LATENT_BYTES` for the first endpoint's latents held ahead (:func:`latent_block`)
+    and :data:`BLOCK_BYTES` for a block's latents, noise and visits (at least one replicate's,
+    ``8 (k + b + 1) n`` bytes for k endpoints, b of them with a baseline). The numbers drawn
+    are the same for any block.
 
     Examples
     --------
@@ -200,26 +212,26 @@ def simulate_group_looks_chunk(model: JointModel, seed: int, chunk: int, size: i
     """
     generators = tuple(rng.chunk_generator(seed, ep_id, chunk) for ep_id in model.ids)
     n = model.n_t + model.n_c
-    block = latent_block(size, n)
+    ahead = latent_block(size, n)
     visits = generators[0]
-    if block < size:  # as in simulate_group_chunk
+    if ahead < size:  # a second copy of the stream, moved past the latents to the uniforms
         visits = rng.chunk_generator(seed, model.ids[0], chunk)
         skip_normals(visits, size * n)
-    lower, modes, *rest, baselines = model.arguments
-    out = np.empty((len(model.ids), len(sizes_t), size,
-                    max(s.columns for s in model.statistics)))
-    group_prefix_stats(generators, visits, lower, model.n_t, model.n_c,
-                       np.ascontiguousarray(sizes_t, np.int64),
-                       np.ascontiguousarray(sizes_c, np.int64), modes, *rest,
-                       _baseline_generators(model, seed, chunk), baselines,
-                       np.empty((block, n)), out)
-    return [np.ascontiguousarray(out[j, :, :, :statistic.columns], dtype=statistic.dtype)
-            for j, statistic in enumerate(model.statistics)]
-
-
-def _baseline_generators(model: JointModel, seed: int, chunk: int) -> tuple:
-    """Each endpoint's stream of baseline noise (drawn only by endpoints with a baseline)."""
-    return tuple(rng.chunk_generator(seed, f"{ep_id}.baseline", chunk) for ep_id in model.ids)
+    generators += tuple(rng.chunk_generator(seed, f"{model.ids[j]}.baseline", chunk)
+                        for j in model.noisy)  # each baseline's noise, a stream of its own
+    block = draw_block(size, n, len(generators) + 1)
+    first, latents = np.empty((ahead, n)), np.empty((len(generators), block, n))
+    visit = np.empty((block, n))
+    sizes_t, sizes_c = (np.ascontiguousarray(sizes, np.int64) for sizes in (sizes_t, sizes_c))
+    outs = [np.empty((len(sizes_t), size, statistic.columns)) for statistic in model.statistics]
+    for start in range(0, size, block):
+        draw_latents(generators, visits, model.lower, start, size, first, latents, visit)
+        count = min(block, size - start)
+        for (kernel, rows, arguments), out in zip(model.rows, outs, strict=True):
+            kernel(*(latents[row, :count] for row in rows), visit[:count], model.n_t, sizes_t,
+                   sizes_c, *arguments, start, out)
+    return [np.ascontiguousarray(out, dtype=statistic.dtype)
+            for out, statistic in zip(outs, model.statistics, strict=True)]
 
 
 def latent_block(size: int, n: int) -> int:
@@ -237,7 +249,18 @@ def latent_block(size: int, n: int) -> int:
     return max(1, min(size, LATENT_BYTES // (8 * n)))
 
 
-#: Copula mode (:class:`simtrial.endpoints.Copula`) -> the kernel's mode.
-_MODES = {"counts": COUNTS, "moments": MOMENTS, "value_ranks": VALUE_RANKS,
-          "level_ranks": LEVEL_RANKS, "level_moments": LEVEL_MOMENTS, "level_po": LEVEL_PO,
-          "baseline_values": BASELINE_VALUES, "baseline_levels": BASELINE_LEVELS}
+def draw_block(size: int, n: int, rows: int) -> int:
+    """Replicates a block of a chunk of ``size`` draws at once, ``rows`` arrays of n a replicate.
+
+    As many as fit in :data:`BLOCK_BYTES` (at least one, at most the chunk): the endpoints'
+    latents, baseline noise and visit uniforms of a block are written by one kernel and read
+    by the next while they are in the processor's last-level cache, and a chunk takes few
+    blocks (each costs a kernel call per endpoint: the whole chunk at a time up to n = 174
+    for three endpoints, two with a baseline, at chunks of 1,000).
+
+    Examples
+    --------
+    >>> draw_block(1000, 400, 6), draw_block(1000, 20, 2), draw_block(1000, 10**6, 6)
+    (436, 1000, 1)
+    """
+    return max(1, min(size, BLOCK_BYTES // (8 * rows * n)))

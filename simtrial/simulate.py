@@ -18,6 +18,7 @@ from simtrial import exact, rng
 from simtrial._version import __version__
 from simtrial.annotate import annotate
 from simtrial.correlated import (
+    BLOCK_BYTES,
     LATENT_BYTES,
     correlated_groups,
     joint_model,
@@ -547,20 +548,24 @@ def memory_needed(endpoints, n: int, reps: int, workers: int, correlations=()) -
     Per endpoint and replicate, its p-value, rejection and adjusted rejection (24 bytes); per
     thread, one patient-level trial of the largest correlated group (its latents, visit
     uniforms, ranking scratch and bucket table: ``(16 k + 64) n`` bytes for k endpoints), the
-    first endpoint's latents (:func:`simtrial.correlated.latent_block`) and a chunk of
-    statistics; and the exact power's tables (:data:`simtrial.exact.MAX_TABLE_BYTES`).
+    first endpoint's latents (:func:`simtrial.correlated.latent_block`), a block of
+    replicates' latents, baseline noise and visits (:func:`simtrial.correlated.draw_block`: at
+    most ``8 (2 k + 1) n`` bytes a replicate) and a chunk of statistics; and the exact power's
+    tables (:data:`simtrial.exact.MAX_TABLE_BYTES`).
 
     Examples
     --------
     >>> sc = load_scenario("msc-covid19")
     >>> round(memory_needed(sc.endpoints, 400, 10_000, 2, sc.correlations) / 2**20)  # MiB
-    72
+    88
     >>> round(memory_needed(sc.endpoints, 10**7, 10**8, 2, sc.correlations) / 1e9)  # GB
-    22
+    23
     """
     k = max(len(group) for group in correlated_groups(endpoints, correlations))
     latents = min(LATENT_BYTES, 8 * rng.CHUNK * n)
-    per_thread = (16 * k + 64) * n + latents + 48 * k * rng.CHUNK
+    replicate = 8 * (2 * k + 1) * n
+    block = min(max(BLOCK_BYTES, replicate), replicate * rng.CHUNK)
+    per_thread = (16 * k + 64) * n + latents + block + 48 * k * rng.CHUNK
     return 24 * len(endpoints) * reps + workers * per_thread + exact.MAX_TABLE_BYTES
 
 

@@ -427,8 +427,9 @@ def test_group_kernel_equals_the_numpy_model_on_the_same_draws(endpoints, pairs,
 @pytest.mark.parametrize(("endpoints", "pairs", "n", "seed"), [
     (GROUP, GROUP_PAIRS, 45, 3), (SPARSE, SPARSE_PAIRS, 7, 5)])
 def test_group_looks_kernel_equals_the_numpy_model_at_every_look(endpoints, pairs, n, seed):
-    # Interim looks (kernels.group.group_prefix_stats): each look is the numpy model of the
-    # first patients of each arm, on the same draws; the last look is group_stats's answer.
+    # Interim looks (the row kernels of kernels.group at several looks): each look is the numpy
+    # model of the first patients of each arm, on the same draws; the last look is the fixed
+    # trial's answer.
     sc = scenario(endpoints, pairs, allocation=(3, 2))
     group, = correlated_groups(sc.endpoints, sc.correlations)
     n_t, n_c = sc.trial.split(n)
@@ -499,19 +500,28 @@ def test_family_sample_size_needs_a_family():
         family_sample_size(sc, "most", 0.8, reps=100)
 
 
-@pytest.mark.parametrize("block", [1, 7, 300])
-def test_group_kernel_gives_the_same_numbers_whatever_latent_block(monkeypatch, block):
+@pytest.mark.parametrize("baselines", [False, True])
+@pytest.mark.parametrize(("ahead", "block"), [(1, 1), (7, 300), (300, 7), (7, 4), (4, 7)])
+def test_group_kernel_gives_the_same_numbers_whatever_latent_block(monkeypatch, ahead, block,
+                                                                    baselines):
     # Large n holds the first endpoint's latents a few replicates at a time and takes the visit
-    # uniforms from a second generator moved past them (correlated.latent_block): the numbers
-    # must be those of the whole chunk at once, bit for bit, or results would change with n's
-    # memory rule.
+    # uniforms from a second generator moved past them (correlated.latent_block), and every n
+    # draws and reduces the replicates a block at a time (correlated.draw_block), whose
+    # boundaries need not meet: the numbers must be those of the whole chunk at once, bit for
+    # bit, or results would change with n's memory rules. The built-in scenario's group has
+    # two endpoints with a baseline, whose noise is drawn in the blocks too.
     from simtrial import correlated
+    from simtrial.scenario import load_scenario
 
-    sc = scenario(GROUP, GROUP_PAIRS, allocation=(3, 2))
-    group, = correlated_groups(sc.endpoints, sc.correlations)
+    sc = load_scenario("msc-covid19") if baselines else scenario(GROUP, GROUP_PAIRS,
+                                                                  allocation=(3, 2))
+    group = correlated_groups(sc.endpoints, sc.correlations)[0]
     model = joint_model(group, sc.correlations, *sc.trial.split(45))
     whole = simulate_group_chunk(model, 3, 2, 300)
-    monkeypatch.setattr(correlated, "LATENT_BYTES", 8 * 45 * block)
-    assert correlated.latent_block(300, 45) == block
+    rows = len(group) + len(model.noisy) + 1  # latents, baseline noise and visits
+    monkeypatch.setattr(correlated, "LATENT_BYTES", 8 * 45 * ahead)
+    monkeypatch.setattr(correlated, "BLOCK_BYTES", 8 * 45 * rows * block)
+    assert correlated.latent_block(300, 45) == ahead
+    assert correlated.draw_block(300, 45, rows) == block
     for a, b in zip(whole, simulate_group_chunk(model, 3, 2, 300), strict=True):
         np.testing.assert_array_equal(a, b)

@@ -181,7 +181,8 @@ def test_degenerate_closed_form_is_null_with_a_reason(capsys, tmp_path):
 
 def test_memory_needed_is_linear_and_bounded_at_large_n():
     # The correlated kernel took 6.2 GB at n = 2e5 (a chunk of 1000 trials held whole); now
-    # a thread holds one trial plus at most 64 MiB of latents.
+    # a thread holds one trial plus at most 64 MiB of latents, and a block of draws: one
+    # replicate's at this n (k latents, up to k baseline noises, the visits).
     from simtrial.scenario import load_scenario
     from simtrial.simulate import memory_needed
 
@@ -190,5 +191,5 @@ def test_memory_needed_is_linear_and_bounded_at_large_n():
     assert need < 0.5e9
     grow_n = memory_needed(sc.endpoints, 400_000, 10_000, 2, sc.correlations) - need
     grow_reps = memory_needed(sc.endpoints, 200_000, 20_000, 2, sc.correlations) - need
-    assert grow_n == 2 * (16 * 3 + 64) * 200_000
+    assert grow_n == 2 * (16 * 3 + 64 + 8 * (2 * 3 + 1)) * 200_000
     assert grow_reps == 24 * len(sc.endpoints) * 10_000  # per endpoint and replicate

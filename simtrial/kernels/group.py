@@ -1,33 +1,44 @@
 """Endpoints correlated within a patient, simulated jointly and patient by patient.
 
-:func:`group_stats` draws every patient's latent normals (one per endpoint, each endpoint from
-its own generator), correlates them with the Cholesky factor of the group's correlation matrix,
-draws one visit uniform per patient for the dropout, turns each endpoint's latent into its
-outcome and reduces it to the statistics the endpoint's test needs, one replicate at a time in
-buffers the size of one trial. :mod:`simtrial.correlated` documents the model and builds the
-arguments.
+:func:`draw_latents` draws a block of replicates' patients: every endpoint's latent normals
+(each endpoint from its own generator), correlated with the Cholesky factor of the group's
+correlation matrix, one visit uniform per patient for the dropout and, for an endpoint
+analysed with its baseline, the baseline noise. One kernel per mode then reduces an
+endpoint's latents to the statistics its test needs, replicate by replicate and look by look
+(a look analyses the first patients of each arm; a fixed design has one look, all of them),
+so a run compiles the modes its endpoints use. :mod:`simtrial.correlated` documents the
+model, builds the arguments and calls the kernels block by block.
 
-Each endpoint has a mode:
+The modes, each a kernel filling a row per look and replicate:
 
-- :data:`COUNTS` (binary): an event when the latent exceeds the arm's cut; fills ``(m_t, x_t,
-  m_c, x_c)`` as :func:`simtrial.kernels.binary.binomial_counts` does;
-- :data:`MOMENTS` (normal, or log-normal on the log scale): the value is ``mean + sd z``; fills
-  ``(m_t, mean_t, ss_t, m_c, mean_c, ss_c)`` as :func:`simtrial.kernels.continuous.normal_moments`
-  does;
-- :data:`VALUE_RANKS`: the same values, ranked by
-  :func:`simtrial.kernels.ranks.value_rank_stats`; fills
-  ``(m_t, m_c, u_t, tie_term)`` as :func:`simtrial.kernels.ranks.normal_rank_stats` does;
-- :data:`LEVEL_RANKS` and :data:`LEVEL_MOMENTS` (score and ordinal): the level is the number of
-  the arm's latent cut points at or below the latent (:func:`level_of`); patients are counted
-  per level and ranked by :func:`simtrial.kernels.ranks.rank_stats_from_counts`, or the moments
-  of the level values are computed by :func:`simtrial.kernels.grid.moments_from_counts`;
-  :data:`LEVEL_PO` fits the proportional-odds model to the counts
-  (:func:`simtrial.kernels.ordinal.po_lr_from_counts`).
-- :data:`BASELINE_VALUES` and :data:`BASELINE_LEVELS` (a follow-up value or level with its
-  baseline, for ANCOVA): the follow-up is the value or level of the latent, the baseline that
-  of ``rho z + sqrt(1 - rho^2) e`` with ``e`` a standard normal per patient from the
-  endpoint's baseline generator; fills the 12 columns of
+- :func:`counts_rows` (binary): an event when the latent exceeds the arm's cut; ``(m_t, x_t,
+  m_c, x_c)`` as :func:`simtrial.kernels.binary.binomial_counts` fills them;
+- :func:`moments_rows` (normal, or log-normal on the log scale): the value is ``mean + sd
+  z``; ``(m_t, mean_t, ss_t, m_c, mean_c, ss_c)`` as
+  :func:`simtrial.kernels.continuous.normal_moments` fills them;
+- :func:`value_rank_rows`: the same values, ranked by
+  :func:`simtrial.kernels.ranks.value_rank_stats`; ``(m_t, m_c, u_t, tie_term)`` as
+  :func:`simtrial.kernels.ranks.normal_rank_stats` fills them;
+- :func:`level_rank_rows`, :func:`level_moment_rows` and :func:`level_po_rows` (score and
+  ordinal): the level is the number of the arm's latent cut points at or below the latent
+  (:func:`level_of`); patients are counted per level and ranked by
+  :func:`simtrial.kernels.ranks.rank_stats_from_counts`, or the moments of the level values
+  are computed by :func:`simtrial.kernels.grid.moments_from_counts`, or the
+  proportional-odds model is fitted to the counts
+  (:func:`simtrial.kernels.ordinal.po_lr_from_counts`);
+- :func:`baseline_rows` (a follow-up value or level with its baseline, for ANCOVA): the
+  follow-up is the value or level of the latent, the baseline that of ``rho z + sqrt(1 -
+  rho^2) e`` with ``e`` the endpoint's baseline noise; the 12 columns of
   :func:`simtrial.kernels.baseline.baseline_row`.
+
+Each row kernel takes ``(z, visit, n_t, sizes_t, sizes_c, ..., start, out)`` (the baseline's
+``(z, noise, visit, ...)``): the endpoint's latents and the visit uniforms of a block, shape
+(replicates, n) with the ``n_t`` treated patients first; the looks' patients per arm
+(non-decreasing int64 arrays, the last ``n_t`` and ``n_c``: look k holds the first
+``sizes_t[k]`` treated and ``sizes_c[k]`` control patients); the endpoint's parameters (each
+kernel's own, in its docstring); and ``out`` (float64, shape (looks, reps, columns)), whose rows
+``start`` onwards the block fills. Each look is computed afresh from its patients (ranks,
+ties and all), so the last look is the whole trial's answer.
 """
 
 import numpy as np
@@ -39,191 +50,181 @@ from simtrial.kernels.levels import level_of
 from simtrial.kernels.ordinal import po_lr_from_counts, po_workspace
 from simtrial.kernels.ranks import rank_scratch, rank_stats_from_counts, value_rank_stats
 
-__all__ = ["BASELINE_LEVELS", "BASELINE_VALUES", "COUNTS", "LEVEL_MOMENTS", "LEVEL_PO",
-           "LEVEL_RANKS", "MOMENTS", "VALUE_RANKS", "group_prefix_stats", "group_stats",
-           "level_of", "skip_normals"]
-
-(COUNTS, MOMENTS, VALUE_RANKS, LEVEL_RANKS, LEVEL_MOMENTS, BASELINE_VALUES, BASELINE_LEVELS,
- LEVEL_PO) = range(8)
+__all__ = ["baseline_rows", "counts_rows", "draw_latents", "level_moment_rows", "level_of",
+           "level_po_rows", "level_rank_rows", "moments_rows", "skip_normals",
+           "value_rank_rows"]
 
 
 @kernel
-def group_stats(rngs, visits, lower, n_t, n_c, modes, params, drops, cuts, n_cuts, levels,
-                buckets, tables, baseline_rngs, baselines, first, out):
-    """Fill ``out[j, r]`` with endpoint j's statistics in replicate r (module docstring).
+def draw_latents(rngs, visits, lower, start, reps, first, latents, visit):
+    """Fill a block's latents and visits: replicates ``start`` on of a chunk of ``reps``.
 
     Parameters
     ----------
-    rngs : tuple of k numpy Generators
-        Endpoint j's latents come from ``rngs[j]``.
+    rngs : tuple of k + b numpy Generators
+        Endpoint j's latents come from ``rngs[j]``; the baseline noise of the b endpoints with
+        a baseline, in order, from ``rngs[k:]``.
     visits : numpy Generator
         The visit uniforms: endpoint 0's stream after all of its latents, that is ``rngs[0]``
         itself when ``first`` holds every replicate, else a second generator of that stream
         advanced past ``reps * n`` normals (:func:`skip_normals`).
     lower : float64 array (k, k)
         Lower Cholesky factor of the correlation matrix: ``z_j = sum_l lower[j, l] e_l``.
-    n_t, n_c : int
-        Patients per arm; in every replicate the first ``n_t`` are treated.
-    modes : int64 array (k,)
-        :data:`COUNTS`, :data:`MOMENTS`, :data:`VALUE_RANKS`, :data:`LEVEL_RANKS` or
-        :data:`LEVEL_MOMENTS`.
-    params : float64 array (k, 2, 2)
-        Per endpoint and arm (treatment, control): ``(cut, 0)`` for counts, ``(mean, sd)`` on
-        the normal scale for values; unused for levels.
-    drops : float64 array (k, 2)
-        Dropout per endpoint and arm: a patient is unassessed when the visit uniform is below.
-    cuts : float64 array (k, 3, c)
-        Ascending latent cut points of the levels per endpoint and arm, the first
-        ``n_cuts[j]`` used; row 2: a baseline score's (:data:`BASELINE_LEVELS`).
-    n_cuts : int64 array (k,)
-    levels : float64 array (k, c + 1)
-        Values of the levels (:data:`LEVEL_MOMENTS`), the first ``n_cuts[j] + 1`` used.
-    buckets : float64 array (k, 3)
-        ``(low, scale, table size)`` of :func:`simtrial.kernels.ranks.quantile_buckets` per
-        endpoint (:data:`VALUE_RANKS`), whose tables are the rows of ``tables`` (uint32, padded).
-    baseline_rngs : tuple of k numpy Generators
-        Endpoint j's baseline noise ``e`` (n normals a replicate, drawn only in the baseline
-        modes).
-    baselines : float64 array (k, 3)
-        ``(mean, sd, rho)`` of the baseline per endpoint (baseline modes; mean and sd are
-        unused for levels).
-    first : float64 array (block, n)
-        Room for endpoint 0's latents of ``block`` replicates at a time, drawn ``block``
-        replicates ahead; ``block = reps`` (one draw for the chunk) or fewer for large ``n``.
-    out : float64 array (k, reps, 6 or 12)
+    start, reps : int
+        The block's first replicate and the chunk's number of replicates.
+    first : float64 array (ahead, n)
+        Room for endpoint 0's latents of ``ahead`` replicates at a time, drawn ``ahead``
+        replicates ahead (at replicates 0, ahead, 2 ahead...): ``ahead = reps`` (one draw for
+        the chunk) or fewer for large ``n``; it carries them from block to block.
+    latents : float64 array (k + b, block, n)
+        Filled: ``latents[j, s]`` endpoint j's correlated latents ``z`` in replicate
+        ``start + s``, and ``latents[k + i, s]`` the i-th baseline noise.
+    visit : float64 array (block, n)
+        Filled: the visit uniforms of replicate ``start + s``.
 
     Notes
     -----
-    Each generator draws in the order of ``rng.standard_normal((reps, n))``, and ``rngs[0]``
-    then of ``rngs[0].random((reps, n))``: the numbers that numpy code would draw, so the
-    kernel can be checked against a numpy version of the model (tests/test_correlated.py).
-    The results are the same for any ``block``: only the memory they take differs.
+    The block holds ``min(block, reps - start)`` replicates. Each generator draws in the
+    order of ``rng.standard_normal((reps, n))``, and ``rngs[0]`` then of
+    ``rngs[0].random((reps, n))``: the numbers that numpy code would draw, so the kernels can
+    be checked against a numpy version of the model (tests/test_correlated.py). The numbers
+    are the same for any ``ahead`` and ``block``: only the memory they take differs.
     """
-    k, reps = out.shape[0], out.shape[1]
-    n = n_t + n_c
-    block = first.shape[0]
-    latent = np.empty((k, n))
-    z = np.empty(n)
-    visit = np.empty(n)
-    counts_t = np.empty(levels.shape[1], np.int64)
-    counts_c = np.empty(levels.shape[1], np.int64)
-    values = np.empty(n)
-    noise = np.empty(n)
-    scratch = rank_scratch(n, 2 * n)
-    work = po_workspace(levels.shape[1])
-    for r in range(reps):
-        _draw_replicate(rngs, visits, r, reps, first, latent, visit)
+    k = lower.shape[0]
+    ahead = first.shape[0]
+    raw = np.empty((k, visit.shape[1]))  # row 0 is not used: endpoint 0's are in `first`
+    for s in range(min(visit.shape[0], reps - start)):
+        r = start + s
+        if r % ahead == 0:
+            for t in range(min(ahead, reps - r)):
+                _standard_normals(rngs[0], first[t])
+        for j in range(1, k):
+            _standard_normals(rngs[j], raw[j])
+        _uniforms(visits, visit[s])
         for j in range(k):
-            _patient_latents(j, lower, first[r % block], latent, modes, baseline_rngs, z, noise)
-            _endpoint_row(modes[j], z, noise, visit, n_t, params[j], drops[j], cuts[j],
-                          n_cuts[j], levels[j], buckets[j], tables[j], baselines[j], counts_t,
-                          counts_c, values, scratch, work, out[j, r])
+            _combine(lower[j], first[r % ahead], raw, latents[j, s])
+        for j in range(k, len(rngs)):
+            _standard_normals(rngs[j], latents[j, s])
 
 
 @kernel
-def group_prefix_stats(rngs, visits, lower, n_t, n_c, sizes_t, sizes_c, modes, params, drops,
-                       cuts, n_cuts, levels, buckets, tables, baseline_rngs, baselines, first,
-                       out):
-    """Fill ``out[j, look, r]`` with endpoint j's statistics at each look of replicate r.
+def counts_rows(z, visit, n_t, sizes_t, sizes_c, params, drops, start, out):
+    """Binary: ``(m_t, x_t, m_c, x_c)``, events above the cut ``params[arm, 0]``.
 
-    The same patients as :func:`group_stats` at ``(n_t, n_c)``, from the same random numbers,
-    analysed at nested looks: look k holds the statistics of the first ``sizes_t[k]`` treated
-    and the first ``sizes_c[k]`` control patients (``sizes_*`` non-decreasing int64 arrays,
-    the last equal to ``n_t`` and ``n_c``), so the last look equals :func:`group_stats`'s
-    answer. Each look is computed afresh from its patients (ranks, ties and all), at a cost
-    of one pass over them. The other arguments are :func:`group_stats`'s; ``out`` is a
-    float64 array (k, looks, reps, 6 or 12).
+    ``drops`` (float64, shape (2,)): a patient of the arm is unassessed when the visit uniform
+    is below it. The other arguments: the module docstring.
     """
-    k, looks, reps = out.shape[0], out.shape[1], out.shape[2]
-    n = n_t + n_c
-    block = first.shape[0]
-    latent = np.empty((k, n))
-    z = np.empty(n)
-    visit = np.empty(n)
-    noise = np.empty(n)
-    z_look = np.empty(n)
-    visit_look = np.empty(n)
-    noise_look = np.empty(n)
-    counts_t = np.empty(levels.shape[1], np.int64)
-    counts_c = np.empty(levels.shape[1], np.int64)
-    values = np.empty(n)
-    scratch = rank_scratch(n, 2 * n)
-    work = po_workspace(levels.shape[1])
-    for r in range(reps):
-        _draw_replicate(rngs, visits, r, reps, first, latent, visit)
-        for j in range(k):
-            _patient_latents(j, lower, first[r % block], latent, modes, baseline_rngs, z, noise)
-            for look in range(looks):
-                m_t, m_c = sizes_t[look], sizes_c[look]
-                _prefix(z, n_t, m_t, m_c, z_look)
-                _prefix(visit, n_t, m_t, m_c, visit_look)
-                _prefix(noise, n_t, m_t, m_c, noise_look)
-                _endpoint_row(modes[j], z_look[:m_t + m_c], noise_look[:m_t + m_c],
-                              visit_look[:m_t + m_c], m_t, params[j], drops[j], cuts[j],
-                              n_cuts[j], levels[j], buckets[j], tables[j], baselines[j],
-                              counts_t, counts_c, values, scratch, work, out[j, look, r])
+    looks = _look_buffers(z)
+    for r in range(z.shape[0]):
+        for look in range(sizes_t.shape[0]):
+            m_t, z_look, visit_look = _look(z[r], visit[r], n_t, sizes_t, sizes_c, look, looks)
+            _counts(z_look, visit_look, m_t, params, drops, out[look, start + r])
 
 
-@kernel(inline=True)
-def _draw_replicate(rngs, visits, r, reps, first, latent, visit):
-    """Replicate r's draws: endpoint 0's latents (``first``, a block ahead), the others', visits."""
-    block = first.shape[0]
-    if r % block == 0:
-        for s in range(min(block, reps - r)):
-            _standard_normals(rngs[0], first[s])
-    for j in range(1, latent.shape[0]):
-        _standard_normals(rngs[j], latent[j])
-    _uniforms(visits, visit)
+@kernel
+def moments_rows(z, visit, n_t, sizes_t, sizes_c, params, drops, start, out):
+    """Values ``params[arm, 0] + params[arm, 1] z``: ``(m, mean, ss)`` per arm.
+
+    As :func:`counts_rows`, whose docstring describes the other arguments.
+    """
+    looks = _look_buffers(z)
+    for r in range(z.shape[0]):
+        for look in range(sizes_t.shape[0]):
+            m_t, z_look, visit_look = _look(z[r], visit[r], n_t, sizes_t, sizes_c, look, looks)
+            _moments(z_look, visit_look, m_t, params, drops, out[look, start + r])
 
 
-@kernel(inline=True)
-def _patient_latents(j, lower, first, latent, modes, baseline_rngs, z, noise):
-    """Endpoint j's correlated latents into ``z`` and, with a baseline, its noise."""
-    _combine(lower[j], first, latent, z)
-    if modes[j] == BASELINE_VALUES or modes[j] == BASELINE_LEVELS:
-        _standard_normals(baseline_rngs[j], noise)
+@kernel
+def value_rank_rows(z, visit, n_t, sizes_t, sizes_c, params, drops, low, scale, table, start,
+                    out):
+    """The values of :func:`moments_rows` ranked: ``(m_t, m_c, u_t, tie_term)``.
+
+    ``low``, ``scale`` and ``table`` (uint32) are the bucket map of
+    :func:`simtrial.kernels.ranks.quantile_buckets`; the other arguments: :func:`counts_rows`.
+    """
+    looks = _look_buffers(z)
+    values = np.empty(z.shape[1])
+    scratch = rank_scratch(z.shape[1], 2 * z.shape[1])
+    for r in range(z.shape[0]):
+        for look in range(sizes_t.shape[0]):
+            m_t, z_look, visit_look = _look(z[r], visit[r], n_t, sizes_t, sizes_c, look, looks)
+            assessed_t, m = _assessed_values(z_look, visit_look, m_t, params, drops, values)
+            row = out[look, start + r]
+            row[0], row[1] = assessed_t, m - assessed_t
+            row[2], row[3] = value_rank_stats(values, m, assessed_t, low, scale, table,
+                                              scratch)
 
 
-@kernel(inline=True)
-def _prefix(x, n_t, m_t, m_c, out):
-    """The first ``m_t`` treated then the first ``m_c`` control entries of ``x`` into ``out``."""
-    for i in range(m_t):
-        out[i] = x[i]
-    for i in range(m_c):
-        out[m_t + i] = x[n_t + i]
+@kernel
+def level_rank_rows(z, visit, n_t, sizes_t, sizes_c, cuts, drops, start, out):
+    """Levels ranked: ``(m_t, m_c, u_t, tie_term)``.
+
+    ``cuts`` (float64, shape (2, c)): the ascending latent cut points of the levels per arm;
+    the other arguments: :func:`counts_rows`.
+    """
+    looks = _look_buffers(z)
+    counts = np.empty((2, cuts.shape[1] + 1), np.int64)
+    for r in range(z.shape[0]):
+        for look in range(sizes_t.shape[0]):
+            m_t, z_look, visit_look = _look(z[r], visit[r], n_t, sizes_t, sizes_c, look, looks)
+            row = out[look, start + r]
+            row[0], row[1] = _arm_levels(z_look, visit_look, m_t, cuts, drops, counts)
+            row[2], row[3] = rank_stats_from_counts(counts[0], counts[1])
 
 
-@kernel(inline=True)
-def _endpoint_row(mode, z, noise, visit, n_t, params, drops, cuts, n_cuts, levels, buckets,
-                  tables, baseline, counts_t, counts_c, values, scratch, work, row):
-    """One endpoint's statistics from its latents ``z`` (treated first), by its mode."""
-    n = z.shape[0]
-    if mode == COUNTS:
-        _counts(z, visit, n_t, params, drops, row)
-    elif mode == MOMENTS:
-        _moments(z, visit, n_t, params, drops, row)
-    elif mode == BASELINE_VALUES or mode == BASELINE_LEVELS:
-        baseline_row(z, noise, visit, n_t, params, drops, baseline, cuts, n_cuts, levels,
-                     mode == BASELINE_LEVELS, row)
-    elif mode == VALUE_RANKS:
-        m_t, m = _assessed_values(z, visit, n_t, params, drops, values)
-        row[0], row[1] = m_t, m - m_t
-        row[2], row[3] = value_rank_stats(values, m, m_t, buckets[0], buckets[1],
-                                          tables[:int(buckets[2])], scratch)
-    else:
-        size = n_cuts + 1
-        m_t = _level_counts(z, visit, 0, n_t, cuts[0, :size - 1], drops[0], counts_t[:size])
-        m_c = _level_counts(z, visit, n_t, n, cuts[1, :size - 1], drops[1], counts_c[:size])
-        if mode == LEVEL_RANKS:
-            row[0], row[1] = m_t, m_c
-            row[2], row[3] = rank_stats_from_counts(counts_t[:size], counts_c[:size])
-        elif mode == LEVEL_PO:
-            row[0], row[1] = m_t, m_c
-            row[2], row[3], row[4] = po_lr_from_counts(counts_t[:size], counts_c[:size], work)
-        else:
-            row[0], row[3] = m_t, m_c
-            row[1], row[2] = moments_from_counts(levels[:size], counts_t[:size], m_t)
-            row[4], row[5] = moments_from_counts(levels[:size], counts_c[:size], m_c)
+@kernel
+def level_moment_rows(z, visit, n_t, sizes_t, sizes_c, cuts, drops, levels, start, out):
+    """The values ``levels`` of the levels: ``(m, mean, ss)`` per arm.
+
+    As :func:`level_rank_rows`, with one value per level (float64, shape (c + 1,)).
+    """
+    looks = _look_buffers(z)
+    counts = np.empty((2, cuts.shape[1] + 1), np.int64)
+    for r in range(z.shape[0]):
+        for look in range(sizes_t.shape[0]):
+            m_t, z_look, visit_look = _look(z[r], visit[r], n_t, sizes_t, sizes_c, look, looks)
+            row = out[look, start + r]
+            assessed_t, assessed_c = _arm_levels(z_look, visit_look, m_t, cuts, drops, counts)
+            row[0], row[3] = assessed_t, assessed_c
+            row[1], row[2] = moments_from_counts(levels, counts[0], assessed_t)
+            row[4], row[5] = moments_from_counts(levels, counts[1], assessed_c)
+
+
+@kernel
+def level_po_rows(z, visit, n_t, sizes_t, sizes_c, cuts, drops, start, out):
+    """Levels under the proportional-odds model: ``(m_t, m_c, z, beta, variance)``.
+
+    As :func:`level_rank_rows`.
+    """
+    looks = _look_buffers(z)
+    counts = np.empty((2, cuts.shape[1] + 1), np.int64)
+    work = po_workspace(cuts.shape[1] + 1)
+    for r in range(z.shape[0]):
+        for look in range(sizes_t.shape[0]):
+            m_t, z_look, visit_look = _look(z[r], visit[r], n_t, sizes_t, sizes_c, look, looks)
+            row = out[look, start + r]
+            row[0], row[1] = _arm_levels(z_look, visit_look, m_t, cuts, drops, counts)
+            row[2], row[3], row[4] = po_lr_from_counts(counts[0], counts[1], work)
+
+
+@kernel
+def baseline_rows(z, noise, visit, n_t, sizes_t, sizes_c, params, drops, baseline, cuts,
+                  levels, on_levels, start, out):
+    """A follow-up with its baseline: the 12 columns of :func:`baseline_row`.
+
+    ``noise`` (the block's baseline noise, as ``z``), ``params``, ``baseline``, ``cuts``
+    (float64, shape (3, c): follow-up per arm, then baseline), ``levels`` and ``on_levels``
+    are :func:`simtrial.kernels.baseline.baseline_row`'s; the other arguments:
+    :func:`counts_rows`.
+    """
+    looks = _look_buffers(z)
+    noise_look = np.empty(z.shape[1])
+    for r in range(z.shape[0]):
+        for look in range(sizes_t.shape[0]):
+            m_t, z_look, visit_look = _look(z[r], visit[r], n_t, sizes_t, sizes_c, look, looks)
+            baseline_row(z_look, _prefix(noise[r], n_t, m_t, sizes_c[look], noise_look),
+                         visit_look, m_t, params, drops, baseline, cuts, cuts.shape[1], levels,
+                         on_levels, out[look, start + r])
 
 
 @kernel
@@ -259,6 +260,35 @@ def _combine(weights, first, latent, z):
         if weights[col] != 0.0:
             for i in range(z.shape[0]):
                 z[i] += weights[col] * latent[col, i]
+
+
+@kernel
+def _look_buffers(z):
+    """Room for one look's latents and visit uniforms (rows 0 and 1), n each."""
+    return np.empty((2, z.shape[1]))
+
+
+@kernel
+def _look(z, visit, n_t, sizes_t, sizes_c, look, buffers):
+    """``(m_t, z, visit)`` of a look's patients: its first treated then first control ones."""
+    m_t, m_c = sizes_t[look], sizes_c[look]
+    return (m_t, _prefix(z, n_t, m_t, m_c, buffers[0]),
+            _prefix(visit, n_t, m_t, m_c, buffers[1]))
+
+
+@kernel
+def _prefix(x, n_t, m_t, m_c, buffer):
+    """The first ``m_t`` treated then the first ``m_c`` control entries of ``x``.
+
+    ``x`` itself when it holds all ``n_t`` treated (no copy), else copied into ``buffer``.
+    """
+    if m_t == n_t:
+        return x[:n_t + m_c]
+    for i in range(m_t):
+        buffer[i] = x[i]
+    for i in range(m_c):
+        buffer[m_t + i] = x[n_t + i]
+    return buffer[:m_t + m_c]
 
 
 @kernel
@@ -306,6 +336,13 @@ def _assessed_values(z, visit, n_t, params, drops, values):
         if arm == 0:
             m_t = m
     return m_t, m
+
+
+@kernel
+def _arm_levels(z, visit, n_t, cuts, drops, counts):
+    """Count the assessed per arm (``counts[arm]``) and level; return how many per arm."""
+    return (_level_counts(z, visit, 0, n_t, cuts[0], drops[0], counts[0]),
+            _level_counts(z, visit, n_t, z.shape[0], cuts[1], drops[1], counts[1]))
 
 
 @kernel
