@@ -104,7 +104,7 @@ def po_lr_from_counts(counts_t, counts_c, work):
     loglik = null
     for _ in range(MAX_ITERATIONS):
         g_beta, info_beta = _score_information(a, c, m_t, m_c, theta, beta, cuts, g, d, e, b,
-                                               f_t, f_c)
+                                               f_t, f_c, y, z_)
         _solve_bordered(d, e, b, g, y, z_, cuts)
         schur = info_beta
         for k in range(cuts):
@@ -150,30 +150,26 @@ def _observed_variance(a, c, theta, beta, cuts, d, e, b, y, z, f_t, f_c, h_t, h_
     :math:`\partial F_k / \partial\beta = -f_k`), to their covariance with beta (``b``) and to
     beta's own element. The variance is the inverse of the Schur complement
     :math:`I_{\beta\beta} - b' T^{-1} b`, the (beta, beta) element of the inverse Hessian;
-    nan where it is not positive. Scratch ``y``, ``z``, and ``f_t``, ``f_c``, ``h_t``, ``h_c``
-    (of length ``cuts + 2``: :math:`f` and :math:`h` of cut k in element k + 1, 0 at both ends).
+    nan where it is not positive. Scratch (of length ``cuts + 2``): ``y``, ``z``, which hold
+    :math:`F` per arm until the solve, and ``f_t``, ``f_c``, ``h_t``, ``h_c``; each has cut k
+    in element k + 1, and at the ends 0 (and :math:`F` 1 at the top).
     """
-    f_t[0] = f_c[0] = h_t[0] = h_c[0] = 0.0
+    y[0] = z[0] = f_t[0] = f_c[0] = h_t[0] = h_c[0] = 0.0
     for k in range(cuts):
         big_t, big_c = _expit(theta[k] - beta), _expit(theta[k])
+        y[k + 1], z[k + 1] = big_t, big_c
         f_t[k + 1], f_c[k + 1] = big_t * (1.0 - big_t), big_c * (1.0 - big_c)
         h_t[k + 1] = f_t[k + 1] * (1.0 - 2.0 * big_t)
         h_c[k + 1] = f_c[k + 1] * (1.0 - 2.0 * big_c)
         d[k] = 0.0
         e[k] = 0.0
         b[k] = 0.0
+    y[cuts + 1] = z[cuts + 1] = 1.0
     f_t[cuts + 1] = f_c[cuts + 1] = h_t[cuts + 1] = h_c[cuts + 1] = 0.0
     info_beta = 0.0
-    lower_t = 0.0
-    lower_c = 0.0
     for j in range(cuts + 1):
         above, below = j < cuts, j > 0  # level j lies above cut j - 1 and below cut j
-        if above:
-            upper_t, upper_c = _expit(theta[j] - beta), _expit(theta[j])
-        else:
-            upper_t = upper_c = 1.0
-        p_t, p_c = upper_t - lower_t, upper_c - lower_c
-        lower_t, lower_c = upper_t, upper_c
+        p_t, p_c = y[j + 1] - y[j], z[j + 1] - z[j]
         for x, p, f, h, treated in ((a[j], p_t, f_t, h_t, True), (c[j], p_c, f_c, h_c, False)):
             if x == 0.0:
                 continue
@@ -235,7 +231,7 @@ def _loglik(a, c, theta, beta, cuts):
 
 
 @kernel(inline=True)
-def _score_information(a, c, m_t, m_c, theta, beta, cuts, g, d, e, b, f_t, f_c):
+def _score_information(a, c, m_t, m_c, theta, beta, cuts, g, d, e, b, f_t, f_c, cdf_t, cdf_c):
     """Fill the score ``g`` and the expected information (``d``, ``e``, ``b``) of the cuts.
 
     ``d``: the diagonal of the cut points' block, ``e``: its off-diagonal, ``b``: their
@@ -244,29 +240,26 @@ def _score_information(a, c, m_t, m_c, theta, beta, cuts, g, d, e, b, f_t, f_c):
     ``pi_j = F_j - F_{j-1}``, an arm of ``m`` patients adds ``m f_k^2 (1/pi_k + 1/pi_{k+1})``
     to ``d_k``, ``-m f_k f_{k+1} / pi_{k+1}`` to ``e_k``; the treatment arm adds
     ``-m f_k ((f_k - f_{k-1}) / pi_k - (f_{k+1} - f_k) / pi_{k+1})`` to ``b_k`` and
-    ``m sum_j (f_j - f_{j-1})^2 / pi_j`` to beta's information. Scratch ``f_t``, ``f_c`` (of
-    length ``cuts + 2``) hold ``f`` of cut k in element k + 1, 0 at both ends.
+    ``m sum_j (f_j - f_{j-1})^2 / pi_j`` to beta's information. Scratch (of length
+    ``cuts + 2``): ``f_t``, ``f_c`` and ``cdf_t``, ``cdf_c`` hold ``f`` and ``F`` of cut k in
+    element k + 1, and at the ends 0 (and ``F`` 1 at the top).
     """
-    f_t[0] = f_c[0] = 0.0
+    cdf_t[0] = cdf_c[0] = f_t[0] = f_c[0] = 0.0
     for k in range(cuts):
         big_t, big_c = _expit(theta[k] - beta), _expit(theta[k])
+        cdf_t[k + 1], cdf_c[k + 1] = big_t, big_c
         f_t[k + 1], f_c[k + 1] = big_t * (1.0 - big_t), big_c * (1.0 - big_c)
         g[k] = 0.0
         d[k] = 0.0
         e[k] = 0.0
         b[k] = 0.0
+    cdf_t[cuts + 1] = cdf_c[cuts + 1] = 1.0
     f_t[cuts + 1] = f_c[cuts + 1] = 0.0
     g_beta = 0.0
     info_beta = 0.0
-    lower_t = 0.0
-    lower_c = 0.0
     for j in range(cuts + 1):
         above, below = j < cuts, j > 0  # level j lies above cut j - 1 and below cut j
-        if above:
-            upper_t, upper_c = _expit(theta[j] - beta), _expit(theta[j])
-        else:
-            upper_t = upper_c = 1.0
-        p_t, p_c = upper_t - lower_t, upper_c - lower_c
+        p_t, p_c = cdf_t[j + 1] - cdf_t[j], cdf_c[j + 1] - cdf_c[j]
         x_t, x_c = a[j], c[j]
         ft_lo, ft_hi, fc_lo, fc_hi = f_t[j], f_t[j + 1], f_c[j], f_c[j + 1]
         slope = ft_hi - ft_lo
@@ -284,7 +277,6 @@ def _score_information(a, c, m_t, m_c, theta, beta, cuts, g, d, e, b, f_t, f_c):
                 e[j - 1] -= mt_lo * ft_hi / p_t + mc_lo * fc_hi / p_c
         g_beta -= x_t * slope / p_t
         info_beta += m_t * slope ** 2 / p_t
-        lower_t, lower_c = upper_t, upper_c
     return g_beta, info_beta
 
 
