@@ -52,7 +52,7 @@ def grid_po_stats(rng, n_t, n_c, probs_t, probs_c, drop_t, drop_c, out):
 @kernel
 def po_workspace(levels):
     """Scratch for :func:`po_lr_from_counts` of up to ``levels`` levels (12 rows)."""
-    return np.empty((12, max(levels, 2)))
+    return np.empty((12, max(levels, 2) + 1))
 
 
 @kernel
@@ -104,7 +104,7 @@ def po_lr_from_counts(counts_t, counts_c, work):
     loglik = null
     for _ in range(MAX_ITERATIONS):
         g_beta, info_beta = _score_information(a, c, m_t, m_c, theta, beta, cuts, g, d, e, b,
-                                               f_t, f_c)
+                                               f_t, f_c, y, z_)
         _solve_bordered(d, e, b, g, y, z_, cuts)
         schur = info_beta
         for k in range(cuts):
@@ -150,43 +150,46 @@ def _observed_variance(a, c, theta, beta, cuts, d, e, b, y, z, f_t, f_c, h_t, h_
     :math:`\partial F_k / \partial\beta = -f_k`), to their covariance with beta (``b``) and to
     beta's own element. The variance is the inverse of the Schur complement
     :math:`I_{\beta\beta} - b' T^{-1} b`, the (beta, beta) element of the inverse Hessian;
-    nan where it is not positive. Scratch ``y``, ``z``, ``f_t``, ``f_c``, ``h_t``, ``h_c``.
+    nan where it is not positive. Scratch (of length ``cuts + 2``): ``y``, ``z``, which hold
+    :math:`F` per arm until the solve, and ``f_t``, ``f_c``, ``h_t``, ``h_c``; each has cut k
+    in element k + 1, and at the ends 0 (and :math:`F` 1 at the top).
     """
+    y[0] = z[0] = f_t[0] = f_c[0] = h_t[0] = h_c[0] = 0.0
     for k in range(cuts):
         big_t, big_c = _expit(theta[k] - beta), _expit(theta[k])
-        f_t[k], f_c[k] = big_t * (1.0 - big_t), big_c * (1.0 - big_c)
-        h_t[k], h_c[k] = f_t[k] * (1.0 - 2.0 * big_t), f_c[k] * (1.0 - 2.0 * big_c)
+        y[k + 1], z[k + 1] = big_t, big_c
+        f_t[k + 1], f_c[k + 1] = big_t * (1.0 - big_t), big_c * (1.0 - big_c)
+        h_t[k + 1] = f_t[k + 1] * (1.0 - 2.0 * big_t)
+        h_c[k + 1] = f_c[k + 1] * (1.0 - 2.0 * big_c)
         d[k] = 0.0
         e[k] = 0.0
         b[k] = 0.0
+    y[cuts + 1] = z[cuts + 1] = 1.0
+    f_t[cuts + 1] = f_c[cuts + 1] = h_t[cuts + 1] = h_c[cuts + 1] = 0.0
     info_beta = 0.0
-    lower_t = 0.0
-    lower_c = 0.0
     for j in range(cuts + 1):
-        upper_t = 1.0 if j == cuts else _expit(theta[j] - beta)
-        upper_c = 1.0 if j == cuts else _expit(theta[j])
-        p_t, p_c = upper_t - lower_t, upper_c - lower_c
-        lower_t, lower_c = upper_t, upper_c
+        above, below = j < cuts, j > 0  # level j lies above cut j - 1 and below cut j
+        p_t, p_c = y[j + 1] - y[j], z[j + 1] - z[j]
         for x, p, f, h, treated in ((a[j], p_t, f_t, h_t, True), (c[j], p_c, f_c, h_c, False)):
             if x == 0.0:
                 continue
-            f_hi = f[j] if j < cuts else 0.0
-            h_hi = h[j] if j < cuts else 0.0
-            f_lo = f[j - 1] if j > 0 else 0.0
-            h_lo = h[j - 1] if j > 0 else 0.0
+            f_lo, f_hi, h_lo, h_hi = f[j], f[j + 1], h[j], h[j + 1]
             w, v = x / (p * p), x / p
-            if j < cuts:
-                d[j] += w * f_hi * f_hi - v * h_hi
+            slope = f_hi - f_lo
+            if above:
+                w_hi, v_hi = w * f_hi, v * h_hi
+                d[j] += w_hi * f_hi - v_hi
                 if treated:
-                    b[j] += v * h_hi - w * f_hi * (f_hi - f_lo)
-            if j > 0:
-                d[j - 1] += w * f_lo * f_lo + v * h_lo
+                    b[j] += v_hi - w_hi * slope
+            if below:
+                w_lo, v_lo = w * f_lo, v * h_lo
+                d[j - 1] += w_lo * f_lo + v_lo
                 if treated:
-                    b[j - 1] += w * f_lo * (f_hi - f_lo) - v * h_lo
-                if j < cuts:
-                    e[j - 1] -= w * f_lo * f_hi
+                    b[j - 1] += w_lo * slope - v_lo
+                if above:
+                    e[j - 1] -= w_lo * f_hi
             if treated:
-                info_beta += w * (f_hi - f_lo) ** 2 - v * (h_hi - h_lo)
+                info_beta += w * slope ** 2 - v * (h_hi - h_lo)
     _solve_bordered(d, e, b, b, y, z, cuts)
     for k in range(cuts):
         info_beta -= b[k] * z[k]
@@ -209,21 +212,26 @@ def _loglik(a, c, theta, beta, cuts):
     lower_t = 0.0
     lower_c = 0.0
     for j in range(cuts + 1):
-        upper_t = 1.0 if j == cuts else _expit(theta[j] - beta)
-        upper_c = 1.0 if j == cuts else _expit(theta[j])
+        if j < cuts:
+            upper_t, upper_c = _expit(theta[j] - beta), _expit(theta[j])
+        else:
+            upper_t = upper_c = 1.0
         p_t, p_c = upper_t - lower_t, upper_c - lower_c
-        if (a[j] > 0.0 and not p_t > 0.0) or (c[j] > 0.0 and not p_c > 0.0):
-            return -math.inf
-        if a[j] > 0.0:
-            total += a[j] * math.log(p_t)
-        if c[j] > 0.0:
-            total += c[j] * math.log(p_c)
+        x_t, x_c = a[j], c[j]
+        if x_t > 0.0:
+            if not p_t > 0.0:
+                return -math.inf
+            total += x_t * math.log(p_t)
+        if x_c > 0.0:
+            if not p_c > 0.0:
+                return -math.inf
+            total += x_c * math.log(p_c)
         lower_t, lower_c = upper_t, upper_c
     return total
 
 
 @kernel(inline=True)
-def _score_information(a, c, m_t, m_c, theta, beta, cuts, g, d, e, b, f_t, f_c):
+def _score_information(a, c, m_t, m_c, theta, beta, cuts, g, d, e, b, f_t, f_c, cdf_t, cdf_c):
     """Fill the score ``g`` and the expected information (``d``, ``e``, ``b``) of the cuts.
 
     ``d``: the diagonal of the cut points' block, ``e``: its off-diagonal, ``b``: their
@@ -232,41 +240,43 @@ def _score_information(a, c, m_t, m_c, theta, beta, cuts, g, d, e, b, f_t, f_c):
     ``pi_j = F_j - F_{j-1}``, an arm of ``m`` patients adds ``m f_k^2 (1/pi_k + 1/pi_{k+1})``
     to ``d_k``, ``-m f_k f_{k+1} / pi_{k+1}`` to ``e_k``; the treatment arm adds
     ``-m f_k ((f_k - f_{k-1}) / pi_k - (f_{k+1} - f_k) / pi_{k+1})`` to ``b_k`` and
-    ``m sum_j (f_j - f_{j-1})^2 / pi_j`` to beta's information.
+    ``m sum_j (f_j - f_{j-1})^2 / pi_j`` to beta's information. Scratch (of length
+    ``cuts + 2``): ``f_t``, ``f_c`` and ``cdf_t``, ``cdf_c`` hold ``f`` and ``F`` of cut k in
+    element k + 1, and at the ends 0 (and ``F`` 1 at the top).
     """
+    cdf_t[0] = cdf_c[0] = f_t[0] = f_c[0] = 0.0
     for k in range(cuts):
         big_t, big_c = _expit(theta[k] - beta), _expit(theta[k])
-        f_t[k], f_c[k] = big_t * (1.0 - big_t), big_c * (1.0 - big_c)
+        cdf_t[k + 1], cdf_c[k + 1] = big_t, big_c
+        f_t[k + 1], f_c[k + 1] = big_t * (1.0 - big_t), big_c * (1.0 - big_c)
         g[k] = 0.0
         d[k] = 0.0
         e[k] = 0.0
         b[k] = 0.0
+    cdf_t[cuts + 1] = cdf_c[cuts + 1] = 1.0
+    f_t[cuts + 1] = f_c[cuts + 1] = 0.0
     g_beta = 0.0
     info_beta = 0.0
-    lower_t = 0.0
-    lower_c = 0.0
     for j in range(cuts + 1):
-        upper_t = 1.0 if j == cuts else _expit(theta[j] - beta)
-        upper_c = 1.0 if j == cuts else _expit(theta[j])
-        p_t, p_c = upper_t - lower_t, upper_c - lower_c
-        ft_hi = f_t[j] if j < cuts else 0.0
-        fc_hi = f_c[j] if j < cuts else 0.0
-        ft_lo = f_t[j - 1] if j > 0 else 0.0
-        fc_lo = f_c[j - 1] if j > 0 else 0.0
-        # level j is above cut j - 1 and below cut j
-        if j < cuts:
-            g[j] += ft_hi * a[j] / p_t + fc_hi * c[j] / p_c
-            d[j] += m_t * ft_hi * ft_hi / p_t + m_c * fc_hi * fc_hi / p_c
-            b[j] -= m_t * ft_hi * (ft_hi - ft_lo) / p_t
-        if j > 0:
-            g[j - 1] -= ft_lo * a[j] / p_t + fc_lo * c[j] / p_c
-            d[j - 1] += m_t * ft_lo * ft_lo / p_t + m_c * fc_lo * fc_lo / p_c
-            b[j - 1] += m_t * ft_lo * (ft_hi - ft_lo) / p_t
-            if j < cuts:
-                e[j - 1] -= m_t * ft_lo * ft_hi / p_t + m_c * fc_lo * fc_hi / p_c
-        g_beta -= a[j] * (ft_hi - ft_lo) / p_t
-        info_beta += m_t * (ft_hi - ft_lo) ** 2 / p_t
-        lower_t, lower_c = upper_t, upper_c
+        above, below = j < cuts, j > 0  # level j lies above cut j - 1 and below cut j
+        p_t, p_c = cdf_t[j + 1] - cdf_t[j], cdf_c[j + 1] - cdf_c[j]
+        x_t, x_c = a[j], c[j]
+        ft_lo, ft_hi, fc_lo, fc_hi = f_t[j], f_t[j + 1], f_c[j], f_c[j + 1]
+        slope = ft_hi - ft_lo
+        if above:
+            mt_hi, mc_hi = m_t * ft_hi, m_c * fc_hi
+            g[j] += ft_hi * x_t / p_t + fc_hi * x_c / p_c
+            d[j] += mt_hi * ft_hi / p_t + mc_hi * fc_hi / p_c
+            b[j] -= mt_hi * slope / p_t
+        if below:
+            mt_lo, mc_lo = m_t * ft_lo, m_c * fc_lo
+            g[j - 1] -= ft_lo * x_t / p_t + fc_lo * x_c / p_c
+            d[j - 1] += mt_lo * ft_lo / p_t + mc_lo * fc_lo / p_c
+            b[j - 1] += mt_lo * slope / p_t
+            if above:
+                e[j - 1] -= mt_lo * ft_hi / p_t + mc_lo * fc_hi / p_c
+        g_beta -= x_t * slope / p_t
+        info_beta += m_t * slope ** 2 / p_t
     return g_beta, info_beta
 
 
