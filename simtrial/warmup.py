@@ -41,7 +41,9 @@ def compile_alongside(scenario: str, n: int, endpoints: Sequence[str] = ()) -> I
     Parameters
     ----------
     scenario : str
-        The scenario as the command was given it (a built-in name or a file path).
+        The scenario as the command was given it (a built-in name or a file path;
+        :attr:`simtrial.scenario.Scenario.source`); none for ``"<string>"``, a scenario
+        parsed from text.
     n : int
         The total sample size the command simulates first.
     endpoints : sequence of str
@@ -53,7 +55,7 @@ def compile_alongside(scenario: str, n: int, endpoints: Sequence[str] = ()) -> I
     ...     pass  # nothing compiled: no second process
     """
     started: list[subprocess.Popen] = []
-    if os.environ.get(SWITCH) == "0" or available_cores() < 2:
+    if os.environ.get(SWITCH) == "0" or available_cores() < 2 or scenario == "<string>":
         yield
         return
     command = [sys.executable, "-m", "simtrial.warmup", scenario, str(n), *endpoints]

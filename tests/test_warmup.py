@@ -58,13 +58,17 @@ def test_a_run_that_compiles_nothing_starts_nothing(started):
     assert _jit._compile_hooks == []  # and the hook is gone with the block
 
 
-@pytest.mark.parametrize("setting", ["switch", "one core"])
-def test_the_switch_and_a_single_core_start_nothing(started, monkeypatch, setting):
+@pytest.mark.parametrize("setting", ["switch", "one core", "text"])
+def test_the_switch_a_single_core_and_a_scenario_from_text_start_nothing(started, monkeypatch,
+                                                                          setting):
+    scenario = "msc-covid19"
     if setting == "switch":
         monkeypatch.setenv(warmup.SWITCH, "0")
-    else:
+    elif setting == "one core":
         monkeypatch.setattr(warmup, "available_cores", lambda: 1)
-    with warmup.compile_alongside("msc-covid19", 400):
+    else:
+        scenario = "<string>"  # Scenario.source of a scenario parsed from text: no file to load
+    with warmup.compile_alongside(scenario, 400):
         _fresh_kernel()(1)
     assert started.commands == []
 

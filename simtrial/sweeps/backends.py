@@ -140,11 +140,16 @@ def execute(grid: Grid, todo: list[int], reps: int, seed: int, jobs: int, client
     try:
         # The first cell runs here, with every thread, while the workers start and import:
         # from an empty numba cache it compiles the kernels once (one notice) and saves them
-        # for the workers to load, instead of every worker compiling them at the same time.
+        # for the workers to load, instead of every worker compiling them at the same time,
+        # and a second process compiles them from the other end (simtrial.warmup).
+        from simtrial.warmup import compile_alongside
+
         started = executor.submit(int)
         first, *todo = todo
         try:
-            cell = simulate_cell(*grid.task(first, reps, seed, jobs))
+            with compile_alongside(grid.scenario.source, grid.cells[first][0],
+                                   grid.endpoint_ids):
+                cell = simulate_cell(*grid.task(first, reps, seed, jobs))
             started.result()  # a pool stopped while its workers start takes seconds to end
             yield first, cell
         except BaseException:
