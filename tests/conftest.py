@@ -13,6 +13,10 @@ settings.register_profile("ci", derandomize=True, database=None, print_blob=True
 settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# The CLI's second compiling process (simtrial.warmup) is for a user's cold first run; the
+# test workers already keep every core busy. tests/test_warmup.py turns it on where it tests it.
+os.environ.setdefault("SIMTRIAL_COMPILE_ALONGSIDE", "0")
+
 REFERENCE = Path(__file__).parent / "reference" / "r_reference.json"
 
 # ---------------------------------------------------------------------- test tiers

@@ -93,7 +93,9 @@ def test_a_failed_save_gives_one_notice_and_no_second_try(cache_dir, monkeypatch
 
 @pytest.mark.slow  # compiles the kernels it uses in a fresh process (~25 s)
 def test_cli_runs_when_the_cache_directory_fails_on_save(tmp_path):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    # One process whose every save fails (the second compiling process, simtrial.warmup,
+    # would save through its own, unpatched numba).
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"), SIMTRIAL_COMPILE_ALONGSIDE="0")
     args = ["power", "--n", "100", "--reps", "1000", "--endpoint", "msc_ae", "--format", "json"]
     run = subprocess.run([sys.executable, "-c", FULL_DISK_CLI, *args], env=env,
                          capture_output=True, text=True, timeout=300)
