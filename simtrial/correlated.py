@@ -158,8 +158,8 @@ def _row_kernel(copula, drops: np.ndarray, n_t: int, n_c: int) -> tuple[Callable
     if copula.mode == "level_po":
         return level_po_rows, (cuts, drops)
     on_levels = copula.mode == "baseline_levels"  # else baseline_values
-    follow_up_and_baseline = (np.array([*cuts, copula.baseline_cuts], np.float64) if on_levels
-                              else np.empty((3, 0)))
+    follow_up_and_baseline = (np.array([*copula.cuts, copula.baseline_cuts], np.float64)
+                              if on_levels and copula.cuts is not None else np.empty((3, 0)))
     return baseline_rows, (params, drops, np.array(copula.baseline, np.float64),
                            follow_up_and_baseline,
                            np.array(copula.levels if on_levels else [0.0], np.float64),
