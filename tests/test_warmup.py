@@ -73,6 +73,16 @@ def test_the_switch_a_single_core_and_a_scenario_from_text_start_nothing(started
     assert started.commands == []
 
 
+def test_a_second_process_that_cannot_start_leaves_the_run_to_compile_alone(started,
+                                                                            monkeypatch):
+    def refused(command):
+        raise OSError(11, "Resource temporarily unavailable")  # fork at the process limit
+
+    monkeypatch.setattr(warmup, "_start", refused)
+    with warmup.compile_alongside("msc-covid19", 400):
+        assert _fresh_kernel()(1) == 2
+
+
 def test_the_second_process_is_stopped_when_the_block_ends(monkeypatch, tmp_path):
     monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(warmup, "available_cores", lambda: 2)
