@@ -98,9 +98,8 @@ def main() -> None:
     # PYTHONDONTWRITEBYTECODE set (some containers do) every simtrial module is compiled from
     # source in every run, about 0.1 s that a user does not pay.
     base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    timed([*SIMTRIAL, "--version"], base)
-    subprocess.run([sys.executable, "-c", "import simtrial.simulate, simtrial.annotate"],
-                   env=base, check=True)
+    subprocess.run([sys.executable, "-c", "import simtrial.cli, simtrial.simulate, "
+                    "simtrial.annotate"], env=base, check=True)  # writes the bytecode caches
     imports = median([sys.executable, "-c", "import numpy, scipy.stats, numba"], args.repeats,
                      base)
     power = ["power", "--n", "400"]
