@@ -51,6 +51,7 @@ from simtrial.distributions import level_probabilities, score_levels
 from simtrial.kernels._jit import kernel
 from simtrial.kernels.binary import bernoulli_counts
 from simtrial.kernels.continuous import normal_moments
+from simtrial.kernels.group import draw_latents
 from simtrial.scenario import correlation_matrix, load_scenario, parse_scenario
 from simtrial.simulate import power
 from simtrial.stattests import TESTS
@@ -410,12 +411,24 @@ def measure_group(n: int, quick: bool):
         for i, part in enumerate(streams.chunk_slices(reps)):
             simulate_group_chunk(model, 1, i, part.stop - part.start)
 
-    def floor_chunks(reps):
-        keys = [*model.ids, *(f"{model.ids[j]}.baseline" for j in model.noisy)]
-        for i, part in enumerate(streams.chunk_slices(reps)):
-            floor_group(tuple(streams.chunk_generator(1, key, i) for key in keys),
-                        len(model.ids), n_t + n_c, part.stop - part.start)
+    keys = [*model.ids, *(f"{model.ids[j]}.baseline" for j in model.noisy)]
 
+    def generators(i):
+        return tuple(streams.chunk_generator(1, key, i) for key in keys)
+
+    def floor_chunks(reps):
+        for i, part in enumerate(streams.chunk_slices(reps)):
+            floor_group(generators(i), len(model.ids), n_t + n_c, part.stop - part.start)
+
+    # the floor must draw what the kernel draws, from every stream
+    kernel_draws, floor_draws, reps = generators(0), generators(0), 50
+    draw_latents(kernel_draws, kernel_draws[0], model.lower, 0, reps,
+                 np.empty((reps, n_t + n_c)), np.empty((len(keys), reps, n_t + n_c)),
+                 np.empty((reps, n_t + n_c)))
+    floor_group(floor_draws, len(model.ids), n_t + n_c, reps)
+    if [g.bit_generator.state for g in kernel_draws] != [g.bit_generator.state
+                                                          for g in floor_draws]:
+        raise RuntimeError("floor_group does not make draw_latents' draws")
     ids = [ep.id for ep in group]
     ours = [rate(lambda reps, j=j: power(sc, n, reps=reps, endpoints=ids, jobs=j))
             for j in (1, 2)]
